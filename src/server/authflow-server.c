@@ -1,0 +1,1420 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+
+#include "config.h"
+
+#include <string.h>
+#include <json-glib/json-glib.h>
+#include <libsoup/soup.h>
+
+#include "authflow-server.h"
+#include "authflow-server-db.h"
+#include "authflow-server-jwt.h"
+#include "authflow-server-password.h"
+#include "authflow-server-refresh-token.h"
+#include "authflow-server-user.h"
+
+#define PRUNE_INTERVAL_SECONDS    3600
+#define MAX_ACCESS_TTL            (AUTHFLOW_SERVER_MAX_EXPIRES_IN_MINS * 60)
+#define MAX_FAILURES_PER_USERNAME 256
+#define MAX_FAILURE_USERNAMES     10000
+#define HTTP_STATUS_TOO_MANY_REQUESTS 429  /* libsoup 3.2 has no name for it */
+
+struct _AuthflowServer
+{
+  GObject           parent_instance;
+
+  char             *db_path;
+  AuthflowServerDb *db;
+  SoupServer       *soup;
+  GCancellable     *cancellable;
+  char             *address;
+  guint             port;
+  guint             prune_source;
+
+  /* Lower-cased username → GArray of the monotonic times (µs) of its recent
+   * failed logins. Only in memory: a restart forgets them. */
+  GHashTable       *login_failures;
+
+  guint             access_ttl;
+  guint             refresh_ttl;
+  guint             max_login_failures;
+  guint             refresh_count;
+};
+
+static void authflow_server_initable_iface_init (GInitableIface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (AuthflowServer, authflow_server, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (G_TYPE_INITABLE,
+                                                      authflow_server_initable_iface_init))
+
+enum {
+  PROP_0,
+  PROP_DB_PATH,
+  PROP_PORT,
+  PROP_ACCESS_TTL,
+  PROP_REFRESH_TTL,
+  PROP_MAX_LOGIN_FAILURES,
+  PROP_REFRESH_COUNT,
+  N_PROPS
+};
+
+static GParamSpec *properties [N_PROPS];
+
+static GQuark start_time_quark;
+
+typedef void (*RouteHandler) (AuthflowServer          *self,
+                              SoupServerMessage       *msg,
+                              JsonObject              *body,
+                              AuthflowServerUser      *user,
+                              AuthflowServerJwtClaims *claims);
+
+/* A request that waits for argon2 in a worker thread while its message is
+ * paused. Freeing it lets the message go on. */
+typedef struct
+{
+  AuthflowServer     *self;
+  SoupServerMessage  *msg;
+  AuthflowServerUser *user;
+  char               *failure_key;
+  gint64              access_ttl;
+} PendingRequest;
+
+static PendingRequest *
+pending_request_new (AuthflowServer    *self,
+                     SoupServerMessage *msg)
+{
+  PendingRequest *pending = g_new0 (PendingRequest, 1);
+
+  pending->self = g_object_ref (self);
+  pending->msg = g_object_ref (msg);
+  soup_server_message_pause (msg);
+
+  return pending;
+}
+
+static void
+pending_request_free (PendingRequest *pending)
+{
+  soup_server_message_unpause (pending->msg);
+
+  g_clear_object (&pending->msg);
+  g_clear_object (&pending->self);
+  g_clear_pointer (&pending->user, authflow_server_user_free);
+  g_clear_pointer (&pending->failure_key, g_free);
+  g_free (pending);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PendingRequest, pending_request_free)
+
+static gint64
+now_seconds (void)
+{
+  return g_get_real_time () / G_USEC_PER_SEC;
+}
+
+/* Closes the object that @builder has open and sends it. */
+static void
+respond_builder (SoupServerMessage *msg,
+                 guint              status,
+                 JsonBuilder       *builder)
+{
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
+  g_autoptr(JsonNode) root = NULL;
+  SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
+  char *data;
+  gsize len;
+
+  json_builder_end_object (builder);
+  root = json_builder_get_root (builder);
+  json_generator_set_root (generator, root);
+  data = json_generator_to_data (generator, &len);
+
+  soup_server_message_set_status (msg, status,
+                                  status == HTTP_STATUS_TOO_MANY_REQUESTS ? "Too Many Requests" : NULL);
+  /* Answers carry tokens and personal data: no cache may keep them. */
+  soup_message_headers_replace (headers, "Cache-Control", "no-store");
+  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_TAKE, data, len);
+}
+
+static void
+respond_error (SoupServerMessage *msg,
+               guint              status,
+               const char        *message,
+               const char        *field)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new_immutable ();
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "message");
+  json_builder_add_string_value (builder, message);
+  if (field != NULL)
+    {
+      json_builder_set_member_name (builder, "field");
+      json_builder_add_string_value (builder, field);
+    }
+
+  respond_builder (msg, status, builder);
+}
+
+static void
+respond_internal_error (SoupServerMessage *msg,
+                        const GError      *error)
+{
+  g_warning ("Could not answer a request: %s", error ? error->message : "unknown error");
+  respond_error (msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, "Internal server error", NULL);
+}
+
+static void
+respond_unauthorized (SoupServerMessage *msg,
+                      const char        *message,
+                      gboolean           invalid_token)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
+
+  soup_message_headers_replace (headers, "WWW-Authenticate",
+                                invalid_token ? "Bearer error=\"invalid_token\"" : "Bearer");
+  respond_error (msg, SOUP_STATUS_UNAUTHORIZED, message, NULL);
+}
+
+static void
+respond_user (SoupServerMessage        *msg,
+              const AuthflowServerUser *user)
+{
+  g_autoptr(JsonBuilder) builder = authflow_server_user_to_builder (user);
+
+  respond_builder (msg, SOUP_STATUS_OK, builder);
+}
+
+/* Issues an access token and the first refresh token of a new family, and
+ * answers with the user and both tokens, as dummyjson.com does on a login. */
+static void
+respond_new_session (AuthflowServer           *self,
+                     SoupServerMessage        *msg,
+                     guint                     status,
+                     const AuthflowServerUser *user,
+                     gint64                    access_ttl)
+{
+  g_autoptr(JsonBuilder) builder = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *access_token = NULL;
+  g_autofree char *refresh_token = authflow_server_refresh_token_new ();
+  guint8 refresh_hash[AUTHFLOW_SERVER_REFRESH_TOKEN_HASH_SIZE];
+  gint64 now = now_seconds ();
+
+  authflow_server_refresh_token_hash (refresh_token, refresh_hash);
+  if (!authflow_server_db_start_refresh_family (self->db, user->id, refresh_hash,
+                                                now + self->refresh_ttl, &error))
+    {
+      respond_internal_error (msg, error);
+      return;
+    }
+
+  access_token = authflow_server_jwt_encode (authflow_server_db_get_secret (self->db),
+                                             user->id, user->username, now, now + access_ttl);
+
+  builder = authflow_server_user_to_builder (user);
+  json_builder_set_member_name (builder, "accessToken");
+  json_builder_add_string_value (builder, access_token);
+  json_builder_set_member_name (builder, "refreshToken");
+  json_builder_add_string_value (builder, refresh_token);
+
+  respond_builder (msg, status, builder);
+}
+
+/* An empty body counts as an empty object, so that calls without
+ * parameters, such as a logout, need not send one. */
+static JsonObject *
+parse_body (SoupServerMessage *msg)
+{
+  SoupMessageBody *body = soup_server_message_get_request_body (msg);
+  g_autoptr(GBytes) bytes = soup_message_body_flatten (body);
+  g_autoptr(JsonParser) parser = NULL;
+  const char *data;
+  gsize len;
+  JsonNode *root;
+
+  data = g_bytes_get_data (bytes, &len);
+  if (len == 0)
+    return json_object_new ();
+
+  if (memchr (data, '\0', len) != NULL || !g_utf8_validate (data, len, NULL))
+    return NULL;
+
+  parser = json_parser_new_immutable ();
+  if (!json_parser_load_from_data (parser, data, len, NULL))
+    return NULL;
+
+  root = json_parser_get_root (parser);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    return NULL;
+
+  return json_object_ref (json_node_get_object (root));
+}
+
+/* Returns a non-empty string member, or NULL for anything else. */
+static const char *
+get_string_member (JsonObject *object,
+                   const char *name)
+{
+  JsonNode *node = json_object_get_member (object, name);
+  const char *value;
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+
+  value = json_node_get_string (node);
+  return value != NULL && *value != '\0' ? value : NULL;
+}
+
+/* expiresInMins, when present, sets the lifetime of the access token that
+ * this call issues. */
+static gboolean
+get_access_ttl (AuthflowServer    *self,
+                SoupServerMessage *msg,
+                JsonObject        *body,
+                gint64            *out_ttl)
+{
+  JsonNode *node = json_object_get_member (body, "expiresInMins");
+  gint64 minutes;
+
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    {
+      *out_ttl = self->access_ttl;
+      return TRUE;
+    }
+
+  if (!JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != G_TYPE_INT64 ||
+      (minutes = json_node_get_int (node)) < 1 ||
+      minutes > AUTHFLOW_SERVER_MAX_EXPIRES_IN_MINS)
+    {
+      respond_error (msg, SOUP_STATUS_BAD_REQUEST,
+                     "expiresInMins must be a whole number from 1 to 43200", NULL);
+      return FALSE;
+    }
+
+  *out_ttl = minutes * 60;
+  return TRUE;
+}
+
+static char *
+get_bearer_token (SoupServerMessage *msg)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+  const char *value = soup_message_headers_get_one (headers, "Authorization");
+  g_autofree char *token = NULL;
+
+  if (value == NULL)
+    return NULL;
+
+  while (g_ascii_isspace (*value))
+    value++;
+
+  if (g_ascii_strncasecmp (value, "Bearer", 6) != 0 || !g_ascii_isspace (value[6]))
+    return NULL;
+
+  token = g_strstrip (g_strdup (value + 7));
+  if (*token == '\0')
+    return NULL;
+
+  return g_steal_pointer (&token);
+}
+
+static gboolean
+authenticate (AuthflowServer           *self,
+              SoupServerMessage        *msg,
+              AuthflowServerUser      **out_user,
+              AuthflowServerJwtClaims **out_claims)
+{
+  g_autoptr(AuthflowServerJwtClaims) claims = NULL;
+  g_autoptr(AuthflowServerUser) user = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *token = get_bearer_token (msg);
+  gboolean denied = FALSE;
+
+  if (token == NULL)
+    {
+      respond_unauthorized (msg, "Access Token is required", FALSE);
+      return FALSE;
+    }
+
+  claims = authflow_server_jwt_decode (authflow_server_db_get_secret (self->db),
+                                       token, now_seconds (), &error);
+  if (claims == NULL)
+    {
+      if (g_error_matches (error, AUTHFLOW_SERVER_JWT_ERROR, AUTHFLOW_SERVER_JWT_ERROR_EXPIRED))
+        respond_unauthorized (msg, "Token Expired!", TRUE);
+      else
+        respond_unauthorized (msg, "Invalid/Expired Token!", TRUE);
+      return FALSE;
+    }
+
+  if (!authflow_server_db_is_access_token_denied (self->db, claims->jti, &denied, &error))
+    {
+      respond_internal_error (msg, error);
+      return FALSE;
+    }
+
+  if (!denied)
+    {
+      user = authflow_server_db_lookup_user (self->db, claims->id, &error);
+      if (error != NULL)
+        {
+          respond_internal_error (msg, error);
+          return FALSE;
+        }
+    }
+
+  if (user == NULL)
+    {
+      respond_unauthorized (msg, "Invalid/Expired Token!", TRUE);
+      return FALSE;
+    }
+
+  *out_user = g_steal_pointer (&user);
+  *out_claims = g_steal_pointer (&claims);
+
+  return TRUE;
+}
+
+/* Drops the failures that have left the window and returns how many are
+ * left. */
+static guint
+prune_failure_times (GArray *times,
+                     gint64  now)
+{
+  gint64 window = (gint64) AUTHFLOW_SERVER_LOGIN_FAILURE_WINDOW * G_USEC_PER_SEC;
+  guint expired = 0;
+
+  while (expired < times->len && g_array_index (times, gint64, expired) + window <= now)
+    expired++;
+  g_array_remove_range (times, 0, expired);
+
+  return times->len;
+}
+
+/* Returns the recent failures of @key, or NULL if there are none. */
+static GArray *
+get_recent_failures (AuthflowServer *self,
+                     const char     *key,
+                     gint64          now)
+{
+  GArray *times = g_hash_table_lookup (self->login_failures, key);
+
+  if (times != NULL && prune_failure_times (times, now) == 0)
+    {
+      g_hash_table_remove (self->login_failures, key);
+      return NULL;
+    }
+
+  return times;
+}
+
+/* Returns the seconds until @key may try again, 0 if it may now. The lock
+ * holds until enough failures have left the window to bring their count
+ * under the limit. */
+static guint
+get_login_retry_after (AuthflowServer *self,
+                       const char     *key)
+{
+  gint64 now = g_get_monotonic_time ();
+  gint64 window = (gint64) AUTHFLOW_SERVER_LOGIN_FAILURE_WINDOW * G_USEC_PER_SEC;
+  GArray *times = get_recent_failures (self, key, now);
+  gint64 unlock_at;
+
+  if (self->max_login_failures == 0 || times == NULL || times->len < self->max_login_failures)
+    return 0;
+
+  unlock_at = g_array_index (times, gint64, times->len - self->max_login_failures) + window;
+
+  return MAX (1, (unlock_at - now + G_USEC_PER_SEC - 1) / G_USEC_PER_SEC);
+}
+
+static void
+record_login_failure (AuthflowServer *self,
+                      const char     *key)
+{
+  gint64 now = g_get_monotonic_time ();
+  GArray *times;
+
+  /* Guessing many usernames must not grow the table without bound. */
+  if (g_hash_table_size (self->login_failures) >= MAX_FAILURE_USERNAMES)
+    {
+      GHashTableIter iter;
+      gpointer value;
+
+      g_hash_table_iter_init (&iter, self->login_failures);
+      while (g_hash_table_iter_next (&iter, NULL, &value))
+        {
+          if (prune_failure_times (value, now) == 0)
+            g_hash_table_iter_remove (&iter);
+        }
+    }
+
+  times = get_recent_failures (self, key, now);
+  if (times == NULL)
+    {
+      times = g_array_new (FALSE, FALSE, sizeof (gint64));
+      g_hash_table_insert (self->login_failures, g_strdup (key), times);
+    }
+
+  g_array_append_val (times, now);
+  if (times->len > MAX_FAILURES_PER_USERNAME)
+    g_array_remove_range (times, 0, times->len - MAX_FAILURES_PER_USERNAME);
+}
+
+static void
+respond_login_locked (SoupServerMessage *msg,
+                      guint              retry_after)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
+  g_autofree char *seconds = g_strdup_printf ("%u", retry_after);
+  g_autofree char *message = NULL;
+
+  message = g_strdup_printf ("Too many failed login attempts. Try again in %u seconds.", retry_after);
+  soup_message_headers_replace (headers, "Retry-After", seconds);
+  respond_error (msg, HTTP_STATUS_TOO_MANY_REQUESTS, message, NULL);
+}
+
+static void
+login_verified_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(PendingRequest) pending = user_data;
+  g_autoptr(GError) error = NULL;
+  AuthflowServer *self = pending->self;
+  gboolean matches;
+
+  matches = authflow_server_password_verify_finish (result, &error);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || self->db == NULL)
+    return;
+
+  if (error != NULL)
+    {
+      respond_internal_error (pending->msg, error);
+    }
+  else if (!matches || pending->user == NULL)
+    {
+      record_login_failure (self, pending->failure_key);
+      respond_error (pending->msg, SOUP_STATUS_BAD_REQUEST, "Invalid credentials", NULL);
+    }
+  else
+    {
+      g_hash_table_remove (self->login_failures, pending->failure_key);
+      respond_new_session (self, pending->msg, SOUP_STATUS_OK, pending->user, pending->access_ttl);
+    }
+}
+
+static void
+handle_login (AuthflowServer          *self,
+              SoupServerMessage       *msg,
+              JsonObject              *body,
+              AuthflowServerUser      *unused_user,
+              AuthflowServerJwtClaims *unused_claims)
+{
+  g_autoptr(AuthflowServerUser) user = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *failure_key = NULL;
+  g_autofree char *hash = NULL;
+  const char *username = get_string_member (body, "username");
+  const char *password = get_string_member (body, "password");
+  PendingRequest *pending;
+  gint64 access_ttl;
+  guint retry_after;
+
+  if (username == NULL || password == NULL)
+    {
+      respond_error (msg, SOUP_STATUS_BAD_REQUEST, "Username and password required", NULL);
+      return;
+    }
+
+  if (!get_access_ttl (self, msg, body, &access_ttl))
+    return;
+
+  /* Checked before any password work, so that a locked name costs nothing. */
+  failure_key = g_ascii_strdown (username, -1);
+  retry_after = get_login_retry_after (self, failure_key);
+  if (retry_after > 0)
+    {
+      respond_login_locked (msg, retry_after);
+      return;
+    }
+
+  user = authflow_server_db_lookup_user_by_name (self->db, username, &hash, &error);
+  if (error != NULL)
+    {
+      respond_internal_error (msg, error);
+      return;
+    }
+
+  pending = pending_request_new (self, msg);
+  pending->user = g_steal_pointer (&user);
+  pending->failure_key = g_steal_pointer (&failure_key);
+  pending->access_ttl = access_ttl;
+
+  /* An unknown user is verified against a dummy hash (hash is NULL), so that
+   * the answer takes as long as for a wrong password. */
+  authflow_server_password_verify_async (hash, password, self->cancellable,
+                                         login_verified_cb, pending);
+}
+
+static void
+signup_hashed_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(PendingRequest) pending = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *hash = NULL;
+  AuthflowServer *self = pending->self;
+
+  hash = authflow_server_password_hash_finish (result, &error);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || self->db == NULL)
+    return;
+
+  if (hash == NULL)
+    {
+      respond_internal_error (pending->msg, error);
+      return;
+    }
+
+  /* The username may have been taken while the password was hashed. */
+  if (!authflow_server_db_insert_user (self->db, pending->user, hash, &error))
+    {
+      if (g_error_matches (error, AUTHFLOW_SERVER_DB_ERROR, AUTHFLOW_SERVER_DB_ERROR_EXISTS))
+        respond_error (pending->msg, SOUP_STATUS_CONFLICT, "Username already taken", "username");
+      else
+        respond_internal_error (pending->msg, error);
+      return;
+    }
+
+  respond_new_session (self, pending->msg, SOUP_STATUS_CREATED, pending->user, pending->access_ttl);
+}
+
+static void
+handle_signup (AuthflowServer          *self,
+               SoupServerMessage       *msg,
+               JsonObject              *body,
+               AuthflowServerUser      *unused_user,
+               AuthflowServerJwtClaims *unused_claims)
+{
+  g_autoptr(AuthflowServerUser) user = NULL;
+  g_autoptr(AuthflowServerUser) existing = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *password = NULL;
+  const char *field;
+  const char *message;
+  PendingRequest *pending;
+  gint64 access_ttl;
+
+  if (!authflow_server_user_from_signup (body, &user, &password, &field, &message))
+    {
+      respond_error (msg, SOUP_STATUS_BAD_REQUEST, message, field);
+      return;
+    }
+
+  if (!get_access_ttl (self, msg, body, &access_ttl))
+    return;
+
+  existing = authflow_server_db_lookup_user_by_name (self->db, user->username, NULL, &error);
+  if (error != NULL)
+    {
+      respond_internal_error (msg, error);
+      return;
+    }
+
+  if (existing != NULL)
+    {
+      respond_error (msg, SOUP_STATUS_CONFLICT, "Username already taken", "username");
+      return;
+    }
+
+  pending = pending_request_new (self, msg);
+  pending->user = g_steal_pointer (&user);
+  pending->access_ttl = access_ttl;
+
+  authflow_server_password_hash_async (password, self->cancellable, signup_hashed_cb, pending);
+}
+
+static void
+handle_me_get (AuthflowServer          *self,
+               SoupServerMessage       *msg,
+               JsonObject              *body,
+               AuthflowServerUser      *user,
+               AuthflowServerJwtClaims *claims)
+{
+  respond_user (msg, user);
+}
+
+static void
+handle_me_patch (AuthflowServer          *self,
+                 SoupServerMessage       *msg,
+                 JsonObject              *body,
+                 AuthflowServerUser      *user,
+                 AuthflowServerJwtClaims *claims)
+{
+  g_autoptr(AuthflowServerUser) updated = authflow_server_user_copy (user);
+  g_autoptr(GError) error = NULL;
+  const char *field;
+  const char *message;
+
+  if (!authflow_server_user_apply_patch (updated, body, &field, &message))
+    {
+      respond_error (msg, SOUP_STATUS_BAD_REQUEST, message, field);
+      return;
+    }
+
+  if (!authflow_server_db_update_user (self->db, updated, &error))
+    {
+      respond_internal_error (msg, error);
+      return;
+    }
+
+  respond_user (msg, updated);
+}
+
+static void
+handle_refresh (AuthflowServer          *self,
+                SoupServerMessage       *msg,
+                JsonObject              *body,
+                AuthflowServerUser      *unused_user,
+                AuthflowServerJwtClaims *unused_claims)
+{
+  g_autoptr(JsonBuilder) builder = NULL;
+  g_autoptr(AuthflowServerUser) user = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *new_token = NULL;
+  g_autofree char *access_token = NULL;
+  const char *old_token = get_string_member (body, "refreshToken");
+  guint8 old_hash[AUTHFLOW_SERVER_REFRESH_TOKEN_HASH_SIZE];
+  guint8 new_hash[AUTHFLOW_SERVER_REFRESH_TOKEN_HASH_SIZE];
+  AuthflowServerRefreshResult result;
+  gint64 access_ttl;
+  gint64 user_id = 0;
+  gint64 now = now_seconds ();
+
+  if (old_token == NULL)
+    {
+      respond_error (msg, SOUP_STATUS_UNAUTHORIZED, "Refresh token required", NULL);
+      return;
+    }
+
+  if (!get_access_ttl (self, msg, body, &access_ttl))
+    return;
+
+  new_token = authflow_server_refresh_token_new ();
+  authflow_server_refresh_token_hash (old_token, old_hash);
+  authflow_server_refresh_token_hash (new_token, new_hash);
+
+  if (!authflow_server_db_rotate_refresh_token (self->db, old_hash, new_hash, now + self->refresh_ttl,
+                                                &result, &user_id, &error))
+    {
+      respond_internal_error (msg, error);
+      return;
+    }
+
+  if (result == AUTHFLOW_SERVER_REFRESH_ROTATED)
+    {
+      user = authflow_server_db_lookup_user (self->db, user_id, &error);
+      if (error != NULL)
+        {
+          respond_internal_error (msg, error);
+          return;
+        }
+    }
+
+  if (user == NULL)
+    {
+      if (result == AUTHFLOW_SERVER_REFRESH_REUSED)
+        g_message ("A spent refresh token was presented again; its family is revoked");
+      respond_error (msg, SOUP_STATUS_FORBIDDEN, "Invalid refresh token", NULL);
+      return;
+    }
+
+  access_token = authflow_server_jwt_encode (authflow_server_db_get_secret (self->db),
+                                             user->id, user->username, now, now + access_ttl);
+
+  builder = json_builder_new_immutable ();
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "accessToken");
+  json_builder_add_string_value (builder, access_token);
+  json_builder_set_member_name (builder, "refreshToken");
+  json_builder_add_string_value (builder, new_token);
+  respond_builder (msg, SOUP_STATUS_OK, builder);
+
+  self->refresh_count++;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_REFRESH_COUNT]);
+}
+
+/* With a refresh token, ends that session (its family); without one, ends
+ * every session of the user. The access token used for the call is denied
+ * from now on as well, although other access tokens stay valid until they
+ * expire: they are stateless. */
+static void
+handle_logout (AuthflowServer          *self,
+               SoupServerMessage       *msg,
+               JsonObject              *body,
+               AuthflowServerUser      *user,
+               AuthflowServerJwtClaims *claims)
+{
+  g_autoptr(JsonBuilder) builder = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *refresh_token = get_string_member (body, "refreshToken");
+  gboolean revoked;
+
+  if (refresh_token != NULL)
+    {
+      guint8 hash[AUTHFLOW_SERVER_REFRESH_TOKEN_HASH_SIZE];
+
+      authflow_server_refresh_token_hash (refresh_token, hash);
+      revoked = authflow_server_db_revoke_refresh_family (self->db, user->id, hash, &error);
+    }
+  else
+    {
+      revoked = authflow_server_db_revoke_user_refresh_families (self->db, user->id, &error);
+    }
+
+  if (!revoked || !authflow_server_db_deny_access_token (self->db, claims->jti, claims->exp, &error))
+    {
+      respond_internal_error (msg, error);
+      return;
+    }
+
+  builder = json_builder_new_immutable ();
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "message");
+  json_builder_add_string_value (builder, "Logged out successfully");
+  respond_builder (msg, SOUP_STATUS_OK, builder);
+}
+
+static const struct {
+  const char   *path;
+  const char   *method;
+  gboolean      authenticated;
+  RouteHandler  handler;
+} routes[] = {
+  { "/auth/login",   "POST",  FALSE, handle_login },
+  { "/auth/signup",  "POST",  FALSE, handle_signup },
+  { "/auth/me",      "GET",   TRUE,  handle_me_get },
+  { "/auth/me",      "PATCH", TRUE,  handle_me_patch },
+  { "/auth/refresh", "POST",  FALSE, handle_refresh },
+  { "/auth/logout",  "POST",  TRUE,  handle_logout },
+};
+
+static void
+dispatch (AuthflowServer    *self,
+          SoupServerMessage *msg,
+          guint              route)
+{
+  g_autoptr(AuthflowServerUser) user = NULL;
+  g_autoptr(AuthflowServerJwtClaims) claims = NULL;
+  g_autoptr(JsonObject) body = NULL;
+
+  if (self->db == NULL)
+    {
+      respond_error (msg, SOUP_STATUS_SERVICE_UNAVAILABLE, "The server is shutting down", NULL);
+      return;
+    }
+
+  /* Authentication comes first, so that a caller without a token learns
+   * nothing about what the call would have accepted. */
+  if (routes[route].authenticated && !authenticate (self, msg, &user, &claims))
+    return;
+
+  if (strcmp (routes[route].method, "GET") == 0)
+    {
+      body = json_object_new ();
+    }
+  else if ((body = parse_body (msg)) == NULL)
+    {
+      respond_error (msg, SOUP_STATUS_BAD_REQUEST, "Invalid JSON body", NULL);
+      return;
+    }
+
+  routes[route].handler (self, msg, body, user, claims);
+}
+
+static void
+handle_request_cb (SoupServer        *soup,
+                   SoupServerMessage *msg,
+                   const char        *path,
+                   GHashTable        *query,
+                   gpointer           user_data)
+{
+  AuthflowServer *self = user_data;
+  const char *method = soup_server_message_get_method (msg);
+  g_autoptr(GString) allow = g_string_new (NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (routes); i++)
+    {
+      if (strcmp (routes[i].path, path) != 0)
+        continue;
+
+      if (strcmp (routes[i].method, method) == 0)
+        {
+          dispatch (self, msg, i);
+          return;
+        }
+
+      if (allow->len > 0)
+        g_string_append (allow, ", ");
+      g_string_append (allow, routes[i].method);
+    }
+
+  if (allow->len == 0)
+    {
+      respond_error (msg, SOUP_STATUS_NOT_FOUND, "Not found", NULL);
+      return;
+    }
+
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Allow", allow->str);
+  respond_error (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "Method not allowed", NULL);
+}
+
+static void
+reject_too_large (SoupServerMessage *msg)
+{
+  SoupMessageBody *body = soup_server_message_get_request_body (msg);
+
+  /* libsoup still reads the rest of the body, so that the connection stays
+   * usable, but it no longer keeps it. Having a status, the message skips the
+   * normal handler. */
+  soup_message_body_set_accumulate (body, FALSE);
+  soup_message_body_truncate (body);
+  respond_error (msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, "Request body too large", NULL);
+}
+
+static void
+got_chunk_cb (SoupServerMessage *msg,
+              GBytes            *chunk,
+              gpointer           user_data)
+{
+  SoupMessageBody *body = soup_server_message_get_request_body (msg);
+
+  if (soup_server_message_get_status (msg) == 0 && body->length > AUTHFLOW_SERVER_MAX_BODY_SIZE)
+    reject_too_large (msg);
+}
+
+/* Runs once the headers are in: a declared length can be refused before
+ * anything is buffered, a chunked body is counted as it arrives. */
+static void
+early_handler_cb (SoupServer        *soup,
+                  SoupServerMessage *msg,
+                  const char        *path,
+                  GHashTable        *query,
+                  gpointer           user_data)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+
+  if (soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH &&
+      soup_message_headers_get_content_length (headers) > AUTHFLOW_SERVER_MAX_BODY_SIZE)
+    {
+      reject_too_large (msg);
+      return;
+    }
+
+  g_signal_connect (msg, "got-chunk", G_CALLBACK (got_chunk_cb), NULL);
+}
+
+static void
+request_started_cb (SoupServer        *soup,
+                    SoupServerMessage *msg,
+                    gpointer           user_data)
+{
+  gint64 *start = g_new (gint64, 1);
+
+  *start = g_get_monotonic_time ();
+  g_object_set_qdata_full (G_OBJECT (msg), start_time_quark, start, g_free);
+}
+
+/* One line per request, never with a header or a body: those hold tokens
+ * and passwords. The query string is left out for the same reason. */
+static void
+log_request (SoupServerMessage *msg,
+             gboolean           aborted)
+{
+  const char *method = soup_server_message_get_method (msg);
+  GUri *uri = soup_server_message_get_uri (msg);
+  const gint64 *start = g_object_get_qdata (G_OBJECT (msg), start_time_quark);
+  gint64 ms = start != NULL ? (g_get_monotonic_time () - *start) / 1000 : 0;
+  const char *path = uri != NULL ? g_uri_get_path (uri) : "-";
+
+  if (method == NULL)
+    return;
+
+  if (aborted)
+    g_message ("%s %s aborted %" G_GINT64_FORMAT " ms", method, path, ms);
+  else
+    g_message ("%s %s %u %" G_GINT64_FORMAT " ms", method, path,
+               soup_server_message_get_status (msg), ms);
+}
+
+static void
+request_finished_cb (SoupServer        *soup,
+                     SoupServerMessage *msg,
+                     gpointer           user_data)
+{
+  log_request (msg, FALSE);
+}
+
+static void
+request_aborted_cb (SoupServer        *soup,
+                    SoupServerMessage *msg,
+                    gpointer           user_data)
+{
+  log_request (msg, TRUE);
+}
+
+static gboolean
+prune_cb (gpointer user_data)
+{
+  AuthflowServer *self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (self->db != NULL && !authflow_server_db_prune (self->db, &error))
+    g_warning ("Could not prune the database: %s", error->message);
+
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+authflow_server_initable_init (GInitable     *initable,
+                               GCancellable  *cancellable,
+                               GError       **error)
+{
+  AuthflowServer *self = AUTHFLOW_SERVER (initable);
+
+  if (self->db_path == NULL)
+    self->db_path = authflow_server_get_default_db_path ();
+
+  self->db = authflow_server_db_open (self->db_path, error);
+  if (self->db == NULL)
+    return FALSE;
+
+  self->prune_source = g_timeout_add_seconds (PRUNE_INTERVAL_SECONDS, prune_cb, self);
+
+  return TRUE;
+}
+
+static void
+authflow_server_initable_iface_init (GInitableIface *iface)
+{
+  iface->init = authflow_server_initable_init;
+}
+
+static void
+authflow_server_dispose (GObject *object)
+{
+  AuthflowServer *self = (AuthflowServer *) object;
+
+  authflow_server_close (self);
+  g_clear_object (&self->soup);
+
+  G_OBJECT_CLASS (authflow_server_parent_class)->dispose (object);
+}
+
+static void
+authflow_server_finalize (GObject *object)
+{
+  AuthflowServer *self = (AuthflowServer *) object;
+
+  g_clear_object (&self->cancellable);
+  g_clear_pointer (&self->login_failures, g_hash_table_unref);
+  g_clear_pointer (&self->db_path, g_free);
+  g_clear_pointer (&self->address, g_free);
+
+  G_OBJECT_CLASS (authflow_server_parent_class)->finalize (object);
+}
+
+static void
+authflow_server_get_property (GObject    *object,
+                              guint       prop_id,
+                              GValue     *value,
+                              GParamSpec *pspec)
+{
+  AuthflowServer *self = AUTHFLOW_SERVER (object);
+
+  switch (prop_id)
+    {
+    case PROP_DB_PATH:
+      g_value_set_string (value, self->db_path);
+      break;
+
+    case PROP_PORT:
+      g_value_set_uint (value, self->port);
+      break;
+
+    case PROP_ACCESS_TTL:
+      g_value_set_uint (value, self->access_ttl);
+      break;
+
+    case PROP_REFRESH_TTL:
+      g_value_set_uint (value, self->refresh_ttl);
+      break;
+
+    case PROP_MAX_LOGIN_FAILURES:
+      g_value_set_uint (value, self->max_login_failures);
+      break;
+
+    case PROP_REFRESH_COUNT:
+      g_value_set_uint (value, self->refresh_count);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+authflow_server_set_property (GObject      *object,
+                              guint         prop_id,
+                              const GValue *value,
+                              GParamSpec   *pspec)
+{
+  AuthflowServer *self = AUTHFLOW_SERVER (object);
+
+  switch (prop_id)
+    {
+    case PROP_DB_PATH:
+      self->db_path = g_value_dup_string (value);
+      break;
+
+    case PROP_ACCESS_TTL:
+      authflow_server_set_access_ttl (self, g_value_get_uint (value));
+      break;
+
+    case PROP_REFRESH_TTL:
+      authflow_server_set_refresh_ttl (self, g_value_get_uint (value));
+      break;
+
+    case PROP_MAX_LOGIN_FAILURES:
+      authflow_server_set_max_login_failures (self, g_value_get_uint (value));
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+authflow_server_class_init (AuthflowServerClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = authflow_server_dispose;
+  object_class->finalize = authflow_server_finalize;
+  object_class->get_property = authflow_server_get_property;
+  object_class->set_property = authflow_server_set_property;
+
+  /**
+   * AuthflowServer:db-path:
+   *
+   * The SQLite database, created on first start. %NULL means
+   * `$XDG_DATA_HOME/authflow-server/authflow.db`.
+   */
+  properties[PROP_DB_PATH] =
+    g_param_spec_string ("db-path", NULL, NULL,
+                         NULL,
+                         (G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * AuthflowServer:port:
+   *
+   * The port the server listens on, 0 before authflow_server_listen().
+   */
+  properties[PROP_PORT] =
+    g_param_spec_uint ("port", NULL, NULL,
+                       0, G_MAXUINT16, 0,
+                       (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * AuthflowServer:access-ttl:
+   *
+   * The lifetime of access tokens in seconds when a call does not give
+   * expiresInMins.
+   */
+  properties[PROP_ACCESS_TTL] =
+    g_param_spec_uint ("access-ttl", NULL, NULL,
+                       1, MAX_ACCESS_TTL, AUTHFLOW_SERVER_DEFAULT_ACCESS_TTL,
+                       (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * AuthflowServer:refresh-ttl:
+   *
+   * The lifetime of each refresh token in seconds, counted from its issue.
+   */
+  properties[PROP_REFRESH_TTL] =
+    g_param_spec_uint ("refresh-ttl", NULL, NULL,
+                       1, G_MAXINT32, AUTHFLOW_SERVER_DEFAULT_REFRESH_TTL,
+                       (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * AuthflowServer:max-login-failures:
+   *
+   * How many failed logins one username may have within
+   * %AUTHFLOW_SERVER_LOGIN_FAILURE_WINDOW seconds before further attempts
+   * are answered with 429. 0 turns the limit off.
+   */
+  properties[PROP_MAX_LOGIN_FAILURES] =
+    g_param_spec_uint ("max-login-failures", NULL, NULL,
+                       0, G_MAXUINT, AUTHFLOW_SERVER_DEFAULT_MAX_LOGIN_FAILURES,
+                       (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * AuthflowServer:refresh-count:
+   *
+   * How many POST /auth/refresh calls have succeeded.
+   */
+  properties[PROP_REFRESH_COUNT] =
+    g_param_spec_uint ("refresh-count", NULL, NULL,
+                       0, G_MAXUINT, 0,
+                       (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  start_time_quark = g_quark_from_static_string ("authflow-server-start-time");
+}
+
+static void
+authflow_server_init (AuthflowServer *self)
+{
+  self->access_ttl = AUTHFLOW_SERVER_DEFAULT_ACCESS_TTL;
+  self->refresh_ttl = AUTHFLOW_SERVER_DEFAULT_REFRESH_TTL;
+  self->max_login_failures = AUTHFLOW_SERVER_DEFAULT_MAX_LOGIN_FAILURES;
+  self->cancellable = g_cancellable_new ();
+  self->login_failures = g_hash_table_new_full (g_str_hash, g_str_equal,
+                                                g_free, (GDestroyNotify) g_array_unref);
+
+  self->soup = soup_server_new ("server-header", "authflow-server/" PACKAGE_VERSION " ", NULL);
+  soup_server_add_early_handler (self->soup, NULL, early_handler_cb, self, NULL);
+  soup_server_add_handler (self->soup, NULL, handle_request_cb, self, NULL);
+  g_signal_connect (self->soup, "request-started", G_CALLBACK (request_started_cb), self);
+  g_signal_connect (self->soup, "request-finished", G_CALLBACK (request_finished_cb), self);
+  g_signal_connect (self->soup, "request-aborted", G_CALLBACK (request_aborted_cb), self);
+}
+
+/**
+ * authflow_server_get_default_db_path:
+ *
+ * Returns: (transfer full): `$XDG_DATA_HOME/authflow-server/authflow.db`
+ */
+char *
+authflow_server_get_default_db_path (void)
+{
+  return g_build_filename (g_get_user_data_dir (), "authflow-server", "authflow.db", NULL);
+}
+
+/**
+ * authflow_server_new:
+ * @db_path: (nullable): the SQLite database, or %NULL for the default one
+ * @error: return location for a #GError
+ *
+ * Opens the database, creating, migrating and seeding it as needed. The
+ * server does not listen yet: call authflow_server_listen().
+ *
+ * Returns: (transfer full) (nullable): a new server
+ */
+AuthflowServer *
+authflow_server_new (const char  *db_path,
+                     GError     **error)
+{
+  return g_initable_new (AUTHFLOW_TYPE_SERVER, NULL, error,
+                         "db-path", db_path,
+                         NULL);
+}
+
+/**
+ * authflow_server_listen:
+ * @self: an #AuthflowServer
+ * @address: (nullable): an IP address, %NULL for 127.0.0.1
+ * @port: a port, or 0 for any free one
+ * @error: return location for a #GError
+ *
+ * Starts answering HTTP requests on @address and @port in the thread-default
+ * main context.
+ */
+gboolean
+authflow_server_listen (AuthflowServer  *self,
+                        const char      *address,
+                        guint            port,
+                        GError         **error)
+{
+  g_autoptr(GInetAddress) inet_address = NULL;
+  g_autoptr(GSocketAddress) socket_address = NULL;
+  g_autoptr(GSocketAddress) local_address = NULL;
+  GSList *listeners;
+
+  g_return_val_if_fail (AUTHFLOW_IS_SERVER (self), FALSE);
+  g_return_val_if_fail (port <= G_MAXUINT16, FALSE);
+  g_return_val_if_fail (self->port == 0, FALSE);
+  g_return_val_if_fail (self->db != NULL, FALSE);
+
+  if (address == NULL)
+    address = AUTHFLOW_SERVER_DEFAULT_ADDRESS;
+
+  inet_address = g_inet_address_new_from_string (address);
+  if (inet_address == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   "“%s” is not an IP address", address);
+      return FALSE;
+    }
+
+  socket_address = g_inet_socket_address_new (inet_address, port);
+  if (!soup_server_listen (self->soup, socket_address, 0, error))
+    return FALSE;
+
+  listeners = soup_server_get_listeners (self->soup);
+  g_assert (listeners != NULL);
+  local_address = g_socket_get_local_address (listeners->data, error);
+  g_slist_free (listeners);
+  if (local_address == NULL)
+    return FALSE;
+
+  g_free (self->address);
+  self->address = g_inet_address_to_string (inet_address);
+  self->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local_address));
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PORT]);
+
+  return TRUE;
+}
+
+/**
+ * authflow_server_close:
+ * @self: an #AuthflowServer
+ *
+ * Stops listening, drops every connection, gives up on the requests that
+ * wait for a password hash and closes the database. Safe to call twice.
+ */
+void
+authflow_server_close (AuthflowServer *self)
+{
+  g_return_if_fail (AUTHFLOW_IS_SERVER (self));
+
+  g_cancellable_cancel (self->cancellable);
+  g_clear_handle_id (&self->prune_source, g_source_remove);
+
+  if (self->soup != NULL)
+    soup_server_disconnect (self->soup);
+
+  g_clear_object (&self->db);
+}
+
+const char *
+authflow_server_get_db_path (AuthflowServer *self)
+{
+  g_return_val_if_fail (AUTHFLOW_IS_SERVER (self), NULL);
+
+  return self->db_path;
+}
+
+guint
+authflow_server_get_port (AuthflowServer *self)
+{
+  g_return_val_if_fail (AUTHFLOW_IS_SERVER (self), 0);
+
+  return self->port;
+}
+
+/**
+ * authflow_server_dup_url:
+ * @self: an #AuthflowServer
+ *
+ * Returns: (transfer full) (nullable): the base URL, such as
+ *   `http://127.0.0.1:8787`, or %NULL if the server does not listen
+ */
+char *
+authflow_server_dup_url (AuthflowServer *self)
+{
+  g_return_val_if_fail (AUTHFLOW_IS_SERVER (self), NULL);
+
+  if (self->port == 0)
+    return NULL;
+
+  if (strchr (self->address, ':') != NULL)
+    return g_strdup_printf ("http://[%s]:%u", self->address, self->port);
+
+  return g_strdup_printf ("http://%s:%u", self->address, self->port);
+}
+
+guint
+authflow_server_get_access_ttl (AuthflowServer *self)
+{
+  g_return_val_if_fail (AUTHFLOW_IS_SERVER (self), 0);
+
+  return self->access_ttl;
+}
+
+void
+authflow_server_set_access_ttl (AuthflowServer *self,
+                                guint           access_ttl)
+{
+  g_return_if_fail (AUTHFLOW_IS_SERVER (self));
+  g_return_if_fail (access_ttl >= 1 && access_ttl <= MAX_ACCESS_TTL);
+
+  if (self->access_ttl == access_ttl)
+    return;
+
+  self->access_ttl = access_ttl;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ACCESS_TTL]);
+}
+
+guint
+authflow_server_get_refresh_ttl (AuthflowServer *self)
+{
+  g_return_val_if_fail (AUTHFLOW_IS_SERVER (self), 0);
+
+  return self->refresh_ttl;
+}
+
+void
+authflow_server_set_refresh_ttl (AuthflowServer *self,
+                                 guint           refresh_ttl)
+{
+  g_return_if_fail (AUTHFLOW_IS_SERVER (self));
+  g_return_if_fail (refresh_ttl >= 1 && refresh_ttl <= G_MAXINT32);
+
+  if (self->refresh_ttl == refresh_ttl)
+    return;
+
+  self->refresh_ttl = refresh_ttl;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_REFRESH_TTL]);
+}
+
+guint
+authflow_server_get_max_login_failures (AuthflowServer *self)
+{
+  g_return_val_if_fail (AUTHFLOW_IS_SERVER (self), 0);
+
+  return self->max_login_failures;
+}
+
+void
+authflow_server_set_max_login_failures (AuthflowServer *self,
+                                        guint           max_login_failures)
+{
+  g_return_if_fail (AUTHFLOW_IS_SERVER (self));
+
+  if (self->max_login_failures == max_login_failures)
+    return;
+
+  self->max_login_failures = max_login_failures;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MAX_LOGIN_FAILURES]);
+}
+
+/**
+ * authflow_server_get_refresh_count:
+ * @self: an #AuthflowServer
+ *
+ * Returns: how many POST /auth/refresh calls have succeeded so far
+ */
+guint
+authflow_server_get_refresh_count (AuthflowServer *self)
+{
+  g_return_val_if_fail (AUTHFLOW_IS_SERVER (self), 0);
+
+  return self->refresh_count;
+}
