@@ -1,0 +1,723 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#define G_LOG_DOMAIN "authflow-client"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <libsoup/soup.h>
+
+#include "authflow-client.h"
+#include "authflow-jwt.h"
+
+/* Runs the backend's calls over HTTP. It turns every answer into either a
+ * result or an error a person can act on, and never logs a token, a
+ * password or a body: the debug log shows method, path and status only.
+ */
+struct _AuthflowClient
+{
+  GObject      parent_instance;
+
+  SoupSession *session;
+  char        *base_url;
+};
+
+G_DEFINE_FINAL_TYPE (AuthflowClient, authflow_client, G_TYPE_OBJECT)
+G_DEFINE_QUARK (authflow-client-error-quark, authflow_client_error)
+
+#define DEFAULT_TIMEOUT_SECONDS 15
+
+enum {
+  PROP_0,
+  PROP_BASE_URL,
+  PROP_TIMEOUT,
+  N_PROPS
+};
+
+static GParamSpec *properties [N_PROPS];
+
+void
+authflow_auth_result_free (AuthflowAuthResult *result)
+{
+  if (result == NULL)
+    return;
+
+  g_free (result->access_token);
+  g_free (result->refresh_token);
+  g_clear_pointer (&result->expiry, g_date_time_unref);
+  g_free (result->uid);
+  g_clear_object (&result->user);
+  g_free (result);
+}
+
+static void
+authflow_client_finalize (GObject *object)
+{
+  AuthflowClient *self = (AuthflowClient *)object;
+
+  g_clear_object (&self->session);
+  g_clear_pointer (&self->base_url, g_free);
+
+  G_OBJECT_CLASS (authflow_client_parent_class)->finalize (object);
+}
+
+static void
+authflow_client_get_property (GObject    *object,
+                              guint       prop_id,
+                              GValue     *value,
+                              GParamSpec *pspec)
+{
+  AuthflowClient *self = AUTHFLOW_CLIENT (object);
+
+  switch (prop_id)
+    {
+    case PROP_BASE_URL:
+      g_value_set_string (value, self->base_url);
+      break;
+
+    case PROP_TIMEOUT:
+      g_value_set_uint (value, authflow_client_get_timeout (self));
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+authflow_client_set_property (GObject      *object,
+                              guint         prop_id,
+                              const GValue *value,
+                              GParamSpec   *pspec)
+{
+  AuthflowClient *self = AUTHFLOW_CLIENT (object);
+
+  switch (prop_id)
+    {
+    case PROP_BASE_URL:
+      authflow_client_set_base_url (self, g_value_get_string (value));
+      break;
+
+    case PROP_TIMEOUT:
+      authflow_client_set_timeout (self, g_value_get_uint (value));
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+authflow_client_class_init (AuthflowClientClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = authflow_client_finalize;
+  object_class->get_property = authflow_client_get_property;
+  object_class->set_property = authflow_client_set_property;
+
+  properties [PROP_BASE_URL] =
+    g_param_spec_string ("base-url", NULL, NULL, DEFAULT_SERVER_URL,
+                         (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  properties [PROP_TIMEOUT] =
+    g_param_spec_uint ("timeout", NULL, NULL, 1, 600, DEFAULT_TIMEOUT_SECONDS,
+                       (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+authflow_client_init (AuthflowClient *self)
+{
+  self->base_url = g_strdup (DEFAULT_SERVER_URL);
+  self->session = soup_session_new_with_options ("timeout", DEFAULT_TIMEOUT_SECONDS,
+                                                 "user-agent", PACKAGE_NAME "/" PACKAGE_VERSION,
+                                                 NULL);
+}
+
+AuthflowClient *
+authflow_client_new (const char *base_url)
+{
+  return g_object_new (AUTHFLOW_TYPE_CLIENT,
+                       "base-url", base_url,
+                       NULL);
+}
+
+const char *
+authflow_client_get_base_url (AuthflowClient *self)
+{
+  g_return_val_if_fail (AUTHFLOW_IS_CLIENT (self), NULL);
+
+  return self->base_url;
+}
+
+void
+authflow_client_set_base_url (AuthflowClient *self,
+                              const char     *base_url)
+{
+  g_autofree char *trimmed = NULL;
+
+  g_return_if_fail (AUTHFLOW_IS_CLIENT (self));
+
+  if (base_url == NULL || base_url[0] == '\0')
+    base_url = DEFAULT_SERVER_URL;
+
+  /* Paths are appended to the base URL, so one trailing slash is dropped. */
+  trimmed = g_strdup (base_url);
+  if (g_str_has_suffix (trimmed, "/"))
+    trimmed[strlen (trimmed) - 1] = '\0';
+
+  if (g_strcmp0 (self->base_url, trimmed) == 0)
+    return;
+
+  g_free (self->base_url);
+  self->base_url = g_steal_pointer (&trimmed);
+  g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_BASE_URL]);
+}
+
+guint
+authflow_client_get_timeout (AuthflowClient *self)
+{
+  g_return_val_if_fail (AUTHFLOW_IS_CLIENT (self), 0);
+
+  return soup_session_get_timeout (self->session);
+}
+
+void
+authflow_client_set_timeout (AuthflowClient *self,
+                             guint           timeout_seconds)
+{
+  g_return_if_fail (AUTHFLOW_IS_CLIENT (self));
+
+  if (soup_session_get_timeout (self->session) == timeout_seconds)
+    return;
+
+  soup_session_set_timeout (self->session, timeout_seconds);
+  g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_TIMEOUT]);
+}
+
+static const char *
+get_string_member (JsonObject *object,
+                   const char *member)
+{
+  JsonNode *node = json_object_get_member (object, member);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+
+  return json_node_get_string (node);
+}
+
+static AuthflowClientError
+field_error_code (const char *field)
+{
+  if (g_strcmp0 (field, "username") == 0)
+    return AUTHFLOW_CLIENT_ERROR_INVALID_USERNAME;
+  if (g_strcmp0 (field, "email") == 0)
+    return AUTHFLOW_CLIENT_ERROR_INVALID_EMAIL;
+  if (g_strcmp0 (field, "password") == 0)
+    return AUTHFLOW_CLIENT_ERROR_INVALID_PASSWORD;
+  if (g_strcmp0 (field, "firstName") == 0)
+    return AUTHFLOW_CLIENT_ERROR_INVALID_FIRST_NAME;
+  if (g_strcmp0 (field, "lastName") == 0)
+    return AUTHFLOW_CLIENT_ERROR_INVALID_LAST_NAME;
+
+  return AUTHFLOW_CLIENT_ERROR_REJECTED;
+}
+
+/* Makes the error for an answer that is not a success. The server's own
+ * message is what the person sees, when it sent one that fits on a line.
+ */
+static GError *
+error_from_answer (guint       status,
+                   JsonObject *object)
+{
+  const char *message = NULL;
+  const char *field = NULL;
+
+  if (object != NULL)
+    {
+      message = get_string_member (object, "message");
+      field = get_string_member (object, "field");
+    }
+
+  if (message != NULL && (message[0] == '\0' || strlen (message) > 500 ||
+                          !g_utf8_validate (message, -1, NULL)))
+    message = NULL;
+
+  if (status == SOUP_STATUS_UNAUTHORIZED)
+    return g_error_new_literal (AUTHFLOW_CLIENT_ERROR, AUTHFLOW_CLIENT_ERROR_UNAUTHORIZED,
+                                message ? message : _("The server did not accept the session"));
+
+  if (status == 429)
+    return g_error_new_literal (AUTHFLOW_CLIENT_ERROR, AUTHFLOW_CLIENT_ERROR_TOO_MANY_ATTEMPTS,
+                                message ? message : _("Too many attempts. Wait a moment and try again."));
+
+  if (status >= 500)
+    {
+      if (message != NULL)
+        /* Translators: %s is the server's own error message. */
+        return g_error_new (AUTHFLOW_CLIENT_ERROR, AUTHFLOW_CLIENT_ERROR_SERVER,
+                            _("The server had a problem: %s"), message);
+
+      return g_error_new (AUTHFLOW_CLIENT_ERROR, AUTHFLOW_CLIENT_ERROR_SERVER,
+                          _("The server had a problem (HTTP %u). Try again later."), status);
+    }
+
+  if (status >= 400 && message != NULL)
+    return g_error_new_literal (AUTHFLOW_CLIENT_ERROR, field_error_code (field), message);
+
+  return g_error_new (AUTHFLOW_CLIENT_ERROR, AUTHFLOW_CLIENT_ERROR_REJECTED,
+                      _("The server refused the request (HTTP %u)"), status);
+}
+
+static GError *
+network_error (AuthflowClient *self,
+               GError         *error)
+{
+  g_autoptr(GUri) uri = g_uri_parse (self->base_url, G_URI_FLAGS_NONE, NULL);
+  g_autofree char *where = NULL;
+
+  g_debug ("Could not reach the server: %s", error->message);
+
+  if (uri != NULL && g_uri_get_port (uri) > 0)
+    where = g_strdup_printf ("%s:%d", g_uri_get_host (uri), g_uri_get_port (uri));
+  else if (uri != NULL && g_uri_get_host (uri) != NULL)
+    where = g_strdup (g_uri_get_host (uri));
+  else
+    where = g_strdup (self->base_url);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
+    /* Translators: %s is the server's address, e.g. "127.0.0.1:8787". */
+    return g_error_new (AUTHFLOW_CLIENT_ERROR, AUTHFLOW_CLIENT_ERROR_NETWORK,
+                        _("The server at %s did not answer in time. Check your connection and try again."),
+                        where);
+
+  /* Translators: %s is the server's address, e.g. "127.0.0.1:8787". */
+  return g_error_new (AUTHFLOW_CLIENT_ERROR, AUTHFLOW_CLIENT_ERROR_NETWORK,
+                      _("Could not connect to the server at %s. Check that it is running and that you are online."),
+                      where);
+}
+
+typedef struct
+{
+  SoupMessage *message;
+} Request;
+
+static void
+request_free (Request *request)
+{
+  g_clear_object (&request->message);
+  g_free (request);
+}
+
+static void
+send_cb (GObject      *object,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  SoupSession *session = SOUP_SESSION (object);
+  g_autoptr(GTask) task = user_data;
+  AuthflowClient *self = g_task_get_source_object (task);
+  Request *request = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(JsonParser) parser = NULL;
+  JsonObject *object_answer = NULL;
+  JsonNode *root;
+  guint status;
+  gsize size = 0;
+  gconstpointer data;
+
+  bytes = soup_session_send_and_read_finish (session, result, &error);
+
+  if (bytes == NULL)
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_task_return_error (task, g_steal_pointer (&error));
+      else
+        g_task_return_error (task, network_error (self, error));
+      return;
+    }
+
+  status = soup_message_get_status (request->message);
+  g_debug ("%s %s → %u",
+           soup_message_get_method (request->message),
+           g_uri_get_path (soup_message_get_uri (request->message)),
+           status);
+
+  data = g_bytes_get_data (bytes, &size);
+  parser = json_parser_new_immutable ();
+  if (size > 0 &&
+      json_parser_load_from_data (parser, data, size, NULL) &&
+      (root = json_parser_get_root (parser)) != NULL &&
+      JSON_NODE_HOLDS_OBJECT (root))
+    object_answer = json_node_get_object (root);
+
+  if (!SOUP_STATUS_IS_SUCCESSFUL (status))
+    {
+      g_task_return_error (task, error_from_answer (status, object_answer));
+      return;
+    }
+
+  if (object_answer == NULL)
+    {
+      g_task_return_new_error (task, AUTHFLOW_CLIENT_ERROR, AUTHFLOW_CLIENT_ERROR_BAD_ANSWER,
+                               _("The server's answer is not the JSON object Authflow expects"));
+      return;
+    }
+
+  g_task_return_pointer (task, json_object_ref (object_answer),
+                         (GDestroyNotify) json_object_unref);
+}
+
+/* Sends one call. @body, if any, is sent as JSON; @access_token, if any, as
+ * a bearer token. The task's value is the answer's JSON object.
+ */
+static void
+send_json_async (AuthflowClient      *self,
+                 const char          *method,
+                 const char          *path,
+                 const char          *access_token,
+                 JsonNode            *body,
+                 GCancellable        *cancellable,
+                 gpointer             source_tag,
+                 GAsyncReadyCallback  callback,
+                 gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autofree char *url = NULL;
+  Request *request;
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, source_tag);
+
+  url = g_strconcat (self->base_url, path, NULL);
+  request = g_new0 (Request, 1);
+  request->message = soup_message_new (method, url);
+  g_task_set_task_data (task, request, (GDestroyNotify) request_free);
+
+  if (request->message == NULL)
+    {
+      g_task_return_new_error (task, AUTHFLOW_CLIENT_ERROR, AUTHFLOW_CLIENT_ERROR_NETWORK,
+                               /* Translators: %s is a URL as the user typed it. */
+                               _("“%s” is not a valid server address"), self->base_url);
+      return;
+    }
+
+  soup_message_headers_append (soup_message_get_request_headers (request->message),
+                               "Accept", "application/json");
+
+  if (access_token != NULL)
+    {
+      g_autofree char *authorization = g_strconcat ("Bearer ", access_token, NULL);
+
+      soup_message_headers_append (soup_message_get_request_headers (request->message),
+                                   "Authorization", authorization);
+    }
+
+  if (body != NULL)
+    {
+      gsize len = 0;
+      char *text = json_to_string (body, FALSE);
+      g_autoptr(GBytes) bytes = NULL;
+
+      len = strlen (text);
+      bytes = g_bytes_new_with_free_func (text, len, g_free, text);
+      soup_message_set_request_body_from_bytes (request->message, "application/json", bytes);
+    }
+
+  soup_session_send_and_read_async (self->session,
+                                    request->message,
+                                    G_PRIORITY_DEFAULT,
+                                    cancellable,
+                                    send_cb,
+                                    g_steal_pointer (&task));
+}
+
+/* Login and sign-up answer with the tokens and the user side by side, the
+ * way dummyjson.com does: everything that is not a token is user data.
+ */
+static AuthflowAuthResult *
+auth_result_from_answer (JsonObject  *answer,
+                         GError     **error)
+{
+  g_autoptr(AuthflowAuthResult) result = g_new0 (AuthflowAuthResult, 1);
+  g_autoptr(JsonObject) user_json = json_object_new ();
+  g_autoptr(GError) jwt_error = NULL;
+  const char *access_token;
+  JsonObjectIter iter;
+  const char *member;
+  JsonNode *node;
+
+  access_token = get_string_member (answer, "accessToken");
+  if (access_token == NULL || access_token[0] == '\0')
+    {
+      g_set_error_literal (error, AUTHFLOW_CLIENT_ERROR, AUTHFLOW_CLIENT_ERROR_BAD_ANSWER,
+                           _("The server's answer has no access token"));
+      return NULL;
+    }
+
+  result->access_token = g_strdup (access_token);
+  result->refresh_token = g_strdup (get_string_member (answer, "refreshToken"));
+
+  json_object_iter_init (&iter, answer);
+  while (json_object_iter_next (&iter, &member, &node))
+    {
+      if (g_str_equal (member, "accessToken") || g_str_equal (member, "refreshToken"))
+        continue;
+      json_object_set_member (user_json, member, json_node_copy (node));
+    }
+
+  result->user = authflow_user_new_from_json (user_json);
+  result->uid = g_strdup (authflow_user_get_id (result->user));
+
+  if (!(result->expiry = authflow_jwt_get_expiry (access_token, &jwt_error)))
+    g_debug ("The access token's expiry is unknown: %s", jwt_error->message);
+
+  return g_steal_pointer (&result);
+}
+
+static void
+auth_call_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(JsonObject) answer = NULL;
+  g_autoptr(GError) error = NULL;
+  AuthflowAuthResult *auth;
+
+  if (!(answer = g_task_propagate_pointer (G_TASK (result), &error)) ||
+      !(auth = auth_result_from_answer (answer, &error)))
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_pointer (task, auth, (GDestroyNotify) authflow_auth_result_free);
+}
+
+static JsonNode *
+build_body (const char *first_name,
+            ...) G_GNUC_NULL_TERMINATED;
+
+/* Builds a JSON object from name/value pairs, leaving out NULL values. */
+static JsonNode *
+build_body (const char *first_name,
+            ...)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new_immutable ();
+  const char *name;
+  va_list args;
+
+  va_start (args, first_name);
+  json_builder_begin_object (builder);
+  for (name = first_name; name != NULL; name = va_arg (args, const char *))
+    {
+      const char *value = va_arg (args, const char *);
+
+      if (value == NULL)
+        continue;
+
+      json_builder_set_member_name (builder, name);
+      json_builder_add_string_value (builder, value);
+    }
+  json_builder_end_object (builder);
+  va_end (args);
+
+  return json_builder_get_root (builder);
+}
+
+void
+authflow_client_log_in_async (AuthflowClient      *self,
+                              const char          *username,
+                              const char          *password,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  g_autoptr(JsonNode) body = NULL;
+  GTask *task;
+
+  g_return_if_fail (AUTHFLOW_IS_CLIENT (self));
+  g_return_if_fail (username != NULL);
+  g_return_if_fail (password != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, authflow_client_log_in_async);
+
+  body = build_body ("username", username, "password", password, NULL);
+  send_json_async (self, "POST", "/auth/login", NULL, body, cancellable,
+                   authflow_client_log_in_async, auth_call_cb, task);
+}
+
+/**
+ * authflow_client_log_in_finish:
+ *
+ * Returns: (transfer full): the tokens and the user, or %NULL with @error set
+ */
+AuthflowAuthResult *
+authflow_client_log_in_finish (AuthflowClient  *self,
+                               GAsyncResult    *result,
+                               GError         **error)
+{
+  g_return_val_if_fail (AUTHFLOW_IS_CLIENT (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/**
+ * authflow_client_sign_up_async:
+ * @first_name: (nullable): left out of the request when %NULL or empty
+ * @last_name: (nullable): left out of the request when %NULL or empty
+ */
+void
+authflow_client_sign_up_async (AuthflowClient      *self,
+                               const char          *username,
+                               const char          *email,
+                               const char          *password,
+                               const char          *first_name,
+                               const char          *last_name,
+                               GCancellable        *cancellable,
+                               GAsyncReadyCallback  callback,
+                               gpointer             user_data)
+{
+  g_autoptr(JsonNode) body = NULL;
+  GTask *task;
+
+  g_return_if_fail (AUTHFLOW_IS_CLIENT (self));
+  g_return_if_fail (username != NULL);
+  g_return_if_fail (email != NULL);
+  g_return_if_fail (password != NULL);
+
+  if (first_name != NULL && first_name[0] == '\0')
+    first_name = NULL;
+  if (last_name != NULL && last_name[0] == '\0')
+    last_name = NULL;
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, authflow_client_sign_up_async);
+
+  body = build_body ("username", username,
+                     "email", email,
+                     "password", password,
+                     "firstName", first_name,
+                     "lastName", last_name,
+                     NULL);
+  send_json_async (self, "POST", "/auth/signup", NULL, body, cancellable,
+                   authflow_client_sign_up_async, auth_call_cb, task);
+}
+
+AuthflowAuthResult *
+authflow_client_sign_up_finish (AuthflowClient  *self,
+                                GAsyncResult    *result,
+                                GError         **error)
+{
+  g_return_val_if_fail (AUTHFLOW_IS_CLIENT (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static void
+get_me_cb (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(JsonObject) answer = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (!(answer = g_task_propagate_pointer (G_TASK (result), &error)))
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_pointer (task, authflow_user_new_from_json (answer), g_object_unref);
+}
+
+void
+authflow_client_get_me_async (AuthflowClient      *self,
+                              const char          *access_token,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (AUTHFLOW_IS_CLIENT (self));
+  g_return_if_fail (access_token != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, authflow_client_get_me_async);
+
+  send_json_async (self, "GET", "/auth/me", access_token, NULL, cancellable,
+                   authflow_client_get_me_async, get_me_cb, task);
+}
+
+/**
+ * authflow_client_get_me_finish:
+ *
+ * Returns: (transfer full): the user as the server knows it now
+ */
+AuthflowUser *
+authflow_client_get_me_finish (AuthflowClient  *self,
+                               GAsyncResult    *result,
+                               GError         **error)
+{
+  g_return_val_if_fail (AUTHFLOW_IS_CLIENT (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static void
+log_out_cb (GObject      *object,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(JsonObject) answer = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (!(answer = g_task_propagate_pointer (G_TASK (result), &error)))
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+/**
+ * authflow_client_log_out_async:
+ * @refresh_token: (nullable): the refresh token whose family the server is
+ *   to revoke
+ */
+void
+authflow_client_log_out_async (AuthflowClient      *self,
+                               const char          *access_token,
+                               const char          *refresh_token,
+                               GCancellable        *cancellable,
+                               GAsyncReadyCallback  callback,
+                               gpointer             user_data)
+{
+  g_autoptr(JsonNode) body = NULL;
+  GTask *task;
+
+  g_return_if_fail (AUTHFLOW_IS_CLIENT (self));
+  g_return_if_fail (access_token != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, authflow_client_log_out_async);
+
+  body = build_body ("refreshToken", refresh_token, NULL);
+  send_json_async (self, "POST", "/auth/logout", access_token, body, cancellable,
+                   authflow_client_log_out_async, log_out_cb, task);
+}
+
+gboolean
+authflow_client_log_out_finish (AuthflowClient  *self,
+                                GAsyncResult    *result,
+                                GError         **error)
+{
+  g_return_val_if_fail (AUTHFLOW_IS_CLIENT (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}

@@ -1,0 +1,93 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include <gio/gio.h>
+
+#include "authflow-user.h"
+
+G_BEGIN_DECLS
+
+#define AUTHFLOW_TYPE_CLIENT (authflow_client_get_type ())
+#define AUTHFLOW_CLIENT_ERROR (authflow_client_error_quark ())
+
+/* What went wrong with a call, as far as the person using the app cares:
+ * the server said no (and which field it objected to), or the server could
+ * not be asked, or its answer made no sense.
+ */
+typedef enum
+{
+  AUTHFLOW_CLIENT_ERROR_REJECTED,
+  AUTHFLOW_CLIENT_ERROR_UNAUTHORIZED,
+  AUTHFLOW_CLIENT_ERROR_INVALID_USERNAME,
+  AUTHFLOW_CLIENT_ERROR_INVALID_EMAIL,
+  AUTHFLOW_CLIENT_ERROR_INVALID_PASSWORD,
+  AUTHFLOW_CLIENT_ERROR_INVALID_FIRST_NAME,
+  AUTHFLOW_CLIENT_ERROR_INVALID_LAST_NAME,
+  AUTHFLOW_CLIENT_ERROR_TOO_MANY_ATTEMPTS,
+  AUTHFLOW_CLIENT_ERROR_SERVER,
+  AUTHFLOW_CLIENT_ERROR_NETWORK,
+  AUTHFLOW_CLIENT_ERROR_BAD_ANSWER,
+} AuthflowClientError;
+
+typedef struct
+{
+  char         *access_token;
+  char         *refresh_token;
+  GDateTime    *expiry;
+  char         *uid;
+  AuthflowUser *user;
+} AuthflowAuthResult;
+
+void authflow_auth_result_free (AuthflowAuthResult *result);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (AuthflowAuthResult, authflow_auth_result_free)
+
+G_DECLARE_FINAL_TYPE (AuthflowClient, authflow_client, AUTHFLOW, CLIENT, GObject)
+
+GQuark              authflow_client_error_quark     (void);
+AuthflowClient     *authflow_client_new             (const char           *base_url);
+const char         *authflow_client_get_base_url    (AuthflowClient       *self);
+void                authflow_client_set_base_url    (AuthflowClient       *self,
+                                                     const char           *base_url);
+guint               authflow_client_get_timeout     (AuthflowClient       *self);
+void                authflow_client_set_timeout     (AuthflowClient       *self,
+                                                     guint                 timeout_seconds);
+void                authflow_client_log_in_async    (AuthflowClient       *self,
+                                                     const char           *username,
+                                                     const char           *password,
+                                                     GCancellable         *cancellable,
+                                                     GAsyncReadyCallback   callback,
+                                                     gpointer              user_data);
+AuthflowAuthResult *authflow_client_log_in_finish   (AuthflowClient       *self,
+                                                     GAsyncResult         *result,
+                                                     GError              **error);
+void                authflow_client_sign_up_async   (AuthflowClient       *self,
+                                                     const char           *username,
+                                                     const char           *email,
+                                                     const char           *password,
+                                                     const char           *first_name,
+                                                     const char           *last_name,
+                                                     GCancellable         *cancellable,
+                                                     GAsyncReadyCallback   callback,
+                                                     gpointer              user_data);
+AuthflowAuthResult *authflow_client_sign_up_finish  (AuthflowClient       *self,
+                                                     GAsyncResult         *result,
+                                                     GError              **error);
+void                authflow_client_get_me_async    (AuthflowClient       *self,
+                                                     const char           *access_token,
+                                                     GCancellable         *cancellable,
+                                                     GAsyncReadyCallback   callback,
+                                                     gpointer              user_data);
+AuthflowUser       *authflow_client_get_me_finish   (AuthflowClient       *self,
+                                                     GAsyncResult         *result,
+                                                     GError              **error);
+void                authflow_client_log_out_async   (AuthflowClient       *self,
+                                                     const char           *access_token,
+                                                     const char           *refresh_token,
+                                                     GCancellable         *cancellable,
+                                                     GAsyncReadyCallback   callback,
+                                                     gpointer              user_data);
+gboolean            authflow_client_log_out_finish  (AuthflowClient       *self,
+                                                     GAsyncResult         *result,
+                                                     GError              **error);
+
+G_END_DECLS

@@ -1,0 +1,618 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#define G_LOG_DOMAIN "authflow-store"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <libsecret/secret.h>
+
+#include "authflow-session-store.h"
+
+/* Keeps the signed-in session in the Secret Service, one item a backend.
+ *
+ * A keyring can hang: with a locked keyring gnome-keyring opens an unlock
+ * prompt and does not answer until someone deals with it. So every call here
+ * is async, carries its own cancellable chained to the caller's, and fails
+ * with G_IO_ERROR_TIMED_OUT when the keyring has not answered in time.
+ *
+ * Calls run one at a time, in the order they were made: a save still under
+ * way when the person logs out must not land after the removal, or the next
+ * start would bring back a session they ended.
+ */
+struct _AuthflowSessionStore
+{
+  GObject  parent_instance;
+
+  char    *backend;
+  GQueue   queue;
+  GTask   *running;
+  guint    timeout_ms;
+  guint    persist : 1;
+};
+
+G_DEFINE_FINAL_TYPE (AuthflowSessionStore, authflow_session_store, G_TYPE_OBJECT)
+
+#define DEFAULT_TIMEOUT_MS 5000
+
+enum {
+  PROP_0,
+  PROP_BACKEND,
+  PROP_PERSIST,
+  PROP_TIMEOUT,
+  N_PROPS
+};
+
+static GParamSpec *properties [N_PROPS];
+
+static const SecretSchema *
+get_schema (void)
+{
+  static const SecretSchema schema = {
+    APP_ID_BASE ".Session", SECRET_SCHEMA_NONE,
+    {
+      { "backend", SECRET_SCHEMA_ATTRIBUTE_STRING },
+      { NULL, 0 },
+    }
+  };
+
+  return &schema;
+}
+
+typedef void (*StartFunc) (AuthflowSessionStore *self,
+                           GTask                *task);
+
+typedef struct
+{
+  StartFunc     start;
+  char         *backend;
+  char         *serialized;
+  GCancellable *cancellable;
+  GCancellable *caller_cancellable;
+  gulong        caller_handler;
+  guint         timeout_id;
+  gboolean      timed_out;
+} Call;
+
+static void
+call_free (Call *call)
+{
+  g_clear_handle_id (&call->timeout_id, g_source_remove);
+  if (call->caller_handler != 0)
+    g_cancellable_disconnect (call->caller_cancellable, call->caller_handler);
+  g_clear_object (&call->caller_cancellable);
+  g_clear_object (&call->cancellable);
+  g_free (call->backend);
+  if (call->serialized != NULL)
+    secret_password_free (call->serialized);
+  g_free (call);
+}
+
+static gboolean
+call_timeout_cb (gpointer data)
+{
+  Call *call = data;
+
+  call->timeout_id = 0;
+  call->timed_out = TRUE;
+  g_cancellable_cancel (call->cancellable);
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+caller_cancelled_cb (GCancellable *caller,
+                     GCancellable *ours)
+{
+  g_cancellable_cancel (ours);
+}
+
+static GTask *
+call_new (AuthflowSessionStore *self,
+          StartFunc             start,
+          GCancellable         *cancellable,
+          GAsyncReadyCallback   callback,
+          gpointer              user_data,
+          gpointer              source_tag)
+{
+  GTask *task;
+  Call *call;
+
+  call = g_new0 (Call, 1);
+  call->start = start;
+  call->backend = g_strdup (self->backend);
+  call->cancellable = g_cancellable_new ();
+  if (cancellable != NULL)
+    {
+      call->caller_cancellable = g_object_ref (cancellable);
+      call->caller_handler = g_cancellable_connect (cancellable,
+                                                    G_CALLBACK (caller_cancelled_cb),
+                                                    g_object_ref (call->cancellable),
+                                                    g_object_unref);
+    }
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, source_tag);
+  g_task_set_task_data (task, call, (GDestroyNotify) call_free);
+
+  return task;
+}
+
+static void
+run_next (AuthflowSessionStore *self)
+{
+  Call *call;
+
+  if (self->running != NULL || g_queue_is_empty (&self->queue))
+    return;
+
+  self->running = g_queue_pop_head (&self->queue);
+  call = g_task_get_task_data (self->running);
+
+  /* The keyring's time starts when it is asked, not while the call waits
+   * for the one before it.
+   */
+  call->timeout_id = g_timeout_add (self->timeout_ms, call_timeout_cb, call);
+  call->start (self, self->running);
+}
+
+/* Queues @task (the store takes it over) and starts it if nothing runs. */
+static void
+call_enqueue (AuthflowSessionStore *self,
+              GTask                *task)
+{
+  g_queue_push_tail (&self->queue, task);
+  run_next (self);
+}
+
+/* Completes the running call; the next one starts. */
+static GTask *
+call_done (AuthflowSessionStore *self)
+{
+  GTask *task = g_steal_pointer (&self->running);
+  Call *call = g_task_get_task_data (task);
+
+  g_clear_handle_id (&call->timeout_id, g_source_remove);
+
+  return task;
+}
+
+/* Turns what the keyring said into what a person can act on; the technical
+ * message stays in the debug log.
+ */
+static void
+return_error (GTask  *task,
+              GError *error)
+{
+  Call *call = g_task_get_task_data (task);
+
+  g_debug ("Keyring call failed: %s", error->message);
+
+  if (call->timed_out)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+                               _("The system keyring did not answer in time"));
+      g_error_free (error);
+    }
+  else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      g_task_return_error (task, error);
+    }
+  else
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED,
+                               _("The system keyring is not available"));
+      g_error_free (error);
+    }
+}
+
+static void
+authflow_session_store_finalize (GObject *object)
+{
+  AuthflowSessionStore *self = (AuthflowSessionStore *)object;
+
+  /* Every queued task holds a reference on the store. */
+  g_assert (self->running == NULL);
+  g_assert (g_queue_is_empty (&self->queue));
+
+  g_clear_pointer (&self->backend, g_free);
+
+  G_OBJECT_CLASS (authflow_session_store_parent_class)->finalize (object);
+}
+
+static void
+authflow_session_store_get_property (GObject    *object,
+                                     guint       prop_id,
+                                     GValue     *value,
+                                     GParamSpec *pspec)
+{
+  AuthflowSessionStore *self = AUTHFLOW_SESSION_STORE (object);
+
+  switch (prop_id)
+    {
+    case PROP_BACKEND:
+      g_value_set_string (value, self->backend);
+      break;
+
+    case PROP_PERSIST:
+      g_value_set_boolean (value, self->persist);
+      break;
+
+    case PROP_TIMEOUT:
+      g_value_set_uint (value, self->timeout_ms);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+authflow_session_store_set_property (GObject      *object,
+                                     guint         prop_id,
+                                     const GValue *value,
+                                     GParamSpec   *pspec)
+{
+  AuthflowSessionStore *self = AUTHFLOW_SESSION_STORE (object);
+
+  switch (prop_id)
+    {
+    case PROP_BACKEND:
+      authflow_session_store_set_backend (self, g_value_get_string (value));
+      break;
+
+    case PROP_PERSIST:
+      authflow_session_store_set_persist (self, g_value_get_boolean (value));
+      break;
+
+    case PROP_TIMEOUT:
+      authflow_session_store_set_timeout (self, g_value_get_uint (value));
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+authflow_session_store_class_init (AuthflowSessionStoreClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = authflow_session_store_finalize;
+  object_class->get_property = authflow_session_store_get_property;
+  object_class->set_property = authflow_session_store_set_property;
+
+  /* Which backend's item this store reads and writes: each backend has its
+   * own, so that switching backends loses no session.
+   */
+  properties [PROP_BACKEND] =
+    g_param_spec_string ("backend", NULL, NULL, "",
+                         (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  /* "Persist Auth Sessions". When off, saving removes the stored item. */
+  properties [PROP_PERSIST] =
+    g_param_spec_boolean ("persist", NULL, NULL, TRUE,
+                          (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  properties [PROP_TIMEOUT] =
+    g_param_spec_uint ("timeout", NULL, NULL, 1, G_MAXUINT, DEFAULT_TIMEOUT_MS,
+                       (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+authflow_session_store_init (AuthflowSessionStore *self)
+{
+  self->backend = g_strdup ("");
+  g_queue_init (&self->queue);
+  self->persist = TRUE;
+  self->timeout_ms = DEFAULT_TIMEOUT_MS;
+}
+
+AuthflowSessionStore *
+authflow_session_store_new (const char *backend)
+{
+  return g_object_new (AUTHFLOW_TYPE_SESSION_STORE,
+                       "backend", backend,
+                       NULL);
+}
+
+const char *
+authflow_session_store_get_backend (AuthflowSessionStore *self)
+{
+  g_return_val_if_fail (AUTHFLOW_IS_SESSION_STORE (self), NULL);
+
+  return self->backend;
+}
+
+void
+authflow_session_store_set_backend (AuthflowSessionStore *self,
+                                    const char           *backend)
+{
+  g_return_if_fail (AUTHFLOW_IS_SESSION_STORE (self));
+
+  if (backend == NULL)
+    backend = "";
+
+  if (g_strcmp0 (self->backend, backend) == 0)
+    return;
+
+  g_free (self->backend);
+  self->backend = g_strdup (backend);
+  g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_BACKEND]);
+}
+
+gboolean
+authflow_session_store_get_persist (AuthflowSessionStore *self)
+{
+  g_return_val_if_fail (AUTHFLOW_IS_SESSION_STORE (self), FALSE);
+
+  return self->persist;
+}
+
+void
+authflow_session_store_set_persist (AuthflowSessionStore *self,
+                                    gboolean              persist)
+{
+  g_return_if_fail (AUTHFLOW_IS_SESSION_STORE (self));
+
+  persist = !!persist;
+
+  if (self->persist == persist)
+    return;
+
+  self->persist = persist;
+  g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_PERSIST]);
+}
+
+guint
+authflow_session_store_get_timeout (AuthflowSessionStore *self)
+{
+  g_return_val_if_fail (AUTHFLOW_IS_SESSION_STORE (self), 0);
+
+  return self->timeout_ms;
+}
+
+void
+authflow_session_store_set_timeout (AuthflowSessionStore *self,
+                                    guint                 timeout_ms)
+{
+  g_return_if_fail (AUTHFLOW_IS_SESSION_STORE (self));
+  g_return_if_fail (timeout_ms > 0);
+
+  if (self->timeout_ms == timeout_ms)
+    return;
+
+  self->timeout_ms = timeout_ms;
+  g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_TIMEOUT]);
+}
+
+static void
+load_cb (GObject      *object,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  AuthflowSessionStore *self = user_data;
+  g_autoptr(GTask) task = call_done (self);
+  g_autoptr(GError) error = NULL;
+  char *secret;
+
+  secret = secret_password_lookup_finish (result, &error);
+
+  if (error != NULL)
+    return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_pointer (task, secret, (GDestroyNotify) secret_password_free);
+
+  run_next (self);
+}
+
+static void
+start_load (AuthflowSessionStore *self,
+            GTask                *task)
+{
+  Call *call = g_task_get_task_data (task);
+
+  secret_password_lookup (get_schema (), call->cancellable,
+                          load_cb, self,
+                          "backend", call->backend,
+                          NULL);
+}
+
+/**
+ * authflow_session_store_load_async:
+ *
+ * Looks up the stored session. With "persist" off, nothing is looked up and
+ * the answer is "nothing stored".
+ */
+void
+authflow_session_store_load_async (AuthflowSessionStore *self,
+                                   GCancellable         *cancellable,
+                                   GAsyncReadyCallback   callback,
+                                   gpointer              user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (AUTHFLOW_IS_SESSION_STORE (self));
+  g_return_if_fail (!cancellable || G_IS_CANCELLABLE (cancellable));
+
+  task = call_new (self, start_load, cancellable, callback, user_data,
+                   authflow_session_store_load_async);
+
+  if (!self->persist)
+    {
+      g_task_return_pointer (task, NULL, NULL);
+      return;
+    }
+
+  call_enqueue (self, g_steal_pointer (&task));
+}
+
+/**
+ * authflow_session_store_load_finish:
+ *
+ * Returns: (transfer full) (nullable): the stored session, to be freed with
+ *   secret_password_free(), or %NULL with no error when nothing is stored
+ */
+char *
+authflow_session_store_load_finish (AuthflowSessionStore  *self,
+                                    GAsyncResult          *result,
+                                    GError               **error)
+{
+  g_return_val_if_fail (AUTHFLOW_IS_SESSION_STORE (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static void
+save_cb (GObject      *object,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  AuthflowSessionStore *self = user_data;
+  g_autoptr(GTask) task = call_done (self);
+  g_autoptr(GError) error = NULL;
+
+  if (!secret_password_store_finish (result, &error))
+    return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_boolean (task, TRUE);
+
+  run_next (self);
+}
+
+static void
+start_save (AuthflowSessionStore *self,
+            GTask                *task)
+{
+  Call *call = g_task_get_task_data (task);
+  g_autofree char *label = NULL;
+
+  /* Translators: the label of the keyring item, as seen in Passwords and
+   * Keys; %s is the backend, e.g. "http://127.0.0.1:8787".
+   */
+  label = g_strdup_printf (_("Authflow session for %s"), call->backend);
+
+  secret_password_store (get_schema (), SECRET_COLLECTION_DEFAULT, label,
+                         call->serialized, call->cancellable,
+                         save_cb, self,
+                         "backend", call->backend,
+                         NULL);
+}
+
+static void
+clear_cb (GObject      *object,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  AuthflowSessionStore *self = user_data;
+  g_autoptr(GTask) task = call_done (self);
+  g_autoptr(GError) error = NULL;
+
+  /* "Nothing to remove" is not an error: the item is gone either way. */
+  secret_password_clear_finish (result, &error);
+
+  if (error != NULL)
+    return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_boolean (task, TRUE);
+
+  run_next (self);
+}
+
+static void
+start_clear (AuthflowSessionStore *self,
+             GTask                *task)
+{
+  Call *call = g_task_get_task_data (task);
+
+  secret_password_clear (get_schema (), call->cancellable,
+                         clear_cb, self,
+                         "backend", call->backend,
+                         NULL);
+}
+
+/**
+ * authflow_session_store_save_async:
+ * @session: a signed-in session
+ *
+ * Stores @session, replacing what was stored for this backend. With
+ * "persist" off this removes the stored item instead.
+ */
+void
+authflow_session_store_save_async (AuthflowSessionStore *self,
+                                   AuthflowSession      *session,
+                                   GCancellable         *cancellable,
+                                   GAsyncReadyCallback   callback,
+                                   gpointer              user_data)
+{
+  GTask *task;
+  Call *call;
+
+  g_return_if_fail (AUTHFLOW_IS_SESSION_STORE (self));
+  g_return_if_fail (AUTHFLOW_IS_SESSION (session));
+  g_return_if_fail (authflow_session_get_state (session) == AUTHFLOW_SESSION_STATE_SIGNED_IN);
+  g_return_if_fail (!cancellable || G_IS_CANCELLABLE (cancellable));
+
+  if (!self->persist)
+    {
+      task = call_new (self, start_clear, cancellable, callback, user_data,
+                       authflow_session_store_save_async);
+      call_enqueue (self, task);
+      return;
+    }
+
+  /* The session is taken as it is now, whatever it becomes while the call
+   * waits its turn. The copy holds the tokens, so call_free() wipes it.
+   */
+  task = call_new (self, start_save, cancellable, callback, user_data,
+                   authflow_session_store_save_async);
+  call = g_task_get_task_data (task);
+  call->serialized = authflow_session_serialize (session);
+  call_enqueue (self, task);
+}
+
+gboolean
+authflow_session_store_save_finish (AuthflowSessionStore  *self,
+                                    GAsyncResult          *result,
+                                    GError               **error)
+{
+  g_return_val_if_fail (AUTHFLOW_IS_SESSION_STORE (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/**
+ * authflow_session_store_clear_async:
+ *
+ * Removes the stored session of this backend, if there is one.
+ */
+void
+authflow_session_store_clear_async (AuthflowSessionStore *self,
+                                    GCancellable         *cancellable,
+                                    GAsyncReadyCallback   callback,
+                                    gpointer              user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (AUTHFLOW_IS_SESSION_STORE (self));
+  g_return_if_fail (!cancellable || G_IS_CANCELLABLE (cancellable));
+
+  task = call_new (self, start_clear, cancellable, callback, user_data,
+                   authflow_session_store_clear_async);
+  call_enqueue (self, task);
+}
+
+gboolean
+authflow_session_store_clear_finish (AuthflowSessionStore  *self,
+                                     GAsyncResult          *result,
+                                     GError               **error)
+{
+  g_return_val_if_fail (AUTHFLOW_IS_SESSION_STORE (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
