@@ -1,0 +1,433 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#define G_LOG_DOMAIN "authflow-application"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "authflow-application.h"
+#include "authflow-preferences-window.h"
+#include "authflow-window.h"
+
+struct _AuthflowApplication
+{
+  AdwApplication  parent_instance;
+
+  GSettings      *settings;
+  AuthflowFlow   *flow;
+  GCancellable   *restore_cancellable;
+  char           *pending_message;
+  char           *server_override;
+};
+
+G_DEFINE_FINAL_TYPE (AuthflowApplication, authflow_application, ADW_TYPE_APPLICATION)
+
+enum {
+  PROP_0,
+  PROP_SERVER,
+  N_PROPS
+};
+
+static GParamSpec *properties [N_PROPS];
+
+static const GOptionEntry option_entries[] = {
+  /* Translators: the description of the --server command-line option. */
+  { "server", 's', 0, G_OPTION_ARG_STRING, NULL, N_("The backend's base URL, for this run only"), N_("URL") },
+  { "version", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Show the version and exit"), NULL },
+  { NULL }
+};
+
+/* The backend is the --server URL if one was given, else the one in
+ * Preferences, else the built-in default. A signed-in session keeps the
+ * backend it was made with: a new one is taken up once signed out.
+ */
+static void
+update_backend (AuthflowApplication *self)
+{
+  g_autofree char *url = NULL;
+  AuthflowClient *client;
+
+  if (self->flow == NULL ||
+      authflow_session_get_state (authflow_flow_get_session (self->flow)) == AUTHFLOW_SESSION_STATE_SIGNED_IN)
+    return;
+
+  if (self->server_override != NULL)
+    url = g_strdup (self->server_override);
+  else
+    url = g_settings_get_string (self->settings, "server-url");
+
+  client = authflow_flow_get_client (self->flow);
+  authflow_client_set_base_url (client, url);
+  authflow_session_store_set_backend (authflow_flow_get_store (self->flow),
+                                      authflow_client_get_base_url (client));
+}
+
+static void
+session_state_changed_cb (AuthflowApplication *self)
+{
+  AuthflowSessionState state = authflow_session_get_state (authflow_flow_get_session (self->flow));
+  GAction *log_out = g_action_map_lookup_action (G_ACTION_MAP (self), "log-out");
+
+  g_simple_action_set_enabled (G_SIMPLE_ACTION (log_out), state == AUTHFLOW_SESSION_STATE_SIGNED_IN);
+
+  if (state == AUTHFLOW_SESSION_STATE_SIGNED_OUT)
+    update_backend (self);
+}
+
+static void
+restore_cb (GObject      *object,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(AuthflowApplication) self = user_data;
+  g_autoptr(GError) error = NULL;
+  GtkWindow *window;
+
+  g_clear_object (&self->restore_cancellable);
+
+  if (authflow_flow_restore_finish (AUTHFLOW_FLOW (object), result, &error))
+    return;
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+
+  /* The keyring may answer before the first window exists. */
+  if ((window = gtk_application_get_active_window (GTK_APPLICATION (self))))
+    authflow_window_show_message (AUTHFLOW_WINDOW (window), error->message);
+  else
+    {
+      g_free (self->pending_message);
+      self->pending_message = g_strdup (error->message);
+    }
+}
+
+static void
+log_out_cb (GObject      *object,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!authflow_flow_log_out_finish (AUTHFLOW_FLOW (object), result, &error))
+    g_debug ("Log out: %s", error->message);
+}
+
+static void
+log_out_action (GSimpleAction *action,
+                GVariant      *parameter,
+                gpointer       user_data)
+{
+  AuthflowApplication *self = user_data;
+
+  authflow_flow_log_out_async (self->flow, NULL, log_out_cb, NULL);
+}
+
+static void
+preferences_action (GSimpleAction *action,
+                    GVariant      *parameter,
+                    gpointer       user_data)
+{
+  AuthflowApplication *self = user_data;
+  AuthflowPreferencesWindow *preferences;
+
+  preferences = authflow_preferences_window_new (self);
+  gtk_window_set_transient_for (GTK_WINDOW (preferences),
+                                gtk_application_get_active_window (GTK_APPLICATION (self)));
+  gtk_window_present (GTK_WINDOW (preferences));
+}
+
+static void
+about_action (GSimpleAction *action,
+              GVariant      *parameter,
+              gpointer       user_data)
+{
+  AuthflowApplication *self = user_data;
+  const char *developers[] = { _("The Authflow developers"), NULL };
+
+  adw_show_about_window (gtk_application_get_active_window (GTK_APPLICATION (self)),
+                         "application-name", _("Authflow"),
+                         "application-icon", APP_ID,
+                         "version", PACKAGE_VERSION,
+                         "developer-name", _("The Authflow developers"),
+                         "developers", developers,
+                         "comments", _("Sign in to a token-issuing backend and see the whole authentication flow."),
+                         "license-type", GTK_LICENSE_GPL_3_0,
+                         "translator-credits", _("translator-credits"),
+                         NULL);
+}
+
+static void
+quit_action (GSimpleAction *action,
+             GVariant      *parameter,
+             gpointer       user_data)
+{
+  GApplication *app = user_data;
+  GList *windows = gtk_application_get_windows (GTK_APPLICATION (app));
+
+  /* Destroying the windows, rather than g_application_quit(), lets each
+   * one save its state and cancel its calls on the way out.
+   */
+  while (windows != NULL)
+    {
+      GtkWindow *window = windows->data;
+
+      windows = windows->next;
+      gtk_window_destroy (window);
+    }
+}
+
+static const GActionEntry app_actions[] = {
+  { "log-out", log_out_action },
+  { "preferences", preferences_action },
+  { "about", about_action },
+  { "quit", quit_action },
+};
+
+static int
+authflow_application_handle_local_options (GApplication *app,
+                                           GVariantDict *options)
+{
+  AuthflowApplication *self = AUTHFLOW_APPLICATION (app);
+  const char *server = NULL;
+
+  if (g_variant_dict_contains (options, "version"))
+    {
+      g_print ("%s %s\n", PACKAGE_NAME, PACKAGE_VERSION);
+      return 0;
+    }
+
+  if (g_variant_dict_lookup (options, "server", "&s", &server))
+    {
+      g_autoptr(GUri) uri = g_uri_parse (server, G_URI_FLAGS_NONE, NULL);
+
+      if (uri == NULL ||
+          (g_strcmp0 (g_uri_get_scheme (uri), "http") != 0 &&
+           g_strcmp0 (g_uri_get_scheme (uri), "https") != 0))
+        {
+          /* Translators: %s is the URL given on the command line. */
+          g_printerr (_("“%s” is not an http:// or https:// URL\n"), server);
+          return 1;
+        }
+
+      g_object_set (self, "server", server, NULL);
+    }
+
+  return G_APPLICATION_CLASS (authflow_application_parent_class)->handle_local_options (app, options);
+}
+
+static void
+authflow_application_startup (GApplication *app)
+{
+  AuthflowApplication *self = AUTHFLOW_APPLICATION (app);
+  g_autoptr(AuthflowClient) client = NULL;
+  g_autoptr(AuthflowSessionStore) store = NULL;
+  static const char *quit_accels[] = { "<Control>q", NULL };
+  static const char *preferences_accels[] = { "<Control>comma", NULL };
+
+  G_APPLICATION_CLASS (authflow_application_parent_class)->startup (app);
+
+  g_action_map_add_action_entries (G_ACTION_MAP (self), app_actions,
+                                   G_N_ELEMENTS (app_actions), self);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.quit", quit_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.preferences", preferences_accels);
+
+  self->settings = g_settings_new (APP_ID_BASE);
+
+  client = authflow_client_new (NULL);
+  store = authflow_session_store_new (NULL);
+  g_settings_bind (self->settings, "persist-sessions", store, "persist", G_SETTINGS_BIND_GET);
+
+  self->flow = authflow_flow_new (client, store);
+  update_backend (self);
+
+  g_signal_connect_object (self->settings, "changed::server-url",
+                           G_CALLBACK (update_backend), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (authflow_flow_get_session (self->flow), "notify::state",
+                           G_CALLBACK (session_state_changed_cb), self,
+                           G_CONNECT_SWAPPED);
+  session_state_changed_cb (self);
+
+  /* The restore starts before the first window exists: the window shows
+   * the splash while the keyring is asked, and never the network.
+   */
+  self->restore_cancellable = g_cancellable_new ();
+  authflow_flow_restore_async (self->flow, self->restore_cancellable,
+                               restore_cb, g_object_ref (self));
+}
+
+static void
+authflow_application_activate (GApplication *app)
+{
+  AuthflowApplication *self = AUTHFLOW_APPLICATION (app);
+  GtkWindow *window;
+
+  if (!(window = gtk_application_get_active_window (GTK_APPLICATION (self))))
+    window = GTK_WINDOW (authflow_window_new (self));
+
+  gtk_window_present (window);
+
+  if (self->pending_message != NULL)
+    {
+      authflow_window_show_message (AUTHFLOW_WINDOW (window), self->pending_message);
+      g_clear_pointer (&self->pending_message, g_free);
+    }
+}
+
+static void
+authflow_application_shutdown (GApplication *app)
+{
+  AuthflowApplication *self = AUTHFLOW_APPLICATION (app);
+
+  g_cancellable_cancel (self->restore_cancellable);
+  g_clear_object (&self->restore_cancellable);
+
+  G_APPLICATION_CLASS (authflow_application_parent_class)->shutdown (app);
+}
+
+static void
+authflow_application_dispose (GObject *object)
+{
+  AuthflowApplication *self = (AuthflowApplication *)object;
+
+  g_clear_object (&self->flow);
+  g_clear_object (&self->settings);
+
+  G_OBJECT_CLASS (authflow_application_parent_class)->dispose (object);
+}
+
+static void
+authflow_application_finalize (GObject *object)
+{
+  AuthflowApplication *self = (AuthflowApplication *)object;
+
+  g_clear_pointer (&self->server_override, g_free);
+  g_clear_pointer (&self->pending_message, g_free);
+
+  G_OBJECT_CLASS (authflow_application_parent_class)->finalize (object);
+}
+
+static void
+authflow_application_get_property (GObject    *object,
+                                   guint       prop_id,
+                                   GValue     *value,
+                                   GParamSpec *pspec)
+{
+  AuthflowApplication *self = AUTHFLOW_APPLICATION (object);
+
+  switch (prop_id)
+    {
+    case PROP_SERVER:
+      g_value_set_string (value, self->server_override);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+authflow_application_set_property (GObject      *object,
+                                   guint         prop_id,
+                                   const GValue *value,
+                                   GParamSpec   *pspec)
+{
+  AuthflowApplication *self = AUTHFLOW_APPLICATION (object);
+
+  switch (prop_id)
+    {
+    case PROP_SERVER:
+      if (g_strcmp0 (self->server_override, g_value_get_string (value)) != 0)
+        {
+          g_free (self->server_override);
+          self->server_override = g_value_dup_string (value);
+          update_backend (self);
+          g_object_notify_by_pspec (object, pspec);
+        }
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+authflow_application_class_init (AuthflowApplicationClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
+
+  object_class->dispose = authflow_application_dispose;
+  object_class->finalize = authflow_application_finalize;
+  object_class->get_property = authflow_application_get_property;
+  object_class->set_property = authflow_application_set_property;
+
+  app_class->handle_local_options = authflow_application_handle_local_options;
+  app_class->startup = authflow_application_startup;
+  app_class->activate = authflow_application_activate;
+  app_class->shutdown = authflow_application_shutdown;
+
+  /* The backend URL for this run, overriding the one in Preferences; what
+   * `--server` sets.
+   */
+  properties [PROP_SERVER] =
+    g_param_spec_string ("server", NULL, NULL, NULL,
+                         (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+authflow_application_init (AuthflowApplication *self)
+{
+  g_application_add_main_option_entries (G_APPLICATION (self), option_entries);
+}
+
+AuthflowApplication *
+authflow_application_new (GApplicationFlags flags)
+{
+  return g_object_new (AUTHFLOW_TYPE_APPLICATION,
+                       "application-id", APP_ID,
+                       "resource-base-path", RESOURCE_BASE_PATH,
+                       "flags", flags,
+                       NULL);
+}
+
+/**
+ * authflow_application_get_flow:
+ *
+ * Returns: (transfer none) (nullable): the flow actions, once started up
+ */
+AuthflowFlow *
+authflow_application_get_flow (AuthflowApplication *self)
+{
+  g_return_val_if_fail (AUTHFLOW_IS_APPLICATION (self), NULL);
+
+  return self->flow;
+}
+
+/**
+ * authflow_application_get_settings:
+ *
+ * Returns: (transfer none) (nullable): the app's settings, once started up
+ */
+GSettings *
+authflow_application_get_settings (AuthflowApplication *self)
+{
+  g_return_val_if_fail (AUTHFLOW_IS_APPLICATION (self), NULL);
+
+  return self->settings;
+}
+
+/**
+ * authflow_application_cancel_restore:
+ *
+ * Stops waiting for the keyring at start-up; the app goes on signed out.
+ */
+void
+authflow_application_cancel_restore (AuthflowApplication *self)
+{
+  g_return_if_fail (AUTHFLOW_IS_APPLICATION (self));
+
+  g_cancellable_cancel (self->restore_cancellable);
+}

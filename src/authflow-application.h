@@ -1,0 +1,19 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include <adwaita.h>
+
+#include "authflow-flow.h"
+
+G_BEGIN_DECLS
+
+#define AUTHFLOW_TYPE_APPLICATION (authflow_application_get_type ())
+
+G_DECLARE_FINAL_TYPE (AuthflowApplication, authflow_application, AUTHFLOW, APPLICATION, AdwApplication)
+
+AuthflowApplication *authflow_application_new          (GApplicationFlags    flags);
+AuthflowFlow        *authflow_application_get_flow     (AuthflowApplication *self);
+GSettings           *authflow_application_get_settings (AuthflowApplication *self);
+void                 authflow_application_cancel_restore (AuthflowApplication *self);
+
+G_END_DECLS

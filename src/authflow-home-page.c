@@ -1,0 +1,302 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#define G_LOG_DOMAIN "authflow-home-page"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "authflow-home-page.h"
+#include "authflow-page-util.h"
+
+struct _AuthflowHomePage
+{
+  AdwBin                parent_instance;
+
+  AuthflowFlow         *flow;
+  GPtrArray            *user_rows;
+  guint                 tick_id;
+
+  AdwAvatar            *avatar;
+  GtkLabel             *name_label;
+  GtkLabel             *detail_label;
+  AdwActionRow         *uid_row;
+  AdwActionRow         *access_token_row;
+  AdwActionRow         *refresh_token_row;
+  AdwActionRow         *expiry_row;
+  AdwPreferencesGroup  *user_group;
+  GtkButton            *log_out_button;
+};
+
+G_DEFINE_FINAL_TYPE (AuthflowHomePage, authflow_home_page, ADW_TYPE_BIN)
+
+/**
+ * authflow_home_page_format_expiry:
+ *
+ * Returns: (transfer full): when @expiry is, in local time, and how long
+ *   from @now, e.g. "14:32:05 · in 59 min 12 s"
+ */
+char *
+authflow_home_page_format_expiry (GDateTime *expiry,
+                                  GDateTime *now)
+{
+  g_autoptr(GDateTime) local = NULL;
+  g_autofree char *clock = NULL;
+  g_autofree char *remaining = NULL;
+  GTimeSpan span;
+  gint64 seconds;
+
+  if (expiry == NULL)
+    return g_strdup (_("Unknown: the token does not say"));
+
+  local = g_date_time_to_local (expiry);
+  clock = g_date_time_format (local, "%X");
+  span = g_date_time_difference (expiry, now);
+  seconds = span / G_TIME_SPAN_SECOND;
+
+  if (seconds <= 0)
+    /* Translators: %s is a time of day. */
+    return g_strdup_printf (_("%s · expired"), clock);
+
+  if (seconds >= 3600)
+    remaining = g_strdup_printf (_("in %d h %02d min"),
+                                 (int) (seconds / 3600), (int) (seconds % 3600 / 60));
+  else if (seconds >= 60)
+    remaining = g_strdup_printf (_("in %d min %02d s"),
+                                 (int) (seconds / 60), (int) (seconds % 60));
+  else
+    remaining = g_strdup_printf (_("in %d s"), (int) seconds);
+
+  /* Translators: the first %s is a time of day, the second how long until
+   * then, e.g. "in 59 min 12 s".
+   */
+  return g_strdup_printf (_("%s · %s"), clock, remaining);
+}
+
+static void
+update_expiry (AuthflowHomePage *self)
+{
+  AuthflowSession *session = authflow_flow_get_session (self->flow);
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  g_autofree char *text = NULL;
+
+  text = authflow_home_page_format_expiry (authflow_session_get_expiry (session), now);
+  adw_action_row_set_subtitle (self->expiry_row, text);
+}
+
+static gboolean
+tick_cb (gpointer data)
+{
+  update_expiry (data);
+
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+update_tokens (AuthflowHomePage *self)
+{
+  AuthflowSession *session = authflow_flow_get_session (self->flow);
+  g_autofree char *access = NULL;
+  g_autofree char *refresh = NULL;
+  const char *uid = authflow_session_get_uid (session);
+
+  access = authflow_page_shorten_token (authflow_session_get_access_token (session));
+  refresh = authflow_page_shorten_token (authflow_session_get_refresh_token (session));
+
+  adw_action_row_set_subtitle (self->uid_row, uid ? uid : "—");
+  adw_action_row_set_subtitle (self->access_token_row, access);
+  adw_action_row_set_subtitle (self->refresh_token_row, refresh);
+  update_expiry (self);
+}
+
+static const char *
+label_for_field (const char *member)
+{
+  static const struct {
+    const char *member;
+    const char *label;
+  } labels[] = {
+    { "id", N_("ID") },
+    { "username", N_("Username") },
+    { "email", N_("Email") },
+    { "firstName", N_("First Name") },
+    { "lastName", N_("Last Name") },
+    { "gender", N_("Gender") },
+    { "image", N_("Image") },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (labels); i++)
+    if (g_str_equal (member, labels[i].member))
+      return _(labels[i].label);
+
+  return member;
+}
+
+static char *
+format_value (JsonNode *node)
+{
+  if (JSON_NODE_HOLDS_NULL (node))
+    return g_strdup ("—");
+
+  if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING)
+    {
+      const char *text = json_node_get_string (node);
+
+      return g_strdup (text[0] != '\0' ? text : "—");
+    }
+
+  /* Numbers, booleans, objects and arrays read best as compact JSON. */
+  return json_to_string (node, FALSE);
+}
+
+static void
+update_user (AuthflowHomePage *self)
+{
+  AuthflowSession *session = authflow_flow_get_session (self->flow);
+  AuthflowUser *user = authflow_session_get_user (session);
+  g_autofree char *name = NULL;
+  g_autoptr(GString) detail = g_string_new (NULL);
+  JsonObjectIter iter;
+  const char *member;
+  JsonNode *node;
+
+  for (guint i = 0; i < self->user_rows->len; i++)
+    adw_preferences_group_remove (self->user_group, g_ptr_array_index (self->user_rows, i));
+  g_ptr_array_set_size (self->user_rows, 0);
+
+  if (user == NULL)
+    {
+      gtk_label_set_text (self->name_label, "");
+      gtk_label_set_text (self->detail_label, "");
+      adw_avatar_set_text (self->avatar, NULL);
+      return;
+    }
+
+  name = authflow_user_dup_display_name (user);
+  gtk_label_set_text (self->name_label, name);
+  adw_avatar_set_text (self->avatar, name);
+
+  if (authflow_user_get_username (user) != NULL)
+    g_string_append_printf (detail, "@%s", authflow_user_get_username (user));
+  if (authflow_user_get_email (user) != NULL && authflow_user_get_email (user)[0] != '\0')
+    {
+      if (detail->len > 0)
+        g_string_append (detail, " · ");
+      g_string_append (detail, authflow_user_get_email (user));
+    }
+  gtk_label_set_text (self->detail_label, detail->str);
+  gtk_widget_set_visible (GTK_WIDGET (self->detail_label), detail->len > 0);
+
+  json_object_iter_init (&iter, authflow_user_get_json (user));
+  while (json_object_iter_next (&iter, &member, &node))
+    {
+      g_autofree char *value = format_value (node);
+      GtkWidget *row = adw_action_row_new ();
+
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), label_for_field (member));
+      adw_action_row_set_subtitle (ADW_ACTION_ROW (row), value);
+      adw_action_row_set_subtitle_lines (ADW_ACTION_ROW (row), 3);
+      gtk_widget_add_css_class (row, "property");
+      gtk_widget_set_tooltip_text (row, member);
+      adw_preferences_group_add (self->user_group, row);
+      g_ptr_array_add (self->user_rows, row);
+    }
+}
+
+static void
+authflow_home_page_map (GtkWidget *widget)
+{
+  AuthflowHomePage *self = AUTHFLOW_HOME_PAGE (widget);
+
+  GTK_WIDGET_CLASS (authflow_home_page_parent_class)->map (widget);
+
+  /* The countdown ticks only while someone can see it. */
+  if (self->flow != NULL && self->tick_id == 0)
+    {
+      update_expiry (self);
+      self->tick_id = g_timeout_add_seconds (1, tick_cb, self);
+    }
+}
+
+static void
+authflow_home_page_unmap (GtkWidget *widget)
+{
+  AuthflowHomePage *self = AUTHFLOW_HOME_PAGE (widget);
+
+  g_clear_handle_id (&self->tick_id, g_source_remove);
+
+  GTK_WIDGET_CLASS (authflow_home_page_parent_class)->unmap (widget);
+}
+
+static void
+authflow_home_page_dispose (GObject *object)
+{
+  AuthflowHomePage *self = (AuthflowHomePage *)object;
+
+  g_clear_handle_id (&self->tick_id, g_source_remove);
+
+  gtk_widget_dispose_template (GTK_WIDGET (self), AUTHFLOW_TYPE_HOME_PAGE);
+
+  g_clear_object (&self->flow);
+  g_clear_pointer (&self->user_rows, g_ptr_array_unref);
+
+  G_OBJECT_CLASS (authflow_home_page_parent_class)->dispose (object);
+}
+
+static void
+authflow_home_page_class_init (AuthflowHomePageClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = authflow_home_page_dispose;
+  widget_class->map = authflow_home_page_map;
+  widget_class->unmap = authflow_home_page_unmap;
+
+  gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_BASE_PATH "/authflow-home-page.ui");
+  gtk_widget_class_bind_template_child (widget_class, AuthflowHomePage, avatar);
+  gtk_widget_class_bind_template_child (widget_class, AuthflowHomePage, name_label);
+  gtk_widget_class_bind_template_child (widget_class, AuthflowHomePage, detail_label);
+  gtk_widget_class_bind_template_child (widget_class, AuthflowHomePage, uid_row);
+  gtk_widget_class_bind_template_child (widget_class, AuthflowHomePage, access_token_row);
+  gtk_widget_class_bind_template_child (widget_class, AuthflowHomePage, refresh_token_row);
+  gtk_widget_class_bind_template_child (widget_class, AuthflowHomePage, expiry_row);
+  gtk_widget_class_bind_template_child (widget_class, AuthflowHomePage, user_group);
+  gtk_widget_class_bind_template_child (widget_class, AuthflowHomePage, log_out_button);
+}
+
+static void
+authflow_home_page_init (AuthflowHomePage *self)
+{
+  self->user_rows = g_ptr_array_new ();
+
+  gtk_widget_init_template (GTK_WIDGET (self));
+  authflow_page_fix_accessible_names (GTK_WIDGET (self));
+}
+
+void
+authflow_home_page_set_flow (AuthflowHomePage *self,
+                             AuthflowFlow     *flow)
+{
+  AuthflowSession *session;
+
+  g_return_if_fail (AUTHFLOW_IS_HOME_PAGE (self));
+  g_return_if_fail (AUTHFLOW_IS_FLOW (flow));
+  g_return_if_fail (self->flow == NULL);
+
+  self->flow = g_object_ref (flow);
+  session = authflow_flow_get_session (flow);
+
+  g_signal_connect_object (session, "notify::access-token",
+                           G_CALLBACK (update_tokens), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (session, "notify::refresh-token",
+                           G_CALLBACK (update_tokens), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (session, "notify::expiry",
+                           G_CALLBACK (update_tokens), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (session, "notify::uid",
+                           G_CALLBACK (update_tokens), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (session, "notify::user",
+                           G_CALLBACK (update_user), self, G_CONNECT_SWAPPED);
+
+  update_tokens (self);
+  update_user (self);
+}

@@ -1,0 +1,250 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#define G_LOG_DOMAIN "authflow-navigation"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "authflow-navigation.h"
+
+/* Shows the page that the session's state calls for: restoring → splash,
+ * signed-out → Log In (or Sign Up, which a person may ask for), signed-in →
+ * Home. Pages change the session; they never switch pages after a login or
+ * a logout themselves, so the flow has one place that decides what shows.
+ */
+struct _AuthflowNavigation
+{
+  GObject          parent_instance;
+
+  AuthflowSession *session;
+  GtkStack        *stack;
+  const char      *page;
+  gboolean         wants_sign_up;
+};
+
+G_DEFINE_FINAL_TYPE (AuthflowNavigation, authflow_navigation, G_TYPE_OBJECT)
+
+enum {
+  PROP_0,
+  PROP_SESSION,
+  PROP_STACK,
+  PROP_PAGE,
+  PROP_TITLE,
+  N_PROPS
+};
+
+static GParamSpec *properties [N_PROPS];
+
+static void
+update (AuthflowNavigation *self)
+{
+  const char *page;
+
+  if (self->session == NULL || self->stack == NULL)
+    return;
+
+  switch (authflow_session_get_state (self->session))
+    {
+    case AUTHFLOW_SESSION_STATE_RESTORING:
+      page = "splash";
+      break;
+
+    case AUTHFLOW_SESSION_STATE_SIGNED_IN:
+      /* The next time the person is signed out, they start on Log In. */
+      self->wants_sign_up = FALSE;
+      page = "home";
+      break;
+
+    case AUTHFLOW_SESSION_STATE_SIGNED_OUT:
+    default:
+      page = self->wants_sign_up ? "sign-up" : "log-in";
+      break;
+    }
+
+  if (g_strcmp0 (self->page, page) == 0)
+    return;
+
+  self->page = page;
+  gtk_stack_set_visible_child_name (self->stack, page);
+
+  g_object_freeze_notify (G_OBJECT (self));
+  g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_PAGE]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_TITLE]);
+  g_object_thaw_notify (G_OBJECT (self));
+}
+
+static void
+authflow_navigation_dispose (GObject *object)
+{
+  AuthflowNavigation *self = (AuthflowNavigation *)object;
+
+  g_clear_object (&self->session);
+  g_clear_object (&self->stack);
+
+  G_OBJECT_CLASS (authflow_navigation_parent_class)->dispose (object);
+}
+
+static void
+authflow_navigation_constructed (GObject *object)
+{
+  AuthflowNavigation *self = (AuthflowNavigation *)object;
+
+  G_OBJECT_CLASS (authflow_navigation_parent_class)->constructed (object);
+
+  g_signal_connect_object (self->session, "notify::state",
+                           G_CALLBACK (update), self,
+                           G_CONNECT_SWAPPED);
+  update (self);
+}
+
+static void
+authflow_navigation_get_property (GObject    *object,
+                                  guint       prop_id,
+                                  GValue     *value,
+                                  GParamSpec *pspec)
+{
+  AuthflowNavigation *self = AUTHFLOW_NAVIGATION (object);
+
+  switch (prop_id)
+    {
+    case PROP_SESSION:
+      g_value_set_object (value, self->session);
+      break;
+
+    case PROP_STACK:
+      g_value_set_object (value, self->stack);
+      break;
+
+    case PROP_PAGE:
+      g_value_set_string (value, self->page);
+      break;
+
+    case PROP_TITLE:
+      g_value_set_string (value, authflow_navigation_get_title (self));
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+authflow_navigation_set_property (GObject      *object,
+                                  guint         prop_id,
+                                  const GValue *value,
+                                  GParamSpec   *pspec)
+{
+  AuthflowNavigation *self = AUTHFLOW_NAVIGATION (object);
+
+  switch (prop_id)
+    {
+    case PROP_SESSION:
+      self->session = g_value_dup_object (value);
+      break;
+
+    case PROP_STACK:
+      self->stack = g_value_dup_object (value);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+authflow_navigation_class_init (AuthflowNavigationClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = authflow_navigation_dispose;
+  object_class->constructed = authflow_navigation_constructed;
+  object_class->get_property = authflow_navigation_get_property;
+  object_class->set_property = authflow_navigation_set_property;
+
+  properties [PROP_SESSION] =
+    g_param_spec_object ("session", NULL, NULL,
+                         AUTHFLOW_TYPE_SESSION,
+                         (G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS));
+  properties [PROP_STACK] =
+    g_param_spec_object ("stack", NULL, NULL,
+                         GTK_TYPE_STACK,
+                         (G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS));
+
+  /* The name of the page showing: "splash", "log-in", "sign-up" or "home". */
+  properties [PROP_PAGE] =
+    g_param_spec_string ("page", NULL, NULL, NULL,
+                         (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  /* The page's title, for the window: a screen reader or an outside test
+   * tells from it where the person is.
+   */
+  properties [PROP_TITLE] =
+    g_param_spec_string ("title", NULL, NULL, NULL,
+                         (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+authflow_navigation_init (AuthflowNavigation *self)
+{
+}
+
+AuthflowNavigation *
+authflow_navigation_new (AuthflowSession *session,
+                         GtkStack        *stack)
+{
+  g_return_val_if_fail (AUTHFLOW_IS_SESSION (session), NULL);
+  g_return_val_if_fail (GTK_IS_STACK (stack), NULL);
+
+  return g_object_new (AUTHFLOW_TYPE_NAVIGATION,
+                       "session", session,
+                       "stack", stack,
+                       NULL);
+}
+
+const char *
+authflow_navigation_get_page (AuthflowNavigation *self)
+{
+  g_return_val_if_fail (AUTHFLOW_IS_NAVIGATION (self), NULL);
+
+  return self->page;
+}
+
+const char *
+authflow_navigation_get_title (AuthflowNavigation *self)
+{
+  g_return_val_if_fail (AUTHFLOW_IS_NAVIGATION (self), NULL);
+
+  if (g_strcmp0 (self->page, "log-in") == 0)
+    return _("Log In");
+  if (g_strcmp0 (self->page, "sign-up") == 0)
+    return _("Sign Up");
+  if (g_strcmp0 (self->page, "home") == 0)
+    return _("Home");
+
+  return _("Authflow");
+}
+
+/**
+ * authflow_navigation_show_sign_up:
+ *
+ * Shows Sign Up instead of Log In while nobody is signed in.
+ */
+void
+authflow_navigation_show_sign_up (AuthflowNavigation *self)
+{
+  g_return_if_fail (AUTHFLOW_IS_NAVIGATION (self));
+
+  self->wants_sign_up = TRUE;
+  update (self);
+}
+
+void
+authflow_navigation_show_log_in (AuthflowNavigation *self)
+{
+  g_return_if_fail (AUTHFLOW_IS_NAVIGATION (self));
+
+  self->wants_sign_up = FALSE;
+  update (self);
+}

@@ -1,0 +1,188 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#define G_LOG_DOMAIN "authflow-page"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "authflow-page-util.h"
+
+static char *
+strip_mnemonic (const char *text)
+{
+  g_autoptr(GString) out = g_string_new (NULL);
+
+  for (const char *p = text; *p; p++)
+    {
+      if (*p == '_' && p[1] != '\0' && p[1] != '_')
+        continue;
+      if (*p == '_' && p[1] == '_')
+        p++;
+      g_string_append_c (out, *p);
+    }
+
+  return g_string_free (g_steal_pointer (&out), FALSE);
+}
+
+static const char *
+find_label_text (GtkWidget *widget)
+{
+  if (GTK_IS_LABEL (widget))
+    return gtk_label_get_text (GTK_LABEL (widget));
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      const char *text = find_label_text (child);
+
+      if (text != NULL && text[0] != '\0')
+        return text;
+    }
+
+  return NULL;
+}
+
+static void
+set_name (GtkWidget  *widget,
+          const char *name)
+{
+  gtk_accessible_reset_relation (GTK_ACCESSIBLE (widget), GTK_ACCESSIBLE_RELATION_LABELLED_BY);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (widget),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, name,
+                                  -1);
+}
+
+static void
+name_buttons (GtkWidget  *widget,
+                     const char *name)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      if (GTK_IS_BUTTON (child))
+        set_name (child, name);
+      else
+        name_buttons (child, name);
+    }
+}
+
+/**
+ * authflow_page_fix_accessible_names:
+ *
+ * Gives every button and entry row below @widget one accessible name: the
+ * text a person sees, without its mnemonic underscore. GTK 4.8 joins a
+ * button's label property, underscore and all, with the text of the label
+ * inside it ("_Cancel Cancel"), so UI automation looking for "Cancel" would
+ * find nothing.
+ */
+void
+authflow_page_fix_accessible_names (GtkWidget *widget)
+{
+  if (GTK_IS_BUTTON (widget) && !GTK_IS_MENU_BUTTON (widget))
+    {
+      const char *text = gtk_button_get_label (GTK_BUTTON (widget));
+
+      if (text == NULL)
+        text = find_label_text (widget);
+
+      if (text != NULL)
+        {
+          g_autofree char *name = strip_mnemonic (text);
+
+          set_name (widget, name);
+        }
+    }
+  else if (ADW_IS_ENTRY_ROW (widget))
+    {
+      authflow_page_label_entry_row (ADW_ENTRY_ROW (widget));
+      return;
+    }
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    authflow_page_fix_accessible_names (child);
+}
+
+/**
+ * authflow_page_label_entry_row:
+ *
+ * Gives the text field inside @row the row's title as its accessible name.
+ * libadwaita 1.2 leaves the field unnamed, so that UI automation looking for
+ * the "Username" field would find nothing to type into.
+ */
+void
+authflow_page_label_entry_row (AdwEntryRow *row)
+{
+  GtkEditable *delegate = gtk_editable_get_delegate (GTK_EDITABLE (row));
+  const char *title = adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row));
+
+  set_name (GTK_WIDGET (row), title);
+  if (delegate != NULL)
+    set_name (GTK_WIDGET (delegate), title);
+
+  /* libadwaita 1.2 leaves the password row's peek button unnamed too. */
+  if (ADW_IS_PASSWORD_ENTRY_ROW (row))
+    name_buttons (GTK_WIDGET (row), _("Show Password"));
+}
+
+/**
+ * authflow_page_clear_password:
+ *
+ * Empties a password field once its text has been used.
+ */
+void
+authflow_page_clear_password (AdwEntryRow *row)
+{
+  gtk_editable_set_text (GTK_EDITABLE (row), "");
+}
+
+/**
+ * authflow_page_format_backend:
+ * @format: a format with one `%s`, for the backend's host and port
+ *
+ * Returns: (transfer full): @format with the client's backend filled in
+ */
+char *
+authflow_page_format_backend (const char     *format,
+                              AuthflowClient *client)
+{
+  const char *url = authflow_client_get_base_url (client);
+  g_autoptr(GUri) uri = g_uri_parse (url, G_URI_FLAGS_NONE, NULL);
+  g_autofree char *where = NULL;
+
+  if (uri != NULL && g_uri_get_host (uri) != NULL && g_uri_get_port (uri) > 0)
+    where = g_strdup_printf ("%s:%d", g_uri_get_host (uri), g_uri_get_port (uri));
+  else if (uri != NULL && g_uri_get_host (uri) != NULL)
+    where = g_strdup (g_uri_get_host (uri));
+  else
+    where = g_strdup (url);
+
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+  return g_strdup_printf (format, where);
+#pragma GCC diagnostic pop
+}
+
+/**
+ * authflow_page_shorten_token:
+ *
+ * Returns: (transfer full): the start and end of @token, enough to tell two
+ *   tokens apart on screen without showing the whole secret
+ */
+char *
+authflow_page_shorten_token (const char *token)
+{
+  gsize len;
+
+  if (token == NULL)
+    return g_strdup ("—");
+
+  len = strlen (token);
+  if (len <= 16)
+    return g_strdup ("••••••");
+
+  return g_strdup_printf ("%.8s…%s", token, token + len - 6);
+}

@@ -1,0 +1,437 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#define G_LOG_DOMAIN "authflow-signup-page"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "authflow-client.h"
+#include "authflow-page-util.h"
+#include "authflow-signup-page.h"
+
+struct _AuthflowSignupPage
+{
+  AdwBin        parent_instance;
+
+  AuthflowFlow *flow;
+  GCancellable *cancellable;
+  AdwEntryRow  *error_row;
+  gboolean      tried;
+
+  GtkLabel     *subtitle_label;
+  GtkWidget    *form;
+  AdwEntryRow  *username_row;
+  AdwEntryRow  *email_row;
+  AdwEntryRow  *password_row;
+  AdwEntryRow  *first_name_row;
+  AdwEntryRow  *last_name_row;
+  GtkLabel     *error_label;
+  GtkButton    *create_button;
+  GtkButton    *cancel_button;
+  GtkSpinner   *spinner;
+  GtkButton    *log_in_button;
+};
+
+G_DEFINE_FINAL_TYPE (AuthflowSignupPage, authflow_signup_page, ADW_TYPE_BIN)
+
+#define MIN_PASSWORD_LENGTH 8
+#define MAX_NAME_LENGTH 64
+
+static const char *
+get_text (AdwEntryRow *row)
+{
+  return gtk_editable_get_text (GTK_EDITABLE (row));
+}
+
+static gboolean
+username_is_valid (const char *username)
+{
+  gsize len = strlen (username);
+
+  if (len < 3 || len > 32)
+    return FALSE;
+
+  for (const char *p = username; *p; p++)
+    if (!g_ascii_isalnum (*p) && *p != '.' && *p != '_' && *p != '-')
+      return FALSE;
+
+  return TRUE;
+}
+
+static gboolean
+email_is_valid (const char *email)
+{
+  const char *at = strchr (email, '@');
+
+  return at != NULL && at != email &&
+         strchr (at + 1, '@') == NULL &&
+         strchr (at + 1, '.') != NULL &&
+         !g_str_has_suffix (email, ".") &&
+         at[1] != '.' &&
+         strchr (email, ' ') == NULL;
+}
+
+/* The same rules as the reference server's, checked before sending so that
+ * the person learns of a mistake at once. The server checks again, and its
+ * word wins: another backend may be stricter.
+ */
+static AdwEntryRow *
+validate (AuthflowSignupPage  *self,
+          char               **message)
+{
+  const char *username = get_text (self->username_row);
+  const char *email = get_text (self->email_row);
+  const char *password = get_text (self->password_row);
+
+  if (username[0] == '\0')
+    {
+      *message = g_strdup (_("Choose a username"));
+      return self->username_row;
+    }
+
+  if (!username_is_valid (username))
+    {
+      *message = g_strdup (_("A username has 3 to 32 letters, digits, dots, dashes or underscores"));
+      return self->username_row;
+    }
+
+  if (email[0] == '\0')
+    {
+      *message = g_strdup (_("Enter your email address"));
+      return self->email_row;
+    }
+
+  if (!email_is_valid (email))
+    {
+      *message = g_strdup (_("This does not look like an email address"));
+      return self->email_row;
+    }
+
+  if (g_utf8_strlen (password, -1) < MIN_PASSWORD_LENGTH)
+    {
+      *message = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                               "The password needs at least %d character",
+                                               "The password needs at least %d characters",
+                                               MIN_PASSWORD_LENGTH),
+                                  MIN_PASSWORD_LENGTH);
+      return self->password_row;
+    }
+
+  if (g_utf8_strlen (get_text (self->first_name_row), -1) > MAX_NAME_LENGTH)
+    {
+      *message = g_strdup (_("The first name is too long"));
+      return self->first_name_row;
+    }
+
+  if (g_utf8_strlen (get_text (self->last_name_row), -1) > MAX_NAME_LENGTH)
+    {
+      *message = g_strdup (_("The last name is too long"));
+      return self->last_name_row;
+    }
+
+  *message = NULL;
+  return NULL;
+}
+
+static void
+show_error (AuthflowSignupPage *self,
+            AdwEntryRow        *row,
+            const char         *message)
+{
+  if (self->error_row != NULL)
+    gtk_widget_remove_css_class (GTK_WIDGET (self->error_row), "error");
+
+  self->error_row = row;
+
+  if (row != NULL)
+    gtk_widget_add_css_class (GTK_WIDGET (row), "error");
+
+  gtk_label_set_text (self->error_label, message ? message : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->error_label), message != NULL);
+
+  if (row != NULL)
+    gtk_accessible_update_property (GTK_ACCESSIBLE (row),
+                                    GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, message,
+                                    -1);
+}
+
+static void
+update_actions (AuthflowSignupPage *self)
+{
+  gboolean busy = self->cancellable != NULL;
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "signup.submit", !busy);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "signup.cancel", busy);
+}
+
+static void
+set_busy (AuthflowSignupPage *self,
+          gboolean            busy)
+{
+  gtk_spinner_set_spinning (self->spinner, busy);
+  gtk_widget_set_visible (GTK_WIDGET (self->cancel_button), busy);
+
+  /* While the call runs, the one thing to press is Cancel. Moving focus
+   * there before the form goes insensitive also keeps a focused field from
+   * being left without its focus-out.
+   */
+  if (busy)
+    gtk_widget_grab_focus (GTK_WIDGET (self->cancel_button));
+  gtk_widget_set_sensitive (self->form, !busy);
+  gtk_accessible_update_state (GTK_ACCESSIBLE (self->create_button),
+                               GTK_ACCESSIBLE_STATE_BUSY, busy,
+                               -1);
+  update_actions (self);
+}
+
+static AdwEntryRow *
+row_for_error (AuthflowSignupPage *self,
+               const GError       *error)
+{
+  if (error->domain != AUTHFLOW_CLIENT_ERROR)
+    return NULL;
+
+  switch ((AuthflowClientError) error->code)
+    {
+    case AUTHFLOW_CLIENT_ERROR_INVALID_USERNAME:
+      return self->username_row;
+
+    case AUTHFLOW_CLIENT_ERROR_INVALID_EMAIL:
+      return self->email_row;
+
+    case AUTHFLOW_CLIENT_ERROR_INVALID_PASSWORD:
+      return self->password_row;
+
+    case AUTHFLOW_CLIENT_ERROR_INVALID_FIRST_NAME:
+      return self->first_name_row;
+
+    case AUTHFLOW_CLIENT_ERROR_INVALID_LAST_NAME:
+      return self->last_name_row;
+
+    case AUTHFLOW_CLIENT_ERROR_REJECTED:
+    case AUTHFLOW_CLIENT_ERROR_UNAUTHORIZED:
+    case AUTHFLOW_CLIENT_ERROR_TOO_MANY_ATTEMPTS:
+    case AUTHFLOW_CLIENT_ERROR_SERVER:
+    case AUTHFLOW_CLIENT_ERROR_NETWORK:
+    case AUTHFLOW_CLIENT_ERROR_BAD_ANSWER:
+    default:
+      return NULL;
+    }
+}
+
+static void
+clear_form (AuthflowSignupPage *self)
+{
+  AdwEntryRow *rows[] = {
+    self->username_row, self->email_row, self->password_row,
+    self->first_name_row, self->last_name_row,
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (rows); i++)
+    gtk_editable_set_text (GTK_EDITABLE (rows[i]), "");
+
+  self->tried = FALSE;
+  show_error (self, NULL, NULL);
+}
+
+static void
+sign_up_cb (GObject      *object,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(AuthflowSignupPage) self = user_data;
+  g_autoptr(GError) error = NULL;
+  AdwEntryRow *row;
+
+  g_clear_object (&self->cancellable);
+  set_busy (self, FALSE);
+
+  if (authflow_flow_sign_up_finish (AUTHFLOW_FLOW (object), result, &error))
+    {
+      clear_form (self);
+      return;
+    }
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+
+  row = row_for_error (self, error);
+  show_error (self, row, error->message);
+
+  if (row != NULL)
+    {
+      gtk_widget_grab_focus (GTK_WIDGET (row));
+      gtk_editable_select_region (GTK_EDITABLE (row), 0, -1);
+    }
+}
+
+static void
+submit_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *parameter)
+{
+  AuthflowSignupPage *self = AUTHFLOW_SIGNUP_PAGE (widget);
+  g_autofree char *message = NULL;
+  AdwEntryRow *row;
+
+  if (self->cancellable != NULL || self->flow == NULL)
+    return;
+
+  self->tried = TRUE;
+
+  if ((row = validate (self, &message)))
+    {
+      show_error (self, row, message);
+      gtk_widget_grab_focus (GTK_WIDGET (row));
+      return;
+    }
+
+  show_error (self, NULL, NULL);
+  self->cancellable = g_cancellable_new ();
+  set_busy (self, TRUE);
+
+  authflow_flow_sign_up_async (self->flow,
+                               get_text (self->username_row),
+                               get_text (self->email_row),
+                               get_text (self->password_row),
+                               get_text (self->first_name_row),
+                               get_text (self->last_name_row),
+                               self->cancellable,
+                               sign_up_cb,
+                               g_object_ref (self));
+}
+
+static void
+cancel_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *parameter)
+{
+  g_cancellable_cancel (AUTHFLOW_SIGNUP_PAGE (widget)->cancellable);
+}
+
+static void
+entry_activated_cb (AuthflowSignupPage *self,
+                    AdwEntryRow        *row)
+{
+  AdwEntryRow *order[] = {
+    self->username_row, self->email_row, self->password_row,
+    self->first_name_row, self->last_name_row,
+  };
+
+  /* Enter moves on to the next field, and submits from the last; from a
+   * field that is wrong it submits too, which points at what to fix.
+   */
+  for (guint i = 0; i + 1 < G_N_ELEMENTS (order); i++)
+    {
+      if (order[i] == row && get_text (order[i + 1])[0] == '\0')
+        {
+          gtk_widget_grab_focus (GTK_WIDGET (order[i + 1]));
+          return;
+        }
+    }
+
+  gtk_widget_activate_action (GTK_WIDGET (self), "signup.submit", NULL);
+}
+
+static void
+field_changed_cb (AuthflowSignupPage *self)
+{
+  g_autofree char *message = NULL;
+  AdwEntryRow *row;
+
+  /* Once the person has tried to submit, the message follows their typing;
+   * before that, half-typed fields are not called wrong.
+   */
+  if (!self->tried)
+    return;
+
+  row = validate (self, &message);
+  show_error (self, row, message);
+}
+
+static void
+backend_changed_cb (AuthflowSignupPage *self)
+{
+  g_autofree char *subtitle = NULL;
+
+  /* Translators: %s is the backend's address, e.g. "127.0.0.1:8787". */
+  subtitle = authflow_page_format_backend (_("Sign up at %s"),
+                                           authflow_flow_get_client (self->flow));
+  gtk_label_set_text (self->subtitle_label, subtitle);
+}
+
+static gboolean
+authflow_signup_page_grab_focus (GtkWidget *widget)
+{
+  return gtk_widget_grab_focus (GTK_WIDGET (AUTHFLOW_SIGNUP_PAGE (widget)->username_row));
+}
+
+static void
+authflow_signup_page_dispose (GObject *object)
+{
+  AuthflowSignupPage *self = (AuthflowSignupPage *)object;
+
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+
+  gtk_widget_dispose_template (GTK_WIDGET (self), AUTHFLOW_TYPE_SIGNUP_PAGE);
+
+  g_clear_object (&self->flow);
+
+  G_OBJECT_CLASS (authflow_signup_page_parent_class)->dispose (object);
+}
+
+static void
+authflow_signup_page_class_init (AuthflowSignupPageClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = authflow_signup_page_dispose;
+  widget_class->grab_focus = authflow_signup_page_grab_focus;
+
+  gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_BASE_PATH "/authflow-signup-page.ui");
+  gtk_widget_class_bind_template_child (widget_class, AuthflowSignupPage, subtitle_label);
+  gtk_widget_class_bind_template_child (widget_class, AuthflowSignupPage, form);
+  gtk_widget_class_bind_template_child (widget_class, AuthflowSignupPage, username_row);
+  gtk_widget_class_bind_template_child (widget_class, AuthflowSignupPage, email_row);
+  gtk_widget_class_bind_template_child (widget_class, AuthflowSignupPage, password_row);
+  gtk_widget_class_bind_template_child (widget_class, AuthflowSignupPage, first_name_row);
+  gtk_widget_class_bind_template_child (widget_class, AuthflowSignupPage, last_name_row);
+  gtk_widget_class_bind_template_child (widget_class, AuthflowSignupPage, error_label);
+  gtk_widget_class_bind_template_child (widget_class, AuthflowSignupPage, create_button);
+  gtk_widget_class_bind_template_child (widget_class, AuthflowSignupPage, cancel_button);
+  gtk_widget_class_bind_template_child (widget_class, AuthflowSignupPage, spinner);
+  gtk_widget_class_bind_template_child (widget_class, AuthflowSignupPage, log_in_button);
+  gtk_widget_class_bind_template_callback (widget_class, entry_activated_cb);
+  gtk_widget_class_bind_template_callback (widget_class, field_changed_cb);
+
+  gtk_widget_class_install_action (widget_class, "signup.submit", NULL, submit_action);
+  gtk_widget_class_install_action (widget_class, "signup.cancel", NULL, cancel_action);
+
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "signup.cancel", NULL);
+}
+
+static void
+authflow_signup_page_init (AuthflowSignupPage *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  authflow_page_fix_accessible_names (GTK_WIDGET (self));
+  update_actions (self);
+}
+
+void
+authflow_signup_page_set_flow (AuthflowSignupPage *self,
+                               AuthflowFlow       *flow)
+{
+  g_return_if_fail (AUTHFLOW_IS_SIGNUP_PAGE (self));
+  g_return_if_fail (AUTHFLOW_IS_FLOW (flow));
+  g_return_if_fail (self->flow == NULL);
+
+  self->flow = g_object_ref (flow);
+  g_signal_connect_object (authflow_flow_get_client (flow), "notify::base-url",
+                           G_CALLBACK (backend_changed_cb), self,
+                           G_CONNECT_SWAPPED);
+  backend_changed_cb (self);
+}

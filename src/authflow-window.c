@@ -1,0 +1,236 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#define G_LOG_DOMAIN "authflow-window"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "authflow-home-page.h"
+#include "authflow-login-page.h"
+#include "authflow-page-util.h"
+#include "authflow-signup-page.h"
+#include "authflow-window.h"
+
+struct _AuthflowWindow
+{
+  AdwApplicationWindow  parent_instance;
+
+  AuthflowNavigation   *navigation;
+  AuthflowFlow         *flow;
+
+  AdwToastOverlay      *toast_overlay;
+  AdwWindowTitle       *window_title;
+  GtkStack             *stack;
+  GtkButton            *back_button;
+  GtkRevealer          *keyring_revealer;
+  GtkLabel             *keyring_label;
+  AuthflowLoginPage    *login_page;
+  AuthflowSignupPage   *signup_page;
+  AuthflowHomePage     *home_page;
+};
+
+G_DEFINE_FINAL_TYPE (AuthflowWindow, authflow_window, ADW_TYPE_APPLICATION_WINDOW)
+
+static void
+page_changed_cb (AuthflowWindow *self)
+{
+  const char *page = authflow_navigation_get_page (self->navigation);
+  GtkWidget *focus = NULL;
+
+  gtk_window_set_title (GTK_WINDOW (self), authflow_navigation_get_title (self->navigation));
+  gtk_widget_set_visible (GTK_WIDGET (self->back_button), g_strcmp0 (page, "sign-up") == 0);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.show-log-in", g_strcmp0 (page, "sign-up") == 0);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.show-sign-up", g_strcmp0 (page, "log-in") == 0);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.cancel-restore", g_strcmp0 (page, "splash") == 0);
+
+  /* Each page starts where the person will type first. */
+  if (g_strcmp0 (page, "log-in") == 0)
+    focus = GTK_WIDGET (self->login_page);
+  else if (g_strcmp0 (page, "sign-up") == 0)
+    focus = GTK_WIDGET (self->signup_page);
+
+  if (focus != NULL)
+    gtk_widget_grab_focus (focus);
+}
+
+static void
+keyring_problem_cb (AuthflowWindow *self)
+{
+  const char *problem = authflow_flow_get_keyring_problem (self->flow);
+
+  if (problem != NULL)
+    gtk_label_set_text (self->keyring_label, problem);
+
+  gtk_revealer_set_reveal_child (self->keyring_revealer, problem != NULL);
+}
+
+static void
+show_sign_up_action (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  authflow_navigation_show_sign_up (AUTHFLOW_WINDOW (widget)->navigation);
+}
+
+static void
+show_log_in_action (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *parameter)
+{
+  authflow_navigation_show_log_in (AUTHFLOW_WINDOW (widget)->navigation);
+}
+
+static void
+cancel_restore_action (GtkWidget  *widget,
+                       const char *action_name,
+                       GVariant   *parameter)
+{
+  GtkApplication *app = gtk_window_get_application (GTK_WINDOW (widget));
+
+  authflow_application_cancel_restore (AUTHFLOW_APPLICATION (app));
+}
+
+static void
+retry_keyring_action (GtkWidget  *widget,
+                      const char *action_name,
+                      GVariant   *parameter)
+{
+  authflow_flow_retry_keyring (AUTHFLOW_WINDOW (widget)->flow);
+}
+
+/* "application" is not a construct property, so it is only known once
+ * g_object_new() has returned: the window is wired up from there.
+ */
+static void
+authflow_window_set_up (AuthflowWindow      *self,
+                        AuthflowApplication *app)
+{
+  GSettings *settings;
+
+  self->flow = g_object_ref (authflow_application_get_flow (app));
+  authflow_login_page_set_flow (self->login_page, self->flow);
+  authflow_signup_page_set_flow (self->signup_page, self->flow);
+  authflow_home_page_set_flow (self->home_page, self->flow);
+
+  settings = authflow_application_get_settings (app);
+  g_settings_bind (settings, "window-width", self, "default-width", G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (settings, "window-height", self, "default-height", G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (settings, "window-maximized", self, "maximized", G_SETTINGS_BIND_DEFAULT);
+
+  /* A developer sees at a glance which backend the window talks to. */
+  g_object_bind_property (authflow_flow_get_client (self->flow), "base-url",
+                          self->window_title, "subtitle",
+                          G_BINDING_SYNC_CREATE);
+
+  self->navigation = authflow_navigation_new (authflow_flow_get_session (self->flow), self->stack);
+  g_signal_connect_object (self->navigation, "notify::page",
+                           G_CALLBACK (page_changed_cb), self,
+                           G_CONNECT_SWAPPED);
+  page_changed_cb (self);
+
+  g_signal_connect_object (self->flow, "notify::keyring-problem",
+                           G_CALLBACK (keyring_problem_cb), self,
+                           G_CONNECT_SWAPPED);
+  keyring_problem_cb (self);
+}
+
+static void
+authflow_window_dispose (GObject *object)
+{
+  AuthflowWindow *self = (AuthflowWindow *)object;
+
+  gtk_widget_dispose_template (GTK_WIDGET (self), AUTHFLOW_TYPE_WINDOW);
+
+  g_clear_object (&self->navigation);
+  g_clear_object (&self->flow);
+
+  G_OBJECT_CLASS (authflow_window_parent_class)->dispose (object);
+}
+
+static void
+authflow_window_class_init (AuthflowWindowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = authflow_window_dispose;
+
+  g_type_ensure (AUTHFLOW_TYPE_LOGIN_PAGE);
+  g_type_ensure (AUTHFLOW_TYPE_SIGNUP_PAGE);
+  g_type_ensure (AUTHFLOW_TYPE_HOME_PAGE);
+
+  gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_BASE_PATH "/authflow-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, AuthflowWindow, toast_overlay);
+  gtk_widget_class_bind_template_child (widget_class, AuthflowWindow, stack);
+  gtk_widget_class_bind_template_child (widget_class, AuthflowWindow, window_title);
+  gtk_widget_class_bind_template_child (widget_class, AuthflowWindow, back_button);
+  gtk_widget_class_bind_template_child (widget_class, AuthflowWindow, keyring_revealer);
+  gtk_widget_class_bind_template_child (widget_class, AuthflowWindow, keyring_label);
+  gtk_widget_class_bind_template_child (widget_class, AuthflowWindow, login_page);
+  gtk_widget_class_bind_template_child (widget_class, AuthflowWindow, signup_page);
+  gtk_widget_class_bind_template_child (widget_class, AuthflowWindow, home_page);
+
+  gtk_widget_class_install_action (widget_class, "win.show-sign-up", NULL, show_sign_up_action);
+  gtk_widget_class_install_action (widget_class, "win.show-log-in", NULL, show_log_in_action);
+  gtk_widget_class_install_action (widget_class, "win.cancel-restore", NULL, cancel_restore_action);
+  gtk_widget_class_install_action (widget_class, "win.retry-keyring", NULL, retry_keyring_action);
+
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_w, GDK_CONTROL_MASK, "window.close", NULL);
+}
+
+static void
+authflow_window_init (AuthflowWindow *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+  authflow_page_fix_accessible_names (GTK_WIDGET (self));
+
+#if DEVELOPMENT_BUILD
+  gtk_widget_add_css_class (GTK_WIDGET (self), "devel");
+#endif
+}
+
+AuthflowWindow *
+authflow_window_new (AuthflowApplication *application)
+{
+  AuthflowWindow *self;
+
+  g_return_val_if_fail (AUTHFLOW_IS_APPLICATION (application), NULL);
+
+  self = g_object_new (AUTHFLOW_TYPE_WINDOW,
+                       "application", application,
+                       NULL);
+  authflow_window_set_up (self, application);
+
+  return self;
+}
+
+/**
+ * authflow_window_get_navigation:
+ *
+ * Returns: (transfer none): the navigation controller
+ */
+AuthflowNavigation *
+authflow_window_get_navigation (AuthflowWindow *self)
+{
+  g_return_val_if_fail (AUTHFLOW_IS_WINDOW (self), NULL);
+
+  return self->navigation;
+}
+
+/**
+ * authflow_window_show_message:
+ *
+ * Shows a transient message, such as why the stored session was dropped.
+ */
+void
+authflow_window_show_message (AuthflowWindow *self,
+                              const char     *message)
+{
+  AdwToast *toast;
+
+  g_return_if_fail (AUTHFLOW_IS_WINDOW (self));
+
+  toast = adw_toast_new (message);
+  adw_toast_set_timeout (toast, 5);
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+}
