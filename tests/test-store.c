@@ -1,0 +1,1323 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+
+#include "config.h"
+
+#include <signal.h>
+#include <string.h>
+#include <libsecret/secret.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
+
+#include "authflow-session-store.h"
+#include "authflow-test-utils.h"
+
+/* How long any keyring call of the real gnome-keyring may take here. */
+#define KEYRING_WAIT_MS 20000
+
+#define NOT_AVAILABLE "The system keyring is not available"
+#define NO_ANSWER "The system keyring did not answer in time"
+
+/* The schema the app stores its items under, written out again here so that
+ * the lookups below do not go through the code under test.
+ */
+static const SecretSchema session_schema = {
+  "io.github.authflow.Authflow.Session", SECRET_SCHEMA_NONE,
+  {
+    { "backend", SECRET_SCHEMA_ATTRIBUTE_STRING },
+    { NULL, 0 },
+  }
+};
+
+static AuthflowSession *
+make_session (const char *name)
+{
+  AuthflowSession *session = authflow_session_new ();
+  g_autofree char *json = g_strdup_printf ("{\"id\":7,\"username\":\"%s\",\"firstName\":\"Zoë\"}", name);
+  g_autofree char *access_token = g_strdup_printf ("eyJhbGciOiJIUzI1NiJ9.access-of-%s.c2ln", name);
+  g_autofree char *refresh_token = g_strdup_printf ("refresh-of-%s", name);
+  g_autoptr(JsonNode) node = json_from_string (json, NULL);
+  g_autoptr(AuthflowUser) user = authflow_user_new_from_json (json_node_get_object (node));
+  g_autoptr(GDateTime) expiry = g_date_time_new_from_unix_utc (1900000000);
+
+  authflow_session_sign_in (session, access_token, refresh_token, expiry, NULL, user);
+
+  return session;
+}
+
+static void
+result_cb (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  GAsyncResult **out = user_data;
+
+  g_assert_null (*out);
+  *out = g_object_ref (result);
+}
+
+static GAsyncResult *
+wait_for_result (GAsyncResult **result,
+                 guint          timeout_ms)
+{
+  if (!AUTHFLOW_TEST_WAIT_UNTIL (NULL, timeout_ms, *result != NULL))
+    g_error ("The keyring call did not finish within %u ms", timeout_ms);
+
+  return *result;
+}
+
+static gboolean
+store_save (AuthflowSessionStore  *store,
+            AuthflowSession       *session,
+            GCancellable          *cancellable,
+            GError               **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  authflow_session_store_save_async (store, session, cancellable, result_cb, &result);
+  wait_for_result (&result, KEYRING_WAIT_MS);
+
+  return authflow_session_store_save_finish (store, result, error);
+}
+
+static char *
+store_load (AuthflowSessionStore  *store,
+            GCancellable          *cancellable,
+            GError               **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  authflow_session_store_load_async (store, cancellable, result_cb, &result);
+  wait_for_result (&result, KEYRING_WAIT_MS);
+
+  return authflow_session_store_load_finish (store, result, error);
+}
+
+static gboolean
+store_clear (AuthflowSessionStore  *store,
+             GCancellable          *cancellable,
+             GError               **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  authflow_session_store_clear_async (store, cancellable, result_cb, &result);
+  wait_for_result (&result, KEYRING_WAIT_MS);
+
+  return authflow_session_store_clear_finish (store, result, error);
+}
+
+/* What is in the Secret Service, asked without the store. */
+static char *
+keyring_lookup (const char *backend)
+{
+  g_autoptr(GError) error = NULL;
+  char *secret;
+
+  secret = secret_password_lookup_sync (&session_schema, NULL, &error,
+                                        "backend", backend,
+                                        NULL);
+  g_assert_no_error (error);
+
+  return secret;
+}
+
+static GList *
+keyring_search (const char *backend)
+{
+  g_autoptr(SecretService) service = NULL;
+  g_autoptr(GHashTable) attributes = NULL;
+  g_autoptr(GError) error = NULL;
+  GList *items;
+
+  service = secret_service_get_sync (SECRET_SERVICE_NONE, NULL, &error);
+  g_assert_no_error (error);
+
+  attributes = secret_attributes_build (&session_schema, "backend", backend, NULL);
+  items = secret_service_search_sync (service, &session_schema, attributes,
+                                      SECRET_SEARCH_ALL | SECRET_SEARCH_UNLOCK |
+                                      SECRET_SEARCH_LOAD_SECRETS,
+                                      NULL, &error);
+  g_assert_no_error (error);
+
+  return items;
+}
+
+static void
+assert_stored (const char      *backend,
+               AuthflowSession *session)
+{
+  g_autofree char *expected = authflow_session_serialize (session);
+  g_autofree char *secret = keyring_lookup (backend);
+
+  g_assert_cmpstr (secret, ==, expected);
+}
+
+static void
+assert_nothing_stored (const char *backend)
+{
+  g_autofree char *secret = keyring_lookup (backend);
+
+  g_assert_null (secret);
+}
+
+static void
+count_notify_cb (GObject    *object,
+                 GParamSpec *pspec,
+                 guint      *count)
+{
+  (*count)++;
+}
+
+static gboolean
+have_program (const char *name)
+{
+  g_autofree char *path = g_find_program_in_path (name);
+
+  return path != NULL;
+}
+
+static void
+test_store_properties (void)
+{
+  AuthflowSessionStore *store = authflow_session_store_new ("http://a");
+  guint notifies = 0;
+  g_autofree char *backend = NULL;
+  gboolean persist;
+  guint timeout;
+
+  g_assert_cmpstr (authflow_session_store_get_backend (store), ==, "http://a");
+  g_assert_true (authflow_session_store_get_persist (store));
+  g_assert_cmpuint (authflow_session_store_get_timeout (store), ==, 5000);
+
+  g_signal_connect (store, "notify", G_CALLBACK (count_notify_cb), &notifies);
+
+  authflow_session_store_set_backend (store, "http://b");
+  authflow_session_store_set_backend (store, "http://b");
+  authflow_session_store_set_persist (store, FALSE);
+  authflow_session_store_set_persist (store, FALSE);
+  authflow_session_store_set_timeout (store, 250);
+  authflow_session_store_set_timeout (store, 250);
+  g_assert_cmpuint (notifies, ==, 3);
+
+  g_object_get (store, "backend", &backend, "persist", &persist, "timeout", &timeout, NULL);
+  g_assert_cmpstr (backend, ==, "http://b");
+  g_assert_false (persist);
+  g_assert_cmpuint (timeout, ==, 250);
+
+  /* No backend is the empty one, not a missing attribute. */
+  authflow_session_store_set_backend (store, NULL);
+  g_assert_cmpstr (authflow_session_store_get_backend (store), ==, "");
+  g_assert_cmpuint (notifies, ==, 4);
+
+  g_signal_handlers_disconnect_by_data (store, &notifies);
+  g_assert_finalize_object (store);
+}
+
+static void
+test_store_save_load (void)
+{
+  AuthflowSessionStore *store = authflow_session_store_new ("http://127.0.0.1:8787");
+  AuthflowSessionStore *other_store = NULL;
+  AuthflowSession *session = make_session ("emilys");
+  AuthflowSession *restored = authflow_session_new ();
+  g_autofree char *expected = authflow_session_serialize (session);
+  g_autofree char *loaded = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (store_save (store, session, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_finalize_object (store);
+
+  /* As at the next start of the app: a new store reads it back. */
+  other_store = authflow_session_store_new ("http://127.0.0.1:8787");
+  loaded = store_load (other_store, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (loaded, ==, expected);
+
+  g_assert_true (authflow_session_restore (restored, loaded, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (authflow_session_get_access_token (restored), ==,
+                   authflow_session_get_access_token (session));
+  g_assert_cmpstr (authflow_session_get_refresh_token (restored), ==,
+                   authflow_session_get_refresh_token (session));
+  g_assert_cmpstr (authflow_session_get_uid (restored), ==, "7");
+
+  g_assert_finalize_object (other_store);
+  g_assert_finalize_object (session);
+  g_assert_finalize_object (restored);
+}
+
+static void
+test_store_save_replaces (void)
+{
+  AuthflowSessionStore *store = authflow_session_store_new ("http://replace");
+  AuthflowSession *first = make_session ("emilys");
+  AuthflowSession *second = make_session ("michaelw");
+  g_autofree char *expected = authflow_session_serialize (second);
+  g_autofree char *loaded = NULL;
+  g_autoptr(GError) error = NULL;
+  GList *items;
+
+  g_assert_true (store_save (store, first, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (store_save (store, second, NULL, &error));
+  g_assert_no_error (error);
+
+  loaded = store_load (store, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (loaded, ==, expected);
+
+  /* One item a backend, not one a save. */
+  items = keyring_search ("http://replace");
+  g_assert_cmpuint (g_list_length (items), ==, 1);
+  g_list_free_full (items, g_object_unref);
+
+  g_assert_finalize_object (store);
+  g_assert_finalize_object (first);
+  g_assert_finalize_object (second);
+}
+
+static void
+test_store_backends_separate (void)
+{
+  AuthflowSessionStore *store_a = authflow_session_store_new ("http://a");
+  AuthflowSessionStore *store_b = authflow_session_store_new ("http://b");
+  AuthflowSession *session_a = make_session ("on-a");
+  AuthflowSession *session_b = make_session ("on-b");
+  g_autofree char *expected_a = authflow_session_serialize (session_a);
+  g_autofree char *expected_b = authflow_session_serialize (session_b);
+  g_autofree char *loaded_a = NULL;
+  g_autofree char *loaded_b = NULL;
+  g_autofree char *loaded_b_again = NULL;
+  g_autofree char *loaded_a_again = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (store_save (store_a, session_a, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (store_save (store_b, session_b, NULL, &error));
+  g_assert_no_error (error);
+
+  loaded_a = store_load (store_a, NULL, &error);
+  g_assert_no_error (error);
+  loaded_b = store_load (store_b, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (loaded_a, ==, expected_a);
+  g_assert_cmpstr (loaded_b, ==, expected_b);
+
+  /* Logging out of one backend keeps the other's session. */
+  g_assert_true (store_clear (store_a, NULL, &error));
+  g_assert_no_error (error);
+  loaded_a_again = store_load (store_a, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_null (loaded_a_again);
+  loaded_b_again = store_load (store_b, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (loaded_b_again, ==, expected_b);
+
+  g_assert_true (store_clear (store_b, NULL, &error));
+  g_assert_no_error (error);
+
+  g_assert_finalize_object (store_a);
+  g_assert_finalize_object (store_b);
+  g_assert_finalize_object (session_a);
+  g_assert_finalize_object (session_b);
+}
+
+static void
+test_store_switch_backend (void)
+{
+  AuthflowSessionStore *store = authflow_session_store_new ("http://first");
+  AuthflowSession *session = make_session ("switcher");
+  g_autofree char *expected = authflow_session_serialize (session);
+  g_autofree char *on_second = NULL;
+  g_autofree char *on_first = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (store_save (store, session, NULL, &error));
+  g_assert_no_error (error);
+
+  /* The same store, pointed at another backend, reads that one's item. */
+  authflow_session_store_set_backend (store, "http://second");
+  on_second = store_load (store, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_null (on_second);
+
+  authflow_session_store_set_backend (store, "http://first");
+  on_first = store_load (store, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (on_first, ==, expected);
+
+  g_assert_true (store_clear (store, NULL, &error));
+  g_assert_no_error (error);
+
+  g_assert_finalize_object (store);
+  g_assert_finalize_object (session);
+}
+
+static void
+test_store_load_nothing (void)
+{
+  AuthflowSessionStore *store = authflow_session_store_new ("http://never-saved");
+  g_autoptr(GError) error = NULL;
+  g_autofree char *loaded = NULL;
+
+  loaded = store_load (store, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_null (loaded);
+
+  g_assert_finalize_object (store);
+}
+
+static void
+test_store_clear (void)
+{
+  AuthflowSessionStore *store = authflow_session_store_new ("http://clear");
+  AuthflowSession *session = make_session ("emilys");
+  g_autoptr(GError) error = NULL;
+  g_autofree char *loaded = NULL;
+
+  g_assert_true (store_save (store, session, NULL, &error));
+  g_assert_no_error (error);
+  assert_stored ("http://clear", session);
+
+  g_assert_true (store_clear (store, NULL, &error));
+  g_assert_no_error (error);
+
+  loaded = store_load (store, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_null (loaded);
+  assert_nothing_stored ("http://clear");
+
+  g_assert_finalize_object (store);
+  g_assert_finalize_object (session);
+}
+
+static void
+test_store_clear_nothing (void)
+{
+  AuthflowSessionStore *store = authflow_session_store_new ("http://nothing-to-clear");
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (store_clear (store, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (store_clear (store, NULL, &error));
+  g_assert_no_error (error);
+  assert_nothing_stored ("http://nothing-to-clear");
+
+  g_assert_finalize_object (store);
+}
+
+static void
+test_store_persist_off_load (void)
+{
+  AuthflowSessionStore *store = authflow_session_store_new ("http://persist-load");
+  AuthflowSession *session = make_session ("emilys");
+  g_autoptr(GError) error = NULL;
+  g_autofree char *loaded = NULL;
+
+  g_assert_true (store_save (store, session, NULL, &error));
+  g_assert_no_error (error);
+
+  /* An item is stored, but with "Persist Auth Sessions" off, the app starts
+   * signed out. (That this does not even ask the keyring is checked where
+   * there is no keyring to ask, in /store/keyring/no-bus.)
+   */
+  authflow_session_store_set_persist (store, FALSE);
+  loaded = store_load (store, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_null (loaded);
+
+  /* Loading removed nothing. */
+  assert_stored ("http://persist-load", session);
+
+  authflow_session_store_set_persist (store, TRUE);
+  g_assert_true (store_clear (store, NULL, &error));
+  g_assert_no_error (error);
+
+  g_assert_finalize_object (store);
+  g_assert_finalize_object (session);
+}
+
+static void
+test_store_persist_off_save_removes (void)
+{
+  AuthflowSessionStore *store = authflow_session_store_new ("http://persist-save");
+  AuthflowSessionStore *not_persisting = authflow_session_store_new ("http://persist-save");
+  AuthflowSessionStore *next_start = NULL;
+  AuthflowSession *session = make_session ("emilys");
+  g_autoptr(GError) error = NULL;
+  g_autofree char *loaded = NULL;
+
+  g_assert_true (store_save (store, session, NULL, &error));
+  g_assert_no_error (error);
+  assert_stored ("http://persist-save", session);
+
+  /* Someone turned "Persist Auth Sessions" off: the next save forgets what
+   * an earlier one kept.
+   */
+  authflow_session_store_set_persist (not_persisting, FALSE);
+  g_assert_true (store_save (not_persisting, session, NULL, &error));
+  g_assert_no_error (error);
+
+  next_start = authflow_session_store_new ("http://persist-save");
+  g_assert_true (authflow_session_store_get_persist (next_start));
+  loaded = store_load (next_start, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_null (loaded);
+  assert_nothing_stored ("http://persist-save");
+
+  g_assert_finalize_object (store);
+  g_assert_finalize_object (not_persisting);
+  g_assert_finalize_object (next_start);
+  g_assert_finalize_object (session);
+}
+
+static void
+test_store_item_in_secret_service (void)
+{
+  const char *backend = "http://127.0.0.1:9999";
+  AuthflowSessionStore *store = authflow_session_store_new (backend);
+  AuthflowSession *session = make_session ("emilys");
+  const char *access_token = authflow_session_get_access_token (session);
+  const char *refresh_token = authflow_session_get_refresh_token (session);
+  g_autofree char *expected = authflow_session_serialize (session);
+  g_autofree char *label = NULL;
+  g_autoptr(GHashTable) attributes = NULL;
+  g_autoptr(SecretValue) value = NULL;
+  g_autoptr(GError) error = NULL;
+  GHashTableIter iter;
+  gpointer key;
+  gpointer attribute;
+  SecretItem *item;
+  GList *items;
+
+  g_assert_true (store_save (store, session, NULL, &error));
+  g_assert_no_error (error);
+
+  /* Any Secret Service client finds it under the app's schema. */
+  assert_stored (backend, session);
+
+  items = keyring_search (backend);
+  g_assert_cmpuint (g_list_length (items), ==, 1);
+  item = items->data;
+
+  value = secret_item_get_secret (item);
+  g_assert_nonnull (value);
+  g_assert_cmpstr (secret_value_get_text (value), ==, expected);
+
+  /* What Passwords and Keys shows. */
+  label = secret_item_get_label (item);
+  g_assert_cmpstr (label, ==, "Authflow session for http://127.0.0.1:9999");
+
+  /* Attributes are stored unencrypted and searchable: only the secret may
+   * hold the tokens.
+   */
+  attributes = secret_item_get_attributes (item);
+  g_assert_cmpuint (g_hash_table_size (attributes), ==, 2);
+  g_assert_cmpstr (g_hash_table_lookup (attributes, "backend"), ==, backend);
+  g_assert_cmpstr (g_hash_table_lookup (attributes, "xdg:schema"), ==,
+                   "io.github.authflow.Authflow.Session");
+
+  g_hash_table_iter_init (&iter, attributes);
+  while (g_hash_table_iter_next (&iter, &key, &attribute))
+    {
+      g_assert_null (strstr (key, access_token));
+      g_assert_null (strstr (attribute, access_token));
+      g_assert_null (strstr (attribute, refresh_token));
+      g_assert_null (strstr (attribute, "refresh-of-"));
+      g_assert_null (strstr (attribute, "access-of-"));
+    }
+  g_assert_null (strstr (label, "access-of-"));
+  g_assert_null (strstr (label, "refresh-of-"));
+
+  g_list_free_full (items, g_object_unref);
+
+  g_assert_true (store_clear (store, NULL, &error));
+  g_assert_no_error (error);
+
+  g_assert_finalize_object (store);
+  g_assert_finalize_object (session);
+}
+
+static void
+test_store_cancel_load (void)
+{
+  AuthflowSessionStore *store = authflow_session_store_new ("http://cancel");
+  AuthflowSession *session = make_session ("emilys");
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GCancellable) cancelled = g_cancellable_new ();
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *loaded = NULL;
+  g_autofree char *loaded_before = NULL;
+
+  /* There is something to load, so that only the cancellation stops it. */
+  g_assert_true (store_save (store, session, NULL, &error));
+  g_assert_no_error (error);
+
+  authflow_session_store_load_async (store, cancellable, result_cb, &result);
+  g_cancellable_cancel (cancellable);
+  wait_for_result (&result, KEYRING_WAIT_MS);
+  loaded = authflow_session_store_load_finish (store, result, &error);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_null (loaded);
+  g_clear_error (&error);
+
+  /* Cancelled before it started. */
+  g_cancellable_cancel (cancelled);
+  loaded_before = store_load (store, cancelled, &error);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_null (loaded_before);
+  g_clear_error (&error);
+
+  /* The store itself is fine afterwards. */
+  g_assert_true (store_clear (store, NULL, &error));
+  g_assert_no_error (error);
+
+  g_clear_object (&result);
+  g_assert_finalize_object (store);
+  g_assert_finalize_object (session);
+}
+
+static void
+test_store_cancel_save (void)
+{
+  AuthflowSessionStore *store = authflow_session_store_new ("http://cancel-save");
+  AuthflowSession *session = make_session ("emilys");
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GError) error = NULL;
+
+  g_cancellable_cancel (cancellable);
+  g_assert_false (store_save (store, session, cancellable, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&error);
+
+  g_assert_false (store_clear (store, cancellable, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+
+  g_assert_finalize_object (store);
+  g_assert_finalize_object (session);
+}
+
+typedef struct
+{
+  GPtrArray *finished;  /* the names of the calls, as they finish */
+  gboolean   ok[3];
+  GError    *errors[3];
+} Order;
+
+static void
+order_save_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  Order *order = user_data;
+  guint i = order->finished->len;
+
+  g_ptr_array_add (order->finished, (gpointer) "save");
+  order->ok[i] = authflow_session_store_save_finish (AUTHFLOW_SESSION_STORE (object), result,
+                                                     &order->errors[i]);
+}
+
+static void
+order_clear_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  Order *order = user_data;
+  guint i = order->finished->len;
+
+  g_ptr_array_add (order->finished, (gpointer) "clear");
+  order->ok[i] = authflow_session_store_clear_finish (AUTHFLOW_SESSION_STORE (object), result,
+                                                      &order->errors[i]);
+}
+
+static void
+order_clear (Order *order)
+{
+  g_ptr_array_set_size (order->finished, 0);
+  for (guint i = 0; i < G_N_ELEMENTS (order->errors); i++)
+    {
+      order->ok[i] = FALSE;
+      g_clear_error (&order->errors[i]);
+    }
+}
+
+static void
+assert_finished (Order      *order,
+                 const char *first,
+                 const char *second)
+{
+  g_assert_true (AUTHFLOW_TEST_WAIT_UNTIL (NULL, KEYRING_WAIT_MS, order->finished->len == 2));
+  g_assert_cmpstr (g_ptr_array_index (order->finished, 0), ==, first);
+  g_assert_cmpstr (g_ptr_array_index (order->finished, 1), ==, second);
+  g_assert_no_error (order->errors[0]);
+  g_assert_no_error (order->errors[1]);
+  g_assert_true (order->ok[0]);
+  g_assert_true (order->ok[1]);
+}
+
+/* A person logs in and out again quickly: the save is still under way when
+ * the removal is asked for. The removal must win, or the next start would
+ * bring back the session they ended; and the other way round.
+ */
+static void
+test_store_in_order (void)
+{
+  AuthflowSessionStore *store = authflow_session_store_new ("http://in-order");
+  AuthflowSession *first = make_session ("first");
+  AuthflowSession *second = make_session ("second");
+  Order order = { g_ptr_array_new (), };
+  g_autofree char *after_clear = NULL;
+  g_autofree char *after_save = NULL;
+  g_autofree char *after_two = NULL;
+  g_autofree char *expected_first = authflow_session_serialize (first);
+  g_autofree char *expected_second = authflow_session_serialize (second);
+  g_autoptr(GError) error = NULL;
+
+  authflow_session_store_save_async (store, first, NULL, order_save_cb, &order);
+  authflow_session_store_clear_async (store, NULL, order_clear_cb, &order);
+  assert_finished (&order, "save", "clear");
+  after_clear = store_load (store, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_null (after_clear);
+  assert_nothing_stored ("http://in-order");
+
+  order_clear (&order);
+  authflow_session_store_clear_async (store, NULL, order_clear_cb, &order);
+  authflow_session_store_save_async (store, first, NULL, order_save_cb, &order);
+  assert_finished (&order, "clear", "save");
+  after_save = store_load (store, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (after_save, ==, expected_first);
+
+  /* Two saves: the later one is what stays. */
+  order_clear (&order);
+  authflow_session_store_save_async (store, first, NULL, order_save_cb, &order);
+  authflow_session_store_save_async (store, second, NULL, order_save_cb, &order);
+  assert_finished (&order, "save", "save");
+  after_two = store_load (store, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (after_two, ==, expected_second);
+  g_assert_cmpstr (after_two, !=, expected_first);
+
+  g_assert_true (store_clear (store, NULL, &error));
+  g_assert_no_error (error);
+
+  order_clear (&order);
+  g_ptr_array_unref (order.finished);
+  g_assert_finalize_object (store);
+  g_assert_finalize_object (first);
+  g_assert_finalize_object (second);
+}
+
+/* Keyring trouble. Each of these runs in a child process of its own, so that
+ * it can point the session bus somewhere else before anything in the
+ * process talks to D-Bus (GDBus and libsecret keep the first connection
+ * for the life of the process).
+ */
+
+typedef struct
+{
+  char        *tmpdir;
+  GSubprocess *daemon;
+  char        *address;
+} PrivateBus;
+
+#ifdef __linux__
+static void
+die_with_parent (gpointer user_data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGTERM);
+}
+#endif
+
+/* A D-Bus session bus of our own. With @activation, it starts services on
+ * demand from the usual service directories, as a desktop session does;
+ * without, nothing but what the test itself puts on it is there.
+ */
+static PrivateBus *
+private_bus_start (gboolean activation)
+{
+  PrivateBus *bus = g_new0 (PrivateBus, 1);
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GDataInputStream) output = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *config = NULL;
+  g_autofree char *config_path = NULL;
+  g_autofree char *socket_path = NULL;
+  g_autofree char *printed_address = NULL;
+  g_autofree char *escaped_address = NULL;
+  g_autofree char *home = NULL;
+  g_autofree char *runtime_dir = NULL;
+  g_autofree char *dbus_daemon = g_find_program_in_path ("dbus-daemon");
+
+  g_assert_nonnull (dbus_daemon);
+
+  bus->tmpdir = g_dir_make_tmp ("authflow-test-bus-XXXXXX", &error);
+  g_assert_no_error (error);
+  socket_path = g_build_filename (bus->tmpdir, "bus", NULL);
+  bus->address = g_strconcat ("unix:path=", socket_path, NULL);
+
+  /* Now, before any thread that might read the environment exists. */
+  g_setenv ("DBUS_SESSION_BUS_ADDRESS", bus->address, TRUE);
+
+  escaped_address = g_markup_escape_text (bus->address, -1);
+  config = g_strdup_printf ("<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN\"\n"
+                            " \"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd\">\n"
+                            "<busconfig>\n"
+                            "  <type>session</type>\n"
+                            "  <listen>%s</listen>\n"
+                            "  <auth>EXTERNAL</auth>\n"
+                            "  %s\n"
+                            "  <policy context=\"default\">\n"
+                            "    <allow send_destination=\"*\" eavesdrop=\"true\"/>\n"
+                            "    <allow eavesdrop=\"true\"/>\n"
+                            "    <allow own=\"*\"/>\n"
+                            "  </policy>\n"
+                            "</busconfig>\n",
+                            escaped_address,
+                            activation ? "<standard_session_servicedirs/>" : "");
+  config_path = g_build_filename (bus->tmpdir, "bus.conf", NULL);
+  g_file_set_contents (config_path, config, -1, &error);
+  g_assert_no_error (error);
+
+  /* Services the bus starts inherit its environment: give them a home of
+   * their own, where no keyring has ever been made.
+   */
+  home = g_build_filename (bus->tmpdir, "home", NULL);
+  runtime_dir = g_build_filename (bus->tmpdir, "run", NULL);
+  g_assert_cmpint (g_mkdir_with_parents (home, 0700), ==, 0);
+  g_assert_cmpint (g_mkdir_with_parents (runtime_dir, 0700), ==, 0);
+
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                                        G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+#ifdef __linux__
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+#endif
+  g_subprocess_launcher_setenv (launcher, "HOME", home, TRUE);
+  g_subprocess_launcher_setenv (launcher, "XDG_RUNTIME_DIR", runtime_dir, TRUE);
+  g_subprocess_launcher_unsetenv (launcher, "XDG_CONFIG_HOME");
+  g_subprocess_launcher_unsetenv (launcher, "XDG_DATA_HOME");
+  g_subprocess_launcher_unsetenv (launcher, "XDG_CACHE_HOME");
+  g_subprocess_launcher_unsetenv (launcher, "XDG_STATE_HOME");
+  g_subprocess_launcher_unsetenv (launcher, "GNOME_KEYRING_CONTROL");
+  g_subprocess_launcher_unsetenv (launcher, "DBUS_SESSION_BUS_ADDRESS");
+  g_subprocess_launcher_setenv (launcher, "NO_AT_BRIDGE", "1", TRUE);
+
+  bus->daemon = g_subprocess_launcher_spawn (launcher, &error,
+                                             dbus_daemon,
+                                             "--config-file", config_path,
+                                             "--nofork",
+                                             "--print-address=1",
+                                             NULL);
+  g_assert_no_error (error);
+
+  /* The daemon prints its address once it listens. */
+  output = g_data_input_stream_new (g_subprocess_get_stdout_pipe (bus->daemon));
+  printed_address = g_data_input_stream_read_line_utf8 (output, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (printed_address);
+  g_assert_true (g_str_has_prefix (printed_address, bus->address));
+
+  return bus;
+}
+
+static void
+private_bus_stop (PrivateBus *bus)
+{
+  g_subprocess_send_signal (bus->daemon, SIGTERM);
+  g_subprocess_wait (bus->daemon, NULL, NULL);
+  authflow_test_remove_tree (bus->tmpdir);
+
+  g_clear_object (&bus->daemon);
+  g_free (bus->tmpdir);
+  g_free (bus->address);
+  g_free (bus);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PrivateBus, private_bus_stop)
+
+typedef struct
+{
+  GError *error;
+  char   *loaded;
+  gint64  elapsed_ms;
+} Outcome;
+
+static void
+outcome_clear (Outcome *outcome)
+{
+  g_clear_error (&outcome->error);
+  g_clear_pointer (&outcome->loaded, g_free);
+}
+
+typedef enum
+{
+  CALL_SAVE,
+  CALL_LOAD,
+  CALL_CLEAR,
+} CallKind;
+
+/* Runs one store call to its end and times it. */
+static void
+run_call (AuthflowSessionStore *store,
+          CallKind              kind,
+          GCancellable         *cancellable,
+          Outcome              *outcome)
+{
+  g_autoptr(AuthflowSession) session = make_session ("trouble");
+  g_autoptr(GAsyncResult) result = NULL;
+  gint64 start = g_get_monotonic_time ();
+
+  outcome_clear (outcome);
+
+  switch (kind)
+    {
+    case CALL_SAVE:
+      authflow_session_store_save_async (store, session, cancellable, result_cb, &result);
+      wait_for_result (&result, 30000);
+      authflow_session_store_save_finish (store, result, &outcome->error);
+      break;
+
+    case CALL_LOAD:
+      authflow_session_store_load_async (store, cancellable, result_cb, &result);
+      wait_for_result (&result, 30000);
+      outcome->loaded = authflow_session_store_load_finish (store, result, &outcome->error);
+      break;
+
+    case CALL_CLEAR:
+      authflow_session_store_clear_async (store, cancellable, result_cb, &result);
+      wait_for_result (&result, 30000);
+      authflow_session_store_clear_finish (store, result, &outcome->error);
+      break;
+
+    default:
+      g_assert_not_reached ();
+    }
+
+  outcome->elapsed_ms = (g_get_monotonic_time () - start) / 1000;
+}
+
+static void
+assert_not_available (AuthflowSessionStore *store,
+                      CallKind              kind)
+{
+  Outcome outcome = { NULL, };
+
+  run_call (store, kind, NULL, &outcome);
+  g_test_message ("call %d: %s after %" G_GINT64_FORMAT " ms", kind,
+                  outcome.error ? outcome.error->message : "no error", outcome.elapsed_ms);
+
+  g_assert_error (outcome.error, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED);
+  g_assert_cmpstr (outcome.error->message, ==, NOT_AVAILABLE);
+  g_assert_null (outcome.loaded);
+  /* It fails at once, not when the store's own timeout ends. */
+  g_assert_cmpint (outcome.elapsed_ms, <, 5000);
+  g_assert_cmpint (outcome.elapsed_ms, <, authflow_session_store_get_timeout (store));
+
+  outcome_clear (&outcome);
+}
+
+static void
+assert_keyring_not_available (void)
+{
+  AuthflowSessionStore *store = authflow_session_store_new ("http://a");
+  Outcome outcome = { NULL, };
+
+  /* Longer than any test may take, so that a failure is not a timeout. */
+  authflow_session_store_set_timeout (store, 60000);
+
+  assert_not_available (store, CALL_SAVE);
+  assert_not_available (store, CALL_LOAD);
+  assert_not_available (store, CALL_CLEAR);
+
+  /* With "Persist Auth Sessions" off, there is nothing to load and no
+   * reason to ask the keyring, so its absence does not matter...
+   */
+  authflow_session_store_set_persist (store, FALSE);
+  run_call (store, CALL_LOAD, NULL, &outcome);
+  g_assert_no_error (outcome.error);
+  g_assert_null (outcome.loaded);
+
+  /* ...but saving must still remove what an earlier save kept. */
+  assert_not_available (store, CALL_SAVE);
+
+  outcome_clear (&outcome);
+  g_assert_finalize_object (store);
+}
+
+static void
+test_store_no_bus (void)
+{
+  if (g_test_subprocess ())
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *tmpdir = g_dir_make_tmp ("authflow-test-no-bus-XXXXXX", &error);
+      g_autofree char *address = NULL;
+
+      g_assert_no_error (error);
+      address = g_strdup_printf ("unix:path=%s/no-bus-here", tmpdir);
+      g_setenv ("DBUS_SESSION_BUS_ADDRESS", address, TRUE);
+
+      assert_keyring_not_available ();
+
+      authflow_test_remove_tree (tmpdir);
+      return;
+    }
+
+  g_test_trap_subprocess (NULL, 30 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
+}
+
+static void
+test_store_no_service (void)
+{
+  if (g_test_subprocess ())
+    {
+      g_autoptr(PrivateBus) bus = private_bus_start (FALSE);
+
+      g_test_message ("A bus without a Secret Service at %s", bus->address);
+      assert_keyring_not_available ();
+      return;
+    }
+
+  if (!have_program ("dbus-daemon"))
+    {
+      g_test_skip ("dbus-daemon is not installed");
+      return;
+    }
+
+  g_test_trap_subprocess (NULL, 30 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
+}
+
+/* Drops every method call that reaches the connection: whoever calls waits
+ * for an answer that never comes.
+ */
+static GDBusMessage *
+swallow_calls_cb (GDBusConnection *connection,
+                  GDBusMessage    *message,
+                  gboolean         incoming,
+                  gpointer         user_data)
+{
+  if (incoming && g_dbus_message_get_message_type (message) == G_DBUS_MESSAGE_TYPE_METHOD_CALL)
+    {
+      g_atomic_int_inc ((int *) user_data);
+      g_object_unref (message);
+      return NULL;
+    }
+
+  return message;
+}
+
+static void
+assert_times_out (AuthflowSessionStore *store,
+                  CallKind              kind)
+{
+  guint timeout_ms = authflow_session_store_get_timeout (store);
+  Outcome outcome = { NULL, };
+
+  run_call (store, kind, NULL, &outcome);
+  g_test_message ("call %d: %s after %" G_GINT64_FORMAT " ms", kind,
+                  outcome.error ? outcome.error->message : "no error", outcome.elapsed_ms);
+
+  g_assert_error (outcome.error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT);
+  g_assert_cmpstr (outcome.error->message, ==, NO_ANSWER);
+  g_assert_null (outcome.loaded);
+  g_assert_cmpint (outcome.elapsed_ms, >=, timeout_ms);
+  g_assert_cmpint (outcome.elapsed_ms, <, timeout_ms + 1700);
+
+  outcome_clear (&outcome);
+}
+
+static gboolean
+cancel_cb (gpointer data)
+{
+  g_cancellable_cancel (data);
+
+  return G_SOURCE_REMOVE;
+}
+
+/* A Secret Service that never answers. It stands in for a keyring that
+ * hangs for another reason than the unanswered prompt of
+ * /store/keyring/unanswered-prompt, such as a daemon that is stuck.
+ */
+static void
+test_store_never_answers (void)
+{
+  if (g_test_subprocess ())
+    {
+      g_autoptr(PrivateBus) bus = private_bus_start (FALSE);
+      g_autoptr(GDBusConnection) service = NULL;
+      g_autoptr(GVariant) reply = NULL;
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+      AuthflowSessionStore *store = authflow_session_store_new ("http://a");
+      g_autoptr(AuthflowSession) session = make_session ("queued");
+      g_autoptr(GAsyncResult) first = NULL;
+      g_autoptr(GAsyncResult) second = NULL;
+      Outcome outcome = { NULL, };
+      int swallowed = 0;
+      guint32 request_reply;
+      gint64 start;
+      gint64 first_ms;
+      gint64 second_ms;
+
+      service = g_dbus_connection_new_for_address_sync (bus->address,
+                                                        G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
+                                                        G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+                                                        NULL, NULL, &error);
+      g_assert_no_error (error);
+      g_dbus_connection_add_filter (service, swallow_calls_cb, &swallowed, NULL);
+
+      reply = g_dbus_connection_call_sync (service,
+                                           "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                           "org.freedesktop.DBus", "RequestName",
+                                           g_variant_new ("(su)", "org.freedesktop.secrets", 0x4),
+                                           G_VARIANT_TYPE ("(u)"),
+                                           G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
+      g_assert_no_error (error);
+      g_variant_get (reply, "(u)", &request_reply);
+      g_assert_cmpuint (request_reply, ==, 1);  /* DBUS_REQUEST_NAME_REPLY_PRIMARY_OWNER */
+
+      authflow_session_store_set_timeout (store, 300);
+      assert_times_out (store, CALL_SAVE);
+      assert_times_out (store, CALL_LOAD);
+      assert_times_out (store, CALL_CLEAR);
+
+      /* The calls did reach the service: the store gave up waiting on it. */
+      g_assert_cmpint (g_atomic_int_get (&swallowed), >=, 3);
+
+      /* Two calls at once run one after the other, and the second has its
+       * whole time once the keyring is asked, not while it waits its turn.
+       */
+      start = g_get_monotonic_time ();
+      authflow_session_store_save_async (store, session, NULL, result_cb, &first);
+      authflow_session_store_load_async (store, NULL, result_cb, &second);
+      wait_for_result (&first, 10000);
+      first_ms = (g_get_monotonic_time () - start) / 1000;
+      g_assert_null (second);
+      wait_for_result (&second, 10000);
+      second_ms = (g_get_monotonic_time () - start) / 1000;
+      g_test_message ("queued calls ended after %" G_GINT64_FORMAT " and %" G_GINT64_FORMAT " ms",
+                      first_ms, second_ms);
+
+      g_assert_false (authflow_session_store_save_finish (store, first, &error));
+      g_assert_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT);
+      g_assert_cmpstr (error->message, ==, NO_ANSWER);
+      g_clear_error (&error);
+      g_assert_null (authflow_session_store_load_finish (store, second, &error));
+      g_assert_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT);
+      g_assert_cmpstr (error->message, ==, NO_ANSWER);
+      g_clear_error (&error);
+
+      g_assert_cmpint (first_ms, >=, 300);
+      g_assert_cmpint (first_ms, <, 300 + 1700);
+      g_assert_cmpint (second_ms, >=, first_ms + 300);
+      g_assert_cmpint (second_ms, <, first_ms + 300 + 1700);
+      g_clear_object (&first);
+      g_clear_object (&second);
+
+      /* Someone presses Cancel while the keyring hangs: that ends the wait
+       * at once, well before the store's own timeout, as a cancellation.
+       */
+      authflow_session_store_set_timeout (store, 20000);
+      g_timeout_add (100, cancel_cb, cancellable);
+      run_call (store, CALL_LOAD, cancellable, &outcome);
+      g_assert_error (outcome.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+      g_assert_null (outcome.loaded);
+      g_assert_cmpint (outcome.elapsed_ms, >=, 100);
+      g_assert_cmpint (outcome.elapsed_ms, <, 2000);
+
+      outcome_clear (&outcome);
+      g_dbus_connection_close_sync (service, NULL, NULL);
+      g_assert_finalize_object (store);
+      return;
+    }
+
+  if (!have_program ("dbus-daemon"))
+    {
+      g_test_skip ("dbus-daemon is not installed");
+      return;
+    }
+
+  g_test_trap_subprocess (NULL, 30 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
+}
+
+static void
+name_appeared_cb (GDBusConnection *connection,
+                  const char      *name,
+                  const char      *owner,
+                  gpointer         user_data)
+{
+  g_test_message ("%s appeared", name);
+  *(gboolean *) user_data = TRUE;
+}
+
+static guint32
+get_name_pid (GDBusConnection *connection,
+              const char      *name)
+{
+  g_autoptr(GVariant) reply = NULL;
+  guint32 pid = 0;
+
+  reply = g_dbus_connection_call_sync (connection,
+                                       "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                       "org.freedesktop.DBus", "GetConnectionUnixProcessID",
+                                       g_variant_new ("(s)", name),
+                                       G_VARIANT_TYPE ("(u)"),
+                                       G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
+  if (reply != NULL)
+    g_variant_get (reply, "(u)", &pid);
+
+  return pid;
+}
+
+static gboolean
+name_has_owner (GDBusConnection *connection,
+                const char      *name)
+{
+  g_autoptr(GVariant) reply = NULL;
+  gboolean has_owner = FALSE;
+
+  reply = g_dbus_connection_call_sync (connection,
+                                       "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                       "org.freedesktop.DBus", "NameHasOwner",
+                                       g_variant_new ("(s)", name),
+                                       G_VARIANT_TYPE ("(b)"),
+                                       G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
+  if (reply != NULL)
+    g_variant_get (reply, "(b)", &has_owner);
+
+  return has_owner;
+}
+
+/* Ends a service that the bus started for this test, and waits until it is
+ * gone, so that nothing outlives the test.
+ */
+static void
+stop_service (GDBusConnection *connection,
+              const char      *name)
+{
+  guint32 pid = get_name_pid (connection, name);
+
+  if (pid == 0)
+    return;
+
+  kill ((pid_t) pid, SIGTERM);
+  if (!AUTHFLOW_TEST_WAIT_UNTIL (NULL, 5000, !name_has_owner (connection, name)))
+    {
+      kill ((pid_t) pid, SIGKILL);
+      g_assert_true (AUTHFLOW_TEST_WAIT_UNTIL (NULL, 5000, !name_has_owner (connection, name)));
+    }
+}
+
+/* The hang this store's timeout is for: gnome-keyring is there, but it
+ * waits for someone to answer a password prompt. Here it is the prompt for
+ * a new login keyring in a home that has none, which gnome-keyring shows
+ * on the display and which nobody answers.
+ */
+static void
+test_store_unanswered_prompt (void)
+{
+  if (g_test_subprocess ())
+    {
+      g_autoptr(PrivateBus) bus = private_bus_start (TRUE);
+      g_autoptr(GDBusConnection) connection = NULL;
+      g_autoptr(GError) error = NULL;
+      AuthflowSessionStore *store = authflow_session_store_new ("http://a");
+      gboolean prompted = FALSE;
+      guint watch;
+
+      g_test_message ("A bus that starts gnome-keyring on demand at %s", bus->address);
+      connection = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, &error);
+      g_assert_no_error (error);
+      watch = g_bus_watch_name_on_connection (connection, "org.gnome.keyring.SystemPrompter",
+                                              G_BUS_NAME_WATCHER_FLAGS_NONE,
+                                              name_appeared_cb, NULL, &prompted, NULL);
+
+      authflow_session_store_set_timeout (store, 2000);
+      assert_times_out (store, CALL_SAVE);
+
+      /* It was the prompt that the keyring waited for. */
+      g_assert_true (AUTHFLOW_TEST_WAIT_UNTIL (NULL, 10000, prompted));
+      g_assert_true (name_has_owner (connection, "org.freedesktop.secrets"));
+
+      g_bus_unwatch_name (watch);
+      stop_service (connection, "org.gnome.keyring.SystemPrompter");
+      stop_service (connection, "org.freedesktop.secrets");
+      g_assert_finalize_object (store);
+      return;
+    }
+
+  if (g_getenv ("DISPLAY") == NULL)
+    {
+      g_test_skip ("gnome-keyring prompts only on a display: run under build-aux/headless-run");
+      return;
+    }
+
+  if (!have_program ("dbus-daemon") ||
+      !have_program ("gnome-keyring-daemon"))
+    {
+      g_test_skip ("dbus-daemon or gnome-keyring-daemon is not installed");
+      return;
+    }
+
+  g_test_trap_subprocess (NULL, 30 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
+}
+
+/* The tests that use the session's keyring write to it and remove from it:
+ * they run only in the throwaway keyring of build-aux/headless-run, never in
+ * a developer's own.
+ */
+static void
+run_with_private_keyring (gconstpointer data)
+{
+  GTestFunc test_func = (GTestFunc) data;
+
+  if (g_strcmp0 (g_getenv ("AUTHFLOW_HEADLESS_KEYRING"), "1") != 0)
+    {
+      g_test_skip ("Needs the private keyring of build-aux/headless-run");
+      return;
+    }
+
+  test_func ();
+}
+
+static void
+add_keyring_test (const char *path,
+                  GTestFunc   test_func)
+{
+  g_test_add_data_func (path, (gconstpointer) test_func, run_with_private_keyring);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/store/properties", test_store_properties);
+  add_keyring_test ("/store/save-load", test_store_save_load);
+  add_keyring_test ("/store/save-replaces", test_store_save_replaces);
+  add_keyring_test ("/store/backends-separate", test_store_backends_separate);
+  add_keyring_test ("/store/switch-backend", test_store_switch_backend);
+  add_keyring_test ("/store/load-nothing", test_store_load_nothing);
+  add_keyring_test ("/store/clear", test_store_clear);
+  add_keyring_test ("/store/clear-nothing", test_store_clear_nothing);
+  add_keyring_test ("/store/persist-off/load", test_store_persist_off_load);
+  add_keyring_test ("/store/persist-off/save-removes", test_store_persist_off_save_removes);
+  add_keyring_test ("/store/item-in-secret-service", test_store_item_in_secret_service);
+  add_keyring_test ("/store/in-order", test_store_in_order);
+  add_keyring_test ("/store/cancel/load", test_store_cancel_load);
+  add_keyring_test ("/store/cancel/save", test_store_cancel_save);
+  g_test_add_func ("/store/keyring/no-bus", test_store_no_bus);
+  g_test_add_func ("/store/keyring/no-service", test_store_no_service);
+  g_test_add_func ("/store/keyring/never-answers", test_store_never_answers);
+  g_test_add_func ("/store/keyring/unanswered-prompt", test_store_unanswered_prompt);
+
+  return g_test_run ();
+}

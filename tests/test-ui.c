@@ -1,0 +1,544 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "config.h"
+
+#include <libsecret/secret.h>
+
+#include "authflow-application.h"
+#include "authflow-login-page.h"
+#include "authflow-signup-page.h"
+#include "authflow-home-page.h"
+#include "authflow-window.h"
+#include "authflow-test-utils.h"
+
+/* The real window, in process, against the real server binary and the real
+ * keyring: what a person types and clicks, and what they then see.
+ */
+
+#define TIMEOUT_MS 30000
+
+typedef struct _Fixture Fixture;
+typedef void (*AppBody) (Fixture *f);
+
+struct _Fixture
+{
+  AuthflowTestServer  *server;
+  AuthflowApplication *app;
+  AuthflowWindow      *window;
+  AppBody              body;
+};
+
+static void
+quit (Fixture *f)
+{
+  /* Ctrl+Q, as a person would. */
+  g_action_group_activate_action (G_ACTION_GROUP (f->app), "quit", NULL);
+}
+
+static void
+activate_cb (GApplication *app,
+             Fixture      *f)
+{
+  f->window = AUTHFLOW_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (app)));
+  g_assert_nonnull (f->window);
+  g_object_add_weak_pointer (G_OBJECT (f->window), (gpointer *) &f->window);
+
+  /* Wait for the window to be on screen, so that focus and clicks work as
+   * they do for a person.
+   */
+  g_assert_true (AUTHFLOW_TEST_WAIT_UNTIL (NULL, TIMEOUT_MS, gtk_widget_get_mapped (GTK_WIDGET (f->window))));
+
+  f->body (f);
+
+  if (f->window != NULL)
+    quit (f);
+}
+
+/* One start of the app, as from the desktop: g_application_run() with the
+ * test's steps run once the window is up; it returns when the app has quit.
+ * The window, the app and everything they owned must then be gone.
+ */
+static void
+run_app (Fixture *f,
+         AppBody  body)
+{
+  f->body = body;
+  f->app = authflow_application_new (G_APPLICATION_NON_UNIQUE);
+  g_object_set (f->app, "server", authflow_test_server_get_url (f->server), NULL);
+  g_signal_connect_after (f->app, "activate", G_CALLBACK (activate_cb), f);
+
+  g_assert_cmpint (g_application_run (G_APPLICATION (f->app), 0, NULL), ==, 0);
+
+  g_assert_null (f->window);
+  g_assert_finalize_object (g_steal_pointer (&f->app));
+}
+
+static void
+fixture_set_up (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+
+  f->server = authflow_test_server_start (NULL, &error);
+  g_assert_no_error (error);
+}
+
+static void
+fixture_tear_down (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autoptr(GSettings) settings = g_settings_new (APP_ID_BASE);
+
+  g_settings_reset (settings, "persist-sessions");
+  g_clear_pointer (&f->server, authflow_test_server_free);
+}
+
+static gpointer
+child (gpointer    widget,
+       GType       type,
+       const char *name)
+{
+  return gtk_widget_get_template_child (GTK_WIDGET (widget), type, name);
+}
+
+static const char *
+page (Fixture *f)
+{
+  return authflow_navigation_get_page (authflow_window_get_navigation (f->window));
+}
+
+static gboolean
+page_is (Fixture    *f,
+         const char *name)
+{
+  return g_strcmp0 (page (f), name) == 0;
+}
+
+static void
+wait_for_page (Fixture    *f,
+               const char *name)
+{
+  if (!AUTHFLOW_TEST_WAIT_UNTIL (NULL, TIMEOUT_MS, page_is (f, name)))
+    g_error ("Still on page “%s”, not “%s”", page (f), name);
+}
+
+static gpointer
+login (Fixture    *f,
+       const char *name)
+{
+  return child (child (f->window, AUTHFLOW_TYPE_WINDOW, "login_page"), AUTHFLOW_TYPE_LOGIN_PAGE, name);
+}
+
+static gpointer
+signup (Fixture    *f,
+        const char *name)
+{
+  return child (child (f->window, AUTHFLOW_TYPE_WINDOW, "signup_page"), AUTHFLOW_TYPE_SIGNUP_PAGE, name);
+}
+
+static gpointer
+home (Fixture    *f,
+      const char *name)
+{
+  return child (child (f->window, AUTHFLOW_TYPE_WINDOW, "home_page"), AUTHFLOW_TYPE_HOME_PAGE, name);
+}
+
+static void
+type_text (gpointer    editable,
+           const char *text)
+{
+  gtk_editable_set_text (GTK_EDITABLE (editable), text);
+}
+
+static void
+press_enter (gpointer row)
+{
+  g_signal_emit_by_name (row, "entry-activated");
+}
+
+static void
+click (gpointer button)
+{
+  g_assert_true (gtk_widget_is_sensitive (GTK_WIDGET (button)));
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (button)));
+  g_signal_emit_by_name (button, "clicked");
+}
+
+static gboolean
+has_focus_within (Fixture *f,
+                  gpointer widget)
+{
+  GtkWidget *focus = gtk_root_get_focus (GTK_ROOT (f->window));
+
+  return focus != NULL && (focus == widget || gtk_widget_is_ancestor (focus, GTK_WIDGET (widget)));
+}
+
+static char *
+stored_session (Fixture *f)
+{
+  static const SecretSchema schema = {
+    "io.github.authflow.Authflow.Session", SECRET_SCHEMA_NONE,
+    { { "backend", SECRET_SCHEMA_ATTRIBUTE_STRING }, { NULL, 0 } }
+  };
+  g_autoptr(GError) error = NULL;
+  char *stored;
+
+  stored = secret_password_lookup_sync (&schema, NULL, &error,
+                                        "backend", authflow_test_server_get_url (f->server),
+                                        NULL);
+  g_assert_no_error (error);
+
+  return stored;
+}
+
+static gboolean
+is_stored (Fixture *f)
+{
+  char *stored = stored_session (f);
+  gboolean found = stored != NULL;
+
+  secret_password_free (stored);
+
+  return found;
+}
+
+static void
+log_in_as_emily (Fixture *f)
+{
+  wait_for_page (f, "log-in");
+  type_text (login (f, "username_row"), "emilys");
+  type_text (login (f, "password_row"), "emilyspass");
+  press_enter (login (f, "password_row"));
+  wait_for_page (f, "home");
+}
+
+static void
+body_start_on_log_in (Fixture *f)
+{
+  wait_for_page (f, "log-in");
+  g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (f->window)), ==, "Log In");
+
+  /* The person can type their username at once. */
+  g_assert_true (has_focus_within (f, login (f, "username_row")));
+
+  /* Log In waits for both fields. */
+  g_assert_false (gtk_widget_is_sensitive (login (f, "log_in_button")));
+  type_text (login (f, "username_row"), "emilys");
+  g_assert_false (gtk_widget_is_sensitive (login (f, "log_in_button")));
+  type_text (login (f, "password_row"), "x");
+  g_assert_true (gtk_widget_is_sensitive (login (f, "log_in_button")));
+}
+
+static void
+body_log_in (Fixture *f)
+{
+  wait_for_page (f, "log-in");
+  type_text (login (f, "username_row"), "emilys");
+
+  /* Enter in the username moves on to the password… */
+  press_enter (login (f, "username_row"));
+  g_assert_true (has_focus_within (f, login (f, "password_row")));
+
+  /* …and Enter there logs in. */
+  type_text (login (f, "password_row"), "emilyspass");
+  press_enter (login (f, "password_row"));
+
+  /* While the call runs, the form waits and says so. */
+  g_assert_false (gtk_widget_is_sensitive (login (f, "form")));
+  g_assert_true (gtk_widget_get_visible (login (f, "cancel_button")));
+  g_assert_true (gtk_spinner_get_spinning (login (f, "spinner")));
+
+  wait_for_page (f, "home");
+  g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (f->window)), ==, "Home");
+  g_assert_cmpstr (gtk_label_get_text (home (f, "name_label")), ==, "Emily Johnson");
+  g_assert_cmpstr (gtk_label_get_text (home (f, "detail_label")), ==, "@emilys · emily.johnson@x.dummyjson.com");
+  g_assert_cmpstr (adw_avatar_get_text (home (f, "avatar")), ==, "Emily Johnson");
+  g_assert_cmpstr (adw_action_row_get_subtitle (home (f, "uid_row")), ==, "1");
+  g_assert_true (g_str_has_prefix (adw_action_row_get_subtitle (home (f, "access_token_row")), "eyJ"));
+  g_assert_nonnull (strstr (adw_action_row_get_subtitle (home (f, "expiry_row")), "in 59 min"));
+
+  /* The password does not linger in the form once the login is done. */
+  g_assert_true (AUTHFLOW_TEST_WAIT_UNTIL (NULL, TIMEOUT_MS,
+                                           g_str_equal (gtk_editable_get_text (login (f, "password_row")), "")));
+}
+
+static void
+body_log_in_wrong_password (Fixture *f)
+{
+  GtkLabel *error_label = login (f, "error_label");
+  int start = 0, end = 0;
+
+  wait_for_page (f, "log-in");
+  type_text (login (f, "username_row"), "emilys");
+  type_text (login (f, "password_row"), "wrong-password");
+  click (login (f, "log_in_button"));
+
+  g_assert_true (AUTHFLOW_TEST_WAIT_UNTIL (NULL, TIMEOUT_MS, gtk_widget_get_visible (GTK_WIDGET (error_label))));
+  g_assert_cmpstr (gtk_label_get_text (error_label), ==, "Invalid credentials");
+  g_assert_true (page_is (f, "log-in"));
+  g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (f->window)), ==, "Log In");
+  g_assert_true (gtk_widget_is_sensitive (login (f, "form")));
+
+  /* Back on the password, all of it selected, ready to be typed over. */
+  g_assert_true (has_focus_within (f, login (f, "password_row")));
+  g_assert_true (gtk_editable_get_selection_bounds (login (f, "password_row"), &start, &end));
+  g_assert_cmpint (start, ==, 0);
+  g_assert_cmpint (end, ==, strlen ("wrong-password"));
+}
+
+static void
+body_log_in_server_down (Fixture *f)
+{
+  GtkLabel *error_label = login (f, "error_label");
+  g_autoptr(GError) error = NULL;
+  g_autofree char *expected = NULL;
+
+  wait_for_page (f, "log-in");
+  g_assert_true (authflow_test_server_stop (f->server, &error));
+
+  type_text (login (f, "username_row"), "emilys");
+  type_text (login (f, "password_row"), "emilyspass");
+  click (login (f, "log_in_button"));
+
+  g_assert_true (AUTHFLOW_TEST_WAIT_UNTIL (NULL, TIMEOUT_MS, gtk_widget_get_visible (GTK_WIDGET (error_label))));
+  expected = g_strdup_printf ("Could not connect to the server at 127.0.0.1:%u. "
+                              "Check that it is running and that you are online.",
+                              authflow_test_server_get_port (f->server));
+  g_assert_cmpstr (gtk_label_get_text (error_label), ==, expected);
+  g_assert_true (page_is (f, "log-in"));
+
+  /* A network failure is not the person's mistake: the password stays as
+   * typed, to try again as it is.
+   */
+  g_assert_cmpstr (gtk_editable_get_text (login (f, "password_row")), ==, "emilyspass");
+}
+
+static void
+body_sign_up (Fixture *f)
+{
+  GtkLabel *error_label = signup (f, "error_label");
+
+  wait_for_page (f, "log-in");
+  click (login (f, "sign_up_button"));
+  wait_for_page (f, "sign-up");
+  g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (f->window)), ==, "Sign Up");
+  g_assert_true (has_focus_within (f, signup (f, "username_row")));
+
+  /* Checked before anything is sent: the field at fault says so. */
+  type_text (signup (f, "username_row"), "ada");
+  type_text (signup (f, "email_row"), "ada-at-example");
+  type_text (signup (f, "password_row"), "analytical");
+  click (signup (f, "create_button"));
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (error_label)));
+  g_assert_cmpstr (gtk_label_get_text (error_label), ==, "This does not look like an email address");
+  g_assert_true (gtk_widget_has_css_class (signup (f, "email_row"), "error"));
+  g_assert_true (has_focus_within (f, signup (f, "email_row")));
+  g_assert_true (page_is (f, "sign-up"));
+
+  /* Once fixed, the message goes as the person types. */
+  type_text (signup (f, "email_row"), "ada@example.com");
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (error_label)));
+  g_assert_false (gtk_widget_has_css_class (signup (f, "email_row"), "error"));
+
+  /* The server's own objection lands on its field too. */
+  type_text (signup (f, "username_row"), "emilys");
+  click (signup (f, "create_button"));
+  g_assert_true (AUTHFLOW_TEST_WAIT_UNTIL (NULL, TIMEOUT_MS, gtk_widget_get_visible (GTK_WIDGET (error_label))));
+  g_assert_cmpstr (gtk_label_get_text (error_label), ==, "Username already taken");
+  g_assert_true (gtk_widget_has_css_class (signup (f, "username_row"), "error"));
+  g_assert_true (has_focus_within (f, signup (f, "username_row")));
+
+  /* Success logs the new user straight in. */
+  type_text (signup (f, "username_row"), "ada");
+  type_text (signup (f, "first_name_row"), "Ada");
+  type_text (signup (f, "last_name_row"), "Lovelace");
+  click (signup (f, "create_button"));
+  wait_for_page (f, "home");
+  g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (f->window)), ==, "Home");
+  g_assert_cmpstr (gtk_label_get_text (home (f, "name_label")), ==, "Ada Lovelace");
+  g_assert_cmpstr (gtk_label_get_text (home (f, "detail_label")), ==, "@ada · ada@example.com");
+}
+
+static void
+body_sign_up_and_back (Fixture *f)
+{
+  wait_for_page (f, "log-in");
+  click (login (f, "sign_up_button"));
+  wait_for_page (f, "sign-up");
+  click (signup (f, "log_in_button"));
+  wait_for_page (f, "log-in");
+  g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (f->window)), ==, "Log In");
+}
+
+static void
+body_log_in_and_quit (Fixture *f)
+{
+  log_in_as_emily (f);
+
+  /* Quit at once: the keyring write under way still lands. */
+}
+
+static void
+body_home_without_typing (Fixture *f)
+{
+  g_assert_true (page_is (f, "splash") || page_is (f, "home"));
+  wait_for_page (f, "home");
+  g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (f->window)), ==, "Home");
+  g_assert_cmpstr (gtk_label_get_text (home (f, "name_label")), ==, "Emily Johnson");
+}
+
+static void
+body_log_in_page (Fixture *f)
+{
+  wait_for_page (f, "log-in");
+  g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (f->window)), ==, "Log In");
+}
+
+static void
+test_second_start (Fixture       *f,
+                   gconstpointer  data)
+{
+  run_app (f, body_log_in_and_quit);
+  g_assert_true (is_stored (f));
+
+  /* Started again on the same keyring: Home, without typing anything. */
+  run_app (f, body_home_without_typing);
+}
+
+static void
+body_log_out (Fixture *f)
+{
+  log_in_as_emily (f);
+  click (home (f, "log_out_button"));
+  wait_for_page (f, "log-in");
+  g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (f->window)), ==, "Log In");
+
+  /* The keyring item goes too, so the next start asks to log in. */
+  g_assert_true (AUTHFLOW_TEST_WAIT_UNTIL (NULL, TIMEOUT_MS, !is_stored (f)));
+}
+
+static void
+test_log_out (Fixture       *f,
+              gconstpointer  data)
+{
+  run_app (f, body_log_out);
+
+  /* The next start asks to log in. */
+  run_app (f, body_log_in_page);
+}
+
+static void
+body_log_out_action (Fixture *f)
+{
+  log_in_as_emily (f);
+
+  /* What `gapplication action io.github.authflow.Authflow log-out` does. */
+  g_assert_true (g_action_group_get_action_enabled (G_ACTION_GROUP (f->app), "log-out"));
+  g_action_group_activate_action (G_ACTION_GROUP (f->app), "log-out", NULL);
+  wait_for_page (f, "log-in");
+  g_assert_false (g_action_group_get_action_enabled (G_ACTION_GROUP (f->app), "log-out"));
+}
+
+static void
+body_persist_off (Fixture *f)
+{
+  g_autoptr(GSettings) settings = g_settings_new (APP_ID_BASE);
+
+  g_settings_set_boolean (settings, "persist-sessions", FALSE);
+
+  log_in_as_emily (f);
+  g_assert_false (AUTHFLOW_TEST_WAIT_UNTIL (NULL, 500, is_stored (f)));
+}
+
+static void
+test_persist_off (Fixture       *f,
+                  gconstpointer  data)
+{
+  run_app (f, body_persist_off);
+  run_app (f, body_log_in_page);
+}
+
+static void
+test_start_on_log_in (Fixture       *f,
+                          gconstpointer  data)
+{
+  run_app (f, body_start_on_log_in);
+}
+
+static void
+test_log_in (Fixture       *f,
+                 gconstpointer  data)
+{
+  run_app (f, body_log_in);
+}
+
+static void
+test_log_in_wrong_password (Fixture       *f,
+                                gconstpointer  data)
+{
+  run_app (f, body_log_in_wrong_password);
+}
+
+static void
+test_log_in_server_down (Fixture       *f,
+                             gconstpointer  data)
+{
+  run_app (f, body_log_in_server_down);
+}
+
+static void
+test_sign_up (Fixture       *f,
+                  gconstpointer  data)
+{
+  run_app (f, body_sign_up);
+}
+
+static void
+test_sign_up_and_back (Fixture       *f,
+                           gconstpointer  data)
+{
+  run_app (f, body_sign_up_and_back);
+}
+
+static void
+test_log_out_action (Fixture       *f,
+                         gconstpointer  data)
+{
+  run_app (f, body_log_out_action);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  if (!gtk_init_check ())
+    {
+      g_test_skip ("No display: these tests need a real window");
+      return 77;
+    }
+
+  /* Xvfb has no window manager, so the window never gets the X focus, and
+   * GTK's cursor-blink timer then warns that a focused text "did not receive
+   * a focus-out event". That is the test bed, not the app: no blinking.
+   */
+  g_object_set (gtk_settings_get_default (), "gtk-cursor-blink", FALSE, NULL);
+
+#define ADD(path, func) \
+  g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+
+  ADD ("/ui/start-on-log-in", test_start_on_log_in);
+  ADD ("/ui/log-in", test_log_in);
+  ADD ("/ui/log-in/wrong-password", test_log_in_wrong_password);
+  ADD ("/ui/log-in/server-down", test_log_in_server_down);
+  ADD ("/ui/sign-up", test_sign_up);
+  ADD ("/ui/sign-up/and-back", test_sign_up_and_back);
+  ADD ("/ui/second-start", test_second_start);
+  ADD ("/ui/log-out", test_log_out);
+  ADD ("/ui/log-out/action", test_log_out_action);
+  ADD ("/ui/persist-off", test_persist_off);
+
+#undef ADD
+
+  return g_test_run ();
+}
