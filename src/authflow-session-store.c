@@ -106,6 +106,38 @@ caller_cancelled_cb (GCancellable *caller,
   g_cancellable_cancel (ours);
 }
 
+/* A call cancelled while it waits for its turn ends then, not when the
+ * call before it ends (which, on a hung keyring, is its whole timeout).
+ */
+static gboolean
+drop_if_queued_cb (gpointer data)
+{
+  g_autoptr(GTask) task = data;
+  AuthflowSessionStore *self = g_task_get_source_object (task);
+
+  if (g_queue_remove (&self->queue, task))
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                               "Operation was cancelled");
+      g_object_unref (task);
+    }
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+call_cancelled_cb (GCancellable *cancellable,
+                   GTask        *task)
+{
+  AuthflowSessionStore *self = g_task_get_source_object (task);
+
+  /* A running call ends through libsecret's own cancellation. A queued one
+   * is dropped, deferred: this runs inside someone's g_cancellable_cancel().
+   */
+  if (g_queue_find (&self->queue, task) != NULL)
+    g_idle_add (drop_if_queued_cb, g_object_ref (task));
+}
+
 static GTask *
 call_new (AuthflowSessionStore *self,
           StartFunc             start,
@@ -133,6 +165,10 @@ call_new (AuthflowSessionStore *self,
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, source_tag);
   g_task_set_task_data (task, call, (GDestroyNotify) call_free);
+
+  /* The task owns the cancellable, so the handler goes with both. */
+  g_signal_connect (call->cancellable, "cancelled",
+                    G_CALLBACK (call_cancelled_cb), task);
 
   return task;
 }

@@ -1131,6 +1131,37 @@ test_store_never_answers (void)
       g_assert_cmpint (outcome.elapsed_ms, <, 2000);
 
       outcome_clear (&outcome);
+
+      /* Cancel pressed on a call that waits behind a hung one: it ends at
+       * once too, while the one ahead still waits for the keyring.
+       */
+      {
+        g_autoptr(GCancellable) ahead_cancellable = g_cancellable_new ();
+        g_autoptr(GCancellable) queued_cancellable = g_cancellable_new ();
+
+        start = g_get_monotonic_time ();
+        authflow_session_store_save_async (store, session, ahead_cancellable, result_cb, &first);
+        authflow_session_store_load_async (store, queued_cancellable, result_cb, &second);
+        g_timeout_add (100, cancel_cb, queued_cancellable);
+        wait_for_result (&second, 10000);
+        second_ms = (g_get_monotonic_time () - start) / 1000;
+
+        g_assert_null (first);
+        g_assert_null (authflow_session_store_load_finish (store, second, &error));
+        g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+        g_clear_error (&error);
+        g_assert_cmpint (second_ms, >=, 100);
+        g_assert_cmpint (second_ms, <, 2000);
+
+        g_cancellable_cancel (ahead_cancellable);
+        wait_for_result (&first, 10000);
+        g_assert_false (authflow_session_store_save_finish (store, first, &error));
+        g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+        g_clear_error (&error);
+        g_clear_object (&first);
+        g_clear_object (&second);
+      }
+
       g_dbus_connection_close_sync (service, NULL, NULL);
       g_assert_finalize_object (store);
       return;
