@@ -458,6 +458,47 @@ test_persist_off (Fixture       *f,
 }
 
 static void
+body_no_keyring (Fixture *f)
+{
+  GtkRevealer *notice = child (f->window, AUTHFLOW_TYPE_WINDOW, "keyring_revealer");
+  GtkLabel *notice_label = child (f->window, AUTHFLOW_TYPE_WINDOW, "keyring_label");
+  const char *expected = "The system keyring is not available, so your session will not "
+                         "be remembered after Authflow closes.";
+
+  /* No keyring: the app starts, says so, and still lets the person in. */
+  wait_for_page (f, "log-in");
+  g_assert_true (AUTHFLOW_TEST_WAIT_UNTIL (NULL, TIMEOUT_MS, gtk_revealer_get_reveal_child (notice)));
+  g_assert_cmpstr (gtk_label_get_text (notice_label), ==, expected);
+
+  log_in_as_emily (f);
+  g_assert_cmpstr (gtk_label_get_text (home (f, "name_label")), ==, "Emily Johnson");
+  g_assert_true (gtk_revealer_get_reveal_child (notice));
+  g_assert_cmpstr (gtk_label_get_text (notice_label), ==, expected);
+
+  /* Try Again asks the keyring once more; it is still not there. */
+  gtk_widget_activate_action (GTK_WIDGET (f->window), "win.retry-keyring", NULL);
+  authflow_test_wait (NULL, 200);
+  g_assert_true (gtk_revealer_get_reveal_child (notice));
+
+  click (home (f, "log_out_button"));
+  wait_for_page (f, "log-in");
+}
+
+static void
+test_no_keyring (Fixture       *f,
+                 gconstpointer  data)
+{
+  /* build-aux/headless-run --no-keyring runs this as test-ui-no-keyring. */
+  if (g_strcmp0 (g_getenv ("AUTHFLOW_HEADLESS_KEYRING"), "0") != 0)
+    {
+      g_test_skip ("Needs a session without a Secret Service (test-ui-no-keyring)");
+      return;
+    }
+
+  run_app (f, body_no_keyring);
+}
+
+static void
 test_start_on_log_in (Fixture       *f,
                           gconstpointer  data)
 {
@@ -537,6 +578,7 @@ main (int   argc,
   ADD ("/ui/log-out", test_log_out);
   ADD ("/ui/log-out/action", test_log_out_action);
   ADD ("/ui/persist-off", test_persist_off);
+  ADD ("/ui/no-keyring", test_no_keyring);
 
 #undef ADD
 
