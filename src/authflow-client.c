@@ -19,6 +19,15 @@ struct _AuthflowClient
 
   SoupSession *session;
   char        *base_url;
+
+  /* The server's clock minus ours, from the last answer's Date header: all
+   * expiry decisions are made in server time, so a local clock that is off
+   * by an hour neither expires sessions early nor keeps dead tokens.
+   */
+  GTimeSpan    clock_offset;
+
+  /* When the server, with a 429 or 503, last asked to be left alone until. */
+  gint64       retry_after_until;
 };
 
 G_DEFINE_FINAL_TYPE (AuthflowClient, authflow_client, G_TYPE_OBJECT)
@@ -30,6 +39,7 @@ enum {
   PROP_0,
   PROP_BASE_URL,
   PROP_TIMEOUT,
+  PROP_CLOCK_OFFSET,
   N_PROPS
 };
 
@@ -78,6 +88,10 @@ authflow_client_get_property (GObject    *object,
       g_value_set_uint (value, authflow_client_get_timeout (self));
       break;
 
+    case PROP_CLOCK_OFFSET:
+      g_value_set_int64 (value, self->clock_offset);
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -122,6 +136,11 @@ authflow_client_class_init (AuthflowClientClass *klass)
   properties [PROP_TIMEOUT] =
     g_param_spec_uint ("timeout", NULL, NULL, 1, 600, DEFAULT_TIMEOUT_SECONDS,
                        (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  /* Microseconds to add to the local clock to get the server's. */
+  properties [PROP_CLOCK_OFFSET] =
+    g_param_spec_int64 ("clock-offset", NULL, NULL, G_MININT64, G_MAXINT64, 0,
+                        (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -194,6 +213,114 @@ authflow_client_set_timeout (AuthflowClient *self,
 
   soup_session_set_timeout (self->session, timeout_seconds);
   g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_TIMEOUT]);
+}
+
+/* g_date_time_new_from_unix_usec_utc() arrives in GLib 2.80. */
+static GDateTime *
+date_time_from_usec (gint64 usec)
+{
+  g_autoptr(GDateTime) seconds = g_date_time_new_from_unix_utc (usec / G_USEC_PER_SEC);
+
+  return g_date_time_add (seconds, usec % G_USEC_PER_SEC);
+}
+
+/**
+ * authflow_client_get_clock_offset:
+ *
+ * Returns: how far the server's clock is ahead of ours, as of its last
+ *   answer (negative when it is behind)
+ */
+GTimeSpan
+authflow_client_get_clock_offset (AuthflowClient *self)
+{
+  g_return_val_if_fail (AUTHFLOW_IS_CLIENT (self), 0);
+
+  return self->clock_offset;
+}
+
+/**
+ * authflow_client_dup_server_now:
+ *
+ * Returns: (transfer full): the time now on the server's clock
+ */
+GDateTime *
+authflow_client_dup_server_now (AuthflowClient *self)
+{
+  g_return_val_if_fail (AUTHFLOW_IS_CLIENT (self), NULL);
+
+  return date_time_from_usec (g_get_real_time () + self->clock_offset);
+}
+
+/**
+ * authflow_client_get_retry_after:
+ *
+ * Returns: how many seconds from now the server asked to be left alone
+ *   (its last `Retry-After`), or 0
+ */
+guint
+authflow_client_get_retry_after (AuthflowClient *self)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  g_return_val_if_fail (AUTHFLOW_IS_CLIENT (self), 0);
+
+  if (self->retry_after_until <= now)
+    return 0;
+
+  return (guint) ((self->retry_after_until - now + G_USEC_PER_SEC - 1) / G_USEC_PER_SEC);
+}
+
+/* Learns the server's clock from the Date header, and its wish to be left
+ * alone from Retry-After (seconds, or an HTTP date).
+ */
+static void
+note_server_headers (AuthflowClient *self,
+                     SoupMessage    *message,
+                     gint64          sent_at,
+                     gint64          received_at)
+{
+  SoupMessageHeaders *headers = soup_message_get_response_headers (message);
+  const char *date = soup_message_headers_get_one (headers, "Date");
+  const char *retry_after = soup_message_headers_get_one (headers, "Retry-After");
+  g_autoptr(GDateTime) server_date = NULL;
+
+  if (date != NULL && (server_date = soup_date_time_new_from_http_string (date)))
+    {
+      /* Date has a resolution of one second; the midpoint of the exchange
+       * is the best guess of when the server wrote it.
+       */
+      GTimeSpan offset = g_date_time_to_unix (server_date) * G_USEC_PER_SEC + G_USEC_PER_SEC / 2
+                         - (sent_at + received_at) / 2;
+
+      /* Jitter of a second is noise, not skew. */
+      if (offset > -G_USEC_PER_SEC && offset < G_USEC_PER_SEC)
+        offset = 0;
+
+      if (offset != self->clock_offset)
+        {
+          self->clock_offset = offset;
+          g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_CLOCK_OFFSET]);
+        }
+    }
+
+  if (retry_after != NULL)
+    {
+      gint64 seconds = -1;
+      char *end = NULL;
+      g_autoptr(GDateTime) when = NULL;
+
+      seconds = g_ascii_strtoll (retry_after, &end, 10);
+      if (end == retry_after || *end != '\0')
+        {
+          seconds = -1;
+          if ((when = soup_date_time_new_from_http_string (retry_after)))
+            seconds = g_date_time_to_unix (when) - (g_get_real_time () + self->clock_offset) / G_USEC_PER_SEC;
+        }
+
+      /* A server may ask for a pause, not for the app to stop for a day. */
+      if (seconds >= 0)
+        self->retry_after_until = g_get_monotonic_time () + MIN (seconds, 3600) * G_USEC_PER_SEC;
+    }
 }
 
 static const char *
@@ -303,6 +430,7 @@ network_error (AuthflowClient *self,
 typedef struct
 {
   SoupMessage *message;
+  gint64       sent_at;
 } Request;
 
 static void
@@ -340,6 +468,8 @@ send_cb (GObject      *object,
         g_task_return_error (task, network_error (self, error));
       return;
     }
+
+  note_server_headers (self, request->message, request->sent_at, g_get_real_time ());
 
   status = soup_message_get_status (request->message);
   g_debug ("%s %s → %u",
@@ -428,6 +558,7 @@ send_json_async (AuthflowClient      *self,
       soup_message_set_request_body_from_bytes (request->message, "application/json", bytes);
     }
 
+  request->sent_at = g_get_real_time ();
   soup_session_send_and_read_async (self->session,
                                     request->message,
                                     G_PRIORITY_DEFAULT,
@@ -436,16 +567,96 @@ send_json_async (AuthflowClient      *self,
                                     g_steal_pointer (&task));
 }
 
+static JsonNode *
+get_member_of (JsonObject         *object,
+               const char * const *names)
+{
+  for (guint i = 0; names[i] != NULL; i++)
+    {
+      JsonNode *node = json_object_get_member (object, names[i]);
+
+      if (node != NULL && JSON_NODE_HOLDS_VALUE (node))
+        return node;
+    }
+
+  return NULL;
+}
+
+static gboolean
+node_get_number (JsonNode *node,
+                 double   *number)
+{
+  GType type = json_node_get_value_type (node);
+
+  if (type != G_TYPE_INT64 && type != G_TYPE_DOUBLE)
+    return FALSE;
+
+  *number = json_node_get_double (node);
+
+  return TRUE;
+}
+
+/* When the access token expires, as the answer says: `expires_in` seconds
+ * from now, `expires_at` epoch seconds or an ISO 8601 time; else the JWT's
+ * `exp` claim. %NULL when none of them tells.
+ */
+static GDateTime *
+expiry_from_answer (AuthflowClient *self,
+                    JsonObject     *answer,
+                    const char     *access_token)
+{
+  static const char * const expires_in[] = { "expires_in", "expiresIn", NULL };
+  static const char * const expires_at[] = { "expires_at", "expiresAt", NULL };
+  g_autoptr(GError) error = NULL;
+  GDateTime *expiry;
+  JsonNode *node;
+  double number;
+
+  /* Year 9999 is as far as GDateTime goes; a hostile answer must not make
+   * the casts below overflow.
+   */
+  if ((node = get_member_of (answer, expires_in)) && node_get_number (node, &number) &&
+      number >= 0 && number <= 100 * 365 * 86400.0)
+    {
+      g_autoptr(GDateTime) now = authflow_client_dup_server_now (self);
+
+      return g_date_time_add_seconds (now, number);
+    }
+
+  if ((node = get_member_of (answer, expires_at)))
+    {
+      if (node_get_number (node, &number) && number >= 0 && number <= 253402300799.0)
+        return g_date_time_new_from_unix_utc ((gint64) number);
+
+      if (json_node_get_value_type (node) == G_TYPE_STRING)
+        {
+          g_autoptr(GTimeZone) utc = g_time_zone_new_utc ();
+          GDateTime *when = g_date_time_new_from_iso8601 (json_node_get_string (node), utc);
+
+          if (when != NULL)
+            return when;
+        }
+
+      g_debug ("The answer's expiry is neither seconds nor an ISO 8601 time");
+    }
+
+  if (!(expiry = authflow_jwt_get_expiry (access_token, &error)))
+    g_debug ("The access token's expiry is unknown: %s", error->message);
+
+  return expiry;
+}
+
 /* Login and sign-up answer with the tokens and the user side by side, the
  * way dummyjson.com does: everything that is not a token is user data.
  */
 static AuthflowAuthResult *
-auth_result_from_answer (JsonObject  *answer,
-                         GError     **error)
+auth_result_from_answer (AuthflowClient  *self,
+                         JsonObject      *answer,
+                         gboolean         with_user,
+                         GError         **error)
 {
   g_autoptr(AuthflowAuthResult) result = g_new0 (AuthflowAuthResult, 1);
   g_autoptr(JsonObject) user_json = json_object_new ();
-  g_autoptr(GError) jwt_error = NULL;
   const char *access_token;
   JsonObjectIter iter;
   const char *member;
@@ -461,6 +672,11 @@ auth_result_from_answer (JsonObject  *answer,
 
   result->access_token = g_strdup (access_token);
   result->refresh_token = g_strdup (get_string_member (answer, "refreshToken"));
+  result->expiry = expiry_from_answer (self, answer, access_token);
+
+  /* A refresh answers with tokens only; the stored user data stays. */
+  if (!with_user)
+    return g_steal_pointer (&result);
 
   json_object_iter_init (&iter, answer);
   while (json_object_iter_next (&iter, &member, &node))
@@ -473,9 +689,6 @@ auth_result_from_answer (JsonObject  *answer,
   result->user = authflow_user_new_from_json (user_json);
   result->uid = g_strdup (authflow_user_get_id (result->user));
 
-  if (!(result->expiry = authflow_jwt_get_expiry (access_token, &jwt_error)))
-    g_debug ("The access token's expiry is unknown: %s", jwt_error->message);
-
   return g_steal_pointer (&result);
 }
 
@@ -485,12 +698,14 @@ auth_call_cb (GObject      *object,
               gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
+  AuthflowClient *self = g_task_get_source_object (task);
   g_autoptr(JsonObject) answer = NULL;
   g_autoptr(GError) error = NULL;
+  gboolean with_user = g_task_get_source_tag (task) != authflow_client_refresh_async;
   AuthflowAuthResult *auth;
 
   if (!(answer = g_task_propagate_pointer (G_TASK (result), &error)) ||
-      !(auth = auth_result_from_answer (answer, &error)))
+      !(auth = auth_result_from_answer (self, answer, with_user, &error)))
     g_task_return_error (task, g_steal_pointer (&error));
   else
     g_task_return_pointer (task, auth, (GDestroyNotify) authflow_auth_result_free);
@@ -662,6 +877,111 @@ AuthflowUser *
 authflow_client_get_me_finish (AuthflowClient  *self,
                                GAsyncResult    *result,
                                GError         **error)
+{
+  g_return_val_if_fail (AUTHFLOW_IS_CLIENT (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/**
+ * authflow_client_refresh_async:
+ *
+ * Trades the refresh token for new tokens. The result has no user: a
+ * refresh does not change who is signed in.
+ */
+void
+authflow_client_refresh_async (AuthflowClient      *self,
+                               const char          *refresh_token,
+                               GCancellable        *cancellable,
+                               GAsyncReadyCallback  callback,
+                               gpointer             user_data)
+{
+  g_autoptr(JsonNode) body = NULL;
+  GTask *task;
+
+  g_return_if_fail (AUTHFLOW_IS_CLIENT (self));
+  g_return_if_fail (refresh_token != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, authflow_client_refresh_async);
+
+  body = build_body ("refreshToken", refresh_token, NULL);
+  send_json_async (self, "POST", "/auth/refresh", NULL, body, cancellable,
+                   authflow_client_refresh_async, auth_call_cb, task);
+}
+
+/**
+ * authflow_client_refresh_finish:
+ *
+ * Returns: (transfer full): the new tokens (the refresh token %NULL if the
+ *   backend did not rotate it), or %NULL with @error set
+ */
+AuthflowAuthResult *
+authflow_client_refresh_finish (AuthflowClient  *self,
+                                GAsyncResult    *result,
+                                GError         **error)
+{
+  g_return_val_if_fail (AUTHFLOW_IS_CLIENT (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static void
+call_cb (GObject      *object,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) error = NULL;
+  JsonObject *answer;
+
+  if (!(answer = g_task_propagate_pointer (G_TASK (result), &error)))
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_pointer (task, answer, (GDestroyNotify) json_object_unref);
+}
+
+/**
+ * authflow_client_call_async:
+ * @access_token: (nullable): sent as a bearer token
+ * @body: (nullable): sent as JSON
+ *
+ * The "API Call" action: any call of the backend, answered by a JSON object.
+ */
+void
+authflow_client_call_async (AuthflowClient      *self,
+                            const char          *method,
+                            const char          *path,
+                            const char          *access_token,
+                            JsonNode            *body,
+                            GCancellable        *cancellable,
+                            GAsyncReadyCallback  callback,
+                            gpointer             user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (AUTHFLOW_IS_CLIENT (self));
+  g_return_if_fail (method != NULL);
+  g_return_if_fail (path != NULL && path[0] == '/');
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, authflow_client_call_async);
+
+  send_json_async (self, method, path, access_token, body, cancellable,
+                   authflow_client_call_async, call_cb, task);
+}
+
+/**
+ * authflow_client_call_finish:
+ *
+ * Returns: (transfer full): the answer's JSON object
+ */
+JsonObject *
+authflow_client_call_finish (AuthflowClient  *self,
+                             GAsyncResult    *result,
+                             GError         **error)
 {
   g_return_val_if_fail (AUTHFLOW_IS_CLIENT (self), NULL);
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);

@@ -49,6 +49,9 @@ const char         *authflow_client_get_base_url    (AuthflowClient       *self)
 void                authflow_client_set_base_url    (AuthflowClient       *self,
                                                      const char           *base_url);
 guint               authflow_client_get_timeout     (AuthflowClient       *self);
+GTimeSpan           authflow_client_get_clock_offset (AuthflowClient      *self);
+GDateTime          *authflow_client_dup_server_now  (AuthflowClient       *self);
+guint               authflow_client_get_retry_after (AuthflowClient       *self);
 void                authflow_client_set_timeout     (AuthflowClient       *self,
                                                      guint                 timeout_seconds);
 void                authflow_client_log_in_async    (AuthflowClient       *self,
@@ -78,6 +81,25 @@ void                authflow_client_get_me_async    (AuthflowClient       *self,
                                                      GAsyncReadyCallback   callback,
                                                      gpointer              user_data);
 AuthflowUser       *authflow_client_get_me_finish   (AuthflowClient       *self,
+                                                     GAsyncResult         *result,
+                                                     GError              **error);
+void                authflow_client_refresh_async   (AuthflowClient       *self,
+                                                     const char           *refresh_token,
+                                                     GCancellable         *cancellable,
+                                                     GAsyncReadyCallback   callback,
+                                                     gpointer              user_data);
+AuthflowAuthResult *authflow_client_refresh_finish  (AuthflowClient       *self,
+                                                     GAsyncResult         *result,
+                                                     GError              **error);
+void                authflow_client_call_async      (AuthflowClient       *self,
+                                                     const char           *method,
+                                                     const char           *path,
+                                                     const char           *access_token,
+                                                     JsonNode             *body,
+                                                     GCancellable         *cancellable,
+                                                     GAsyncReadyCallback   callback,
+                                                     gpointer              user_data);
+JsonObject         *authflow_client_call_finish     (AuthflowClient       *self,
                                                      GAsyncResult         *result,
                                                      GError              **error);
 void                authflow_client_log_out_async   (AuthflowClient       *self,
