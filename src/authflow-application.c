@@ -282,6 +282,9 @@ authflow_application_shutdown (GApplication *app)
   g_cancellable_cancel (self->restore_cancellable);
   g_clear_object (&self->restore_cancellable);
 
+  if (self->flow != NULL)
+    authflow_flow_shutdown (self->flow);
+
   G_APPLICATION_CLASS (authflow_application_parent_class)->shutdown (app);
 }
 

@@ -7,6 +7,7 @@
 #include <libsecret/secret.h>
 
 #include "authflow-flow.h"
+#include "authflow-jwt.h"
 
 /* The verbs of the flow — API call, log in, update user, log out — and the
  * restore at start-up. Pages call these and never touch the session
@@ -25,9 +26,43 @@ struct _AuthflowFlow
   AuthflowSessionStore *store;
   GCancellable         *cancellable;
   char                 *keyring_problem;
+
+  /* The token lifecycle. One refresh at a time: every call that needs new
+   * tokens while one runs waits for that one.
+   */
+  gboolean              refreshing;
+  GPtrArray            *refresh_waiters;
+  guint                 refresh_count;
+  GDateTime            *tokens_received;
+  GDateTime            *next_refresh;
+  guint                 check_id;
+
+  /* The server cannot be reached: why, and when to try again. */
+  char                 *offline_problem;
+  guint                 retry_id;
+  guint                 backoff;
+
+  char                 *sign_out_reason;
+  char                 *last_username;
+
+  AuthflowTimeFunc      time_func;
+  gpointer              time_data;
+
+  GNetworkMonitor      *network_monitor;
+  GDBusConnection      *system_bus;
+  guint                 sleep_subscription;
 };
 
 G_DEFINE_FINAL_TYPE (AuthflowFlow, authflow_flow, G_TYPE_OBJECT)
+G_DEFINE_QUARK (authflow-flow-error-quark, authflow_flow_error)
+
+/* Refresh ahead of expiry by a tenth of the token's lifetime, at most a
+ * minute; look at the wall clock again at least this often, so that a
+ * clock that jumped (a suspend, an NTP correction) is noticed soon.
+ */
+#define MAX_REFRESH_MARGIN_S 60
+#define MAX_CHECK_INTERVAL_S 10
+#define MAX_BACKOFF_S        60
 
 enum {
   PROP_0,
@@ -35,6 +70,11 @@ enum {
   PROP_CLIENT,
   PROP_STORE,
   PROP_KEYRING_PROBLEM,
+  PROP_OFFLINE_PROBLEM,
+  PROP_SIGN_OUT_REASON,
+  PROP_LAST_USERNAME,
+  PROP_NEXT_REFRESH,
+  PROP_REFRESH_COUNT,
   N_PROPS
 };
 
@@ -164,6 +204,80 @@ persist_changed_cb (AuthflowFlow         *self,
 }
 
 static void
+network_changed_cb (AuthflowFlow *self,
+                    gboolean      available)
+{
+  if (!available)
+    return;
+
+  /* The network is back: try at once rather than when the backoff says. */
+  if (self->offline_problem != NULL)
+    authflow_flow_retry_now (self);
+  else
+    authflow_flow_check_schedule (self);
+}
+
+static void
+prepare_for_sleep_cb (GDBusConnection *connection,
+                      const char      *sender,
+                      const char      *object_path,
+                      const char      *interface,
+                      const char      *signal,
+                      GVariant        *parameters,
+                      gpointer         user_data)
+{
+  AuthflowFlow *self = user_data;
+  gboolean going_to_sleep = FALSE;
+
+  if (!g_variant_is_of_type (parameters, G_VARIANT_TYPE ("(b)")))
+    return;
+
+  /* On resume the timers know nothing of the time spent asleep: the wall
+   * clock says whether the tokens are due.
+   */
+  g_variant_get (parameters, "(b)", &going_to_sleep);
+  if (!going_to_sleep)
+    authflow_flow_check_schedule (self);
+}
+
+static void
+system_bus_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(AuthflowFlow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  GDBusConnection *bus;
+
+  /* No system bus (a container, a test): no resume signal, and the
+   * periodic look at the wall clock still catches up.
+   */
+  if (!(bus = g_bus_get_finish (result, &error)))
+    {
+      g_debug ("No system bus, so no resume signal: %s", error->message);
+      return;
+    }
+
+  if (g_cancellable_is_cancelled (self->cancellable))
+    {
+      g_object_unref (bus);
+      return;
+    }
+
+  self->system_bus = bus;
+  self->sleep_subscription =
+    g_dbus_connection_signal_subscribe (bus,
+                                        "org.freedesktop.login1",
+                                        "org.freedesktop.login1.Manager",
+                                        "PrepareForSleep",
+                                        "/org/freedesktop/login1",
+                                        NULL,
+                                        G_DBUS_SIGNAL_FLAGS_NONE,
+                                        prepare_for_sleep_cb,
+                                        self, NULL);
+}
+
+static void
 authflow_flow_dispose (GObject *object)
 {
   AuthflowFlow *self = (AuthflowFlow *)object;
@@ -172,6 +286,16 @@ authflow_flow_dispose (GObject *object)
 
   if (self->store != NULL)
     g_signal_handlers_disconnect_by_func (self->store, persist_changed_cb, self);
+
+  g_clear_handle_id (&self->check_id, g_source_remove);
+  g_clear_handle_id (&self->retry_id, g_source_remove);
+  if (self->network_monitor != NULL)
+    g_signal_handlers_disconnect_by_data (self->network_monitor, self);
+  g_clear_object (&self->network_monitor);
+  if (self->sleep_subscription != 0)
+    g_dbus_connection_signal_unsubscribe (self->system_bus, self->sleep_subscription);
+  self->sleep_subscription = 0;
+  g_clear_object (&self->system_bus);
 
   g_clear_object (&self->session);
   g_clear_object (&self->client);
@@ -187,6 +311,12 @@ authflow_flow_finalize (GObject *object)
 
   g_clear_object (&self->cancellable);
   g_clear_pointer (&self->keyring_problem, g_free);
+  g_clear_pointer (&self->offline_problem, g_free);
+  g_clear_pointer (&self->sign_out_reason, g_free);
+  g_clear_pointer (&self->last_username, g_free);
+  g_clear_pointer (&self->tokens_received, g_date_time_unref);
+  g_clear_pointer (&self->next_refresh, g_date_time_unref);
+  g_clear_pointer (&self->refresh_waiters, g_ptr_array_unref);
 
   G_OBJECT_CLASS (authflow_flow_parent_class)->finalize (object);
 }
@@ -204,6 +334,12 @@ authflow_flow_constructed (GObject *object)
   g_signal_connect_object (self->store, "notify::persist",
                            G_CALLBACK (persist_changed_cb), self,
                            G_CONNECT_SWAPPED);
+
+  self->network_monitor = g_object_ref (g_network_monitor_get_default ());
+  g_signal_connect_swapped (self->network_monitor, "network-changed",
+                            G_CALLBACK (network_changed_cb), self);
+
+  g_bus_get (G_BUS_TYPE_SYSTEM, self->cancellable, system_bus_cb, g_object_ref (self));
 }
 
 static void
@@ -230,6 +366,26 @@ authflow_flow_get_property (GObject    *object,
 
     case PROP_KEYRING_PROBLEM:
       g_value_set_string (value, self->keyring_problem);
+      break;
+
+    case PROP_OFFLINE_PROBLEM:
+      g_value_set_string (value, self->offline_problem);
+      break;
+
+    case PROP_SIGN_OUT_REASON:
+      g_value_set_string (value, self->sign_out_reason);
+      break;
+
+    case PROP_LAST_USERNAME:
+      g_value_set_string (value, self->last_username);
+      break;
+
+    case PROP_NEXT_REFRESH:
+      g_value_set_boxed (value, self->next_refresh);
+      break;
+
+    case PROP_REFRESH_COUNT:
+      g_value_set_uint (value, self->refresh_count);
       break;
 
     default:
@@ -291,6 +447,33 @@ authflow_flow_class_init (AuthflowFlowClass *klass)
     g_param_spec_string ("keyring-problem", NULL, NULL, NULL,
                          (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
 
+  /* Why the server cannot be reached, for the person, or %NULL. The app
+   * keeps trying, and the session is kept meanwhile.
+   */
+  properties [PROP_OFFLINE_PROBLEM] =
+    g_param_spec_string ("offline-problem", NULL, NULL, NULL,
+                         (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  /* Why the session ended when the person did not log out themselves. */
+  properties [PROP_SIGN_OUT_REASON] =
+    g_param_spec_string ("sign-out-reason", NULL, NULL, NULL,
+                         (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  /* Who was signed in last, to fill in the Log In form again. */
+  properties [PROP_LAST_USERNAME] =
+    g_param_spec_string ("last-username", NULL, NULL, NULL,
+                         (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  /* When the tokens will be renewed ahead of their expiry, if they will. */
+  properties [PROP_NEXT_REFRESH] =
+    g_param_spec_boxed ("next-refresh", NULL, NULL, G_TYPE_DATE_TIME,
+                        (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  /* How many times the tokens were renewed in this run. */
+  properties [PROP_REFRESH_COUNT] =
+    g_param_spec_uint ("refresh-count", NULL, NULL, 0, G_MAXUINT, 0,
+                       (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -299,6 +482,8 @@ authflow_flow_init (AuthflowFlow *self)
 {
   self->session = authflow_session_new ();
   self->cancellable = g_cancellable_new ();
+  self->refresh_waiters = g_ptr_array_new ();
+  self->backoff = 1;
 }
 
 AuthflowFlow *
@@ -312,6 +497,23 @@ authflow_flow_new (AuthflowClient       *client,
                        "client", client,
                        "store", store,
                        NULL);
+}
+
+/**
+ * authflow_flow_shutdown:
+ *
+ * Stops everything the flow has under way or scheduled: calls, renewals,
+ * retries. The calls in flight hold references on the flow, so releasing it
+ * alone would let them run on; the owner calls this first.
+ */
+void
+authflow_flow_shutdown (AuthflowFlow *self)
+{
+  g_return_if_fail (AUTHFLOW_IS_FLOW (self));
+
+  g_cancellable_cancel (self->cancellable);
+  g_clear_handle_id (&self->check_id, g_source_remove);
+  g_clear_handle_id (&self->retry_id, g_source_remove);
 }
 
 /**
@@ -362,6 +564,712 @@ authflow_flow_get_keyring_problem (AuthflowFlow *self)
 }
 
 static void
+set_string_property (AuthflowFlow  *self,
+                     char         **field,
+                     const char    *value,
+                     guint          prop)
+{
+  if (g_strcmp0 (*field, value) == 0)
+    return;
+
+  g_free (*field);
+  *field = g_strdup (value);
+  g_object_notify_by_pspec (G_OBJECT (self), properties [prop]);
+}
+
+const char *
+authflow_flow_get_offline_problem (AuthflowFlow *self)
+{
+  g_return_val_if_fail (AUTHFLOW_IS_FLOW (self), NULL);
+
+  return self->offline_problem;
+}
+
+const char *
+authflow_flow_get_sign_out_reason (AuthflowFlow *self)
+{
+  g_return_val_if_fail (AUTHFLOW_IS_FLOW (self), NULL);
+
+  return self->sign_out_reason;
+}
+
+const char *
+authflow_flow_get_last_username (AuthflowFlow *self)
+{
+  g_return_val_if_fail (AUTHFLOW_IS_FLOW (self), NULL);
+
+  return self->last_username;
+}
+
+/**
+ * authflow_flow_get_next_refresh:
+ *
+ * Returns: (transfer none) (nullable): when the tokens will be renewed
+ */
+GDateTime *
+authflow_flow_get_next_refresh (AuthflowFlow *self)
+{
+  g_return_val_if_fail (AUTHFLOW_IS_FLOW (self), NULL);
+
+  return self->next_refresh;
+}
+
+guint
+authflow_flow_get_refresh_count (AuthflowFlow *self)
+{
+  g_return_val_if_fail (AUTHFLOW_IS_FLOW (self), 0);
+
+  return self->refresh_count;
+}
+
+/**
+ * authflow_flow_set_time_func:
+ * @func: (nullable): the wall clock, or %NULL for the real one
+ *
+ * Replaces the wall clock. Only tests use this: a test cannot move the
+ * machine's clock to see that a jump past expiry is noticed.
+ */
+void
+authflow_flow_set_time_func (AuthflowFlow     *self,
+                             AuthflowTimeFunc  func,
+                             gpointer          user_data)
+{
+  g_return_if_fail (AUTHFLOW_IS_FLOW (self));
+
+  self->time_func = func;
+  self->time_data = user_data;
+}
+
+/**
+ * authflow_flow_dup_now:
+ *
+ * Returns: (transfer full): the time now on the server's clock: the wall
+ *   clock corrected by what the server's Date header said
+ */
+GDateTime *
+authflow_flow_dup_now (AuthflowFlow *self)
+{
+  gint64 usec;
+  g_autoptr(GDateTime) seconds = NULL;
+
+  g_return_val_if_fail (AUTHFLOW_IS_FLOW (self), NULL);
+
+  usec = self->time_func ? self->time_func (self->time_data) : g_get_real_time ();
+  usec += authflow_client_get_clock_offset (self->client);
+  seconds = g_date_time_new_from_unix_utc (usec / G_USEC_PER_SEC);
+
+  return g_date_time_add (seconds, usec % G_USEC_PER_SEC);
+}
+
+static void
+set_next_refresh (AuthflowFlow *self,
+                  GDateTime    *next_refresh)
+{
+  if (self->next_refresh == next_refresh ||
+      (self->next_refresh != NULL && next_refresh != NULL &&
+       g_date_time_equal (self->next_refresh, next_refresh)))
+    return;
+
+  g_clear_pointer (&self->next_refresh, g_date_time_unref);
+  self->next_refresh = next_refresh ? g_date_time_ref (next_refresh) : NULL;
+  g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_NEXT_REFRESH]);
+}
+
+static void start_refresh (AuthflowFlow *self);
+static void schedule_retry (AuthflowFlow *self);
+
+static gboolean
+check_cb (gpointer data)
+{
+  AuthflowFlow *self = data;
+
+  self->check_id = 0;
+  authflow_flow_check_schedule (self);
+
+  return G_SOURCE_REMOVE;
+}
+
+/* When the current tokens were issued: the JWT's iat if it has one, else
+ * when the app received them.
+ */
+static GDateTime *
+dup_tokens_issued (AuthflowFlow *self)
+{
+  g_autoptr(JsonObject) claims = NULL;
+  JsonNode *iat;
+
+  claims = authflow_jwt_decode_claims (authflow_session_get_access_token (self->session), NULL);
+  if (claims != NULL && (iat = json_object_get_member (claims, "iat")) != NULL &&
+      JSON_NODE_HOLDS_VALUE (iat) && json_node_get_value_type (iat) == G_TYPE_INT64 &&
+      json_node_get_int (iat) > 0 && json_node_get_int (iat) < 253402300799)
+    return g_date_time_new_from_unix_utc (json_node_get_int (iat));
+
+  return self->tokens_received ? g_date_time_ref (self->tokens_received) : NULL;
+}
+
+/**
+ * authflow_flow_check_schedule:
+ *
+ * Looks at the clock and renews the tokens if they are due. The flow does
+ * this by itself, on a timer that re-reads the wall clock, after a resume
+ * from suspend and when the network comes back.
+ */
+void
+authflow_flow_check_schedule (AuthflowFlow *self)
+{
+  g_autoptr(GDateTime) now = NULL;
+  g_autoptr(GDateTime) issued = NULL;
+  g_autoptr(GDateTime) due = NULL;
+  GDateTime *expiry;
+  GTimeSpan lifetime, margin, wait;
+
+  g_return_if_fail (AUTHFLOW_IS_FLOW (self));
+
+  g_clear_handle_id (&self->check_id, g_source_remove);
+
+  expiry = authflow_session_get_expiry (self->session);
+  if (authflow_session_get_state (self->session) != AUTHFLOW_SESSION_STATE_SIGNED_IN ||
+      expiry == NULL ||
+      authflow_session_get_refresh_token (self->session) == NULL)
+    {
+      set_next_refresh (self, NULL);
+      return;
+    }
+
+  now = authflow_flow_dup_now (self);
+  issued = dup_tokens_issued (self);
+  lifetime = issued ? g_date_time_difference (expiry, issued) : 0;
+  margin = CLAMP (lifetime / 10, 0, MAX_REFRESH_MARGIN_S * G_TIME_SPAN_SECOND);
+  due = g_date_time_add (expiry, -margin);
+  set_next_refresh (self, due);
+
+  wait = g_date_time_difference (due, now);
+  if (wait <= 0)
+    {
+      /* While offline, the backoff decides when to try again. */
+      if (self->retry_id == 0)
+        start_refresh (self);
+      return;
+    }
+
+  wait = MIN (wait, MAX_CHECK_INTERVAL_S * G_TIME_SPAN_SECOND);
+  self->check_id = g_timeout_add (MAX (wait / 1000, 1), check_cb, self);
+}
+
+static gboolean
+is_transient (const GError *error)
+{
+  return g_error_matches (error, AUTHFLOW_CLIENT_ERROR, AUTHFLOW_CLIENT_ERROR_NETWORK) ||
+         g_error_matches (error, AUTHFLOW_CLIENT_ERROR, AUTHFLOW_CLIENT_ERROR_SERVER) ||
+         g_error_matches (error, AUTHFLOW_CLIENT_ERROR, AUTHFLOW_CLIENT_ERROR_TOO_MANY_ATTEMPTS) ||
+         g_error_matches (error, AUTHFLOW_CLIENT_ERROR, AUTHFLOW_CLIENT_ERROR_BAD_ANSWER);
+}
+
+static void
+set_offline (AuthflowFlow *self,
+             const GError *error)
+{
+  set_string_property (self, &self->offline_problem, error->message, PROP_OFFLINE_PROBLEM);
+  schedule_retry (self);
+}
+
+static void
+set_online (AuthflowFlow *self)
+{
+  g_clear_handle_id (&self->retry_id, g_source_remove);
+  self->backoff = 1;
+  set_string_property (self, &self->offline_problem, NULL, PROP_OFFLINE_PROBLEM);
+}
+
+static void
+probe_cb (GObject      *object,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  g_autoptr(AuthflowUser) user = NULL;
+  g_autoptr(GError) error = NULL;
+
+  /* Success and failure are both handled on the way: online again, or
+   * another retry scheduled.
+   */
+  if (!(user = authflow_flow_fetch_user_finish (AUTHFLOW_FLOW (object), result, &error)))
+    g_debug ("The server is still out of reach: %s", error->message);
+}
+
+static gboolean
+retry_cb (gpointer data)
+{
+  AuthflowFlow *self = data;
+
+  self->retry_id = 0;
+  authflow_flow_retry_now (self);
+
+  return G_SOURCE_REMOVE;
+}
+
+/* Tries again later, each time twice as late up to a minute, and never
+ * sooner than the server asked with Retry-After.
+ */
+static void
+schedule_retry (AuthflowFlow *self)
+{
+  guint delay;
+
+  if (self->retry_id != 0)
+    return;
+
+  delay = MAX (self->backoff, authflow_client_get_retry_after (self->client));
+  self->backoff = MIN (self->backoff * 2, MAX_BACKOFF_S);
+  g_debug ("Trying the server again in %u s", delay);
+  self->retry_id = g_timeout_add_seconds (delay, retry_cb, self);
+}
+
+/**
+ * authflow_flow_retry_now:
+ *
+ * Tries the server again at once, as when the network comes back: renews
+ * the tokens if they are due, else fetches the user.
+ */
+void
+authflow_flow_retry_now (AuthflowFlow *self)
+{
+  g_autoptr(GDateTime) now = NULL;
+
+  g_return_if_fail (AUTHFLOW_IS_FLOW (self));
+
+  g_clear_handle_id (&self->retry_id, g_source_remove);
+
+  if (authflow_session_get_state (self->session) != AUTHFLOW_SESSION_STATE_SIGNED_IN)
+    {
+      set_online (self);
+      return;
+    }
+
+  now = authflow_flow_dup_now (self);
+  if (self->next_refresh != NULL && g_date_time_compare (now, self->next_refresh) >= 0)
+    start_refresh (self);
+  else
+    authflow_flow_fetch_user_async (self, self->cancellable, probe_cb, NULL);
+}
+
+static void
+end_session (AuthflowFlow *self,
+             const char   *reason)
+{
+  AuthflowUser *user = authflow_session_get_user (self->session);
+
+  g_object_freeze_notify (G_OBJECT (self));
+  if (user != NULL && authflow_user_get_username (user) != NULL)
+    set_string_property (self, &self->last_username, authflow_user_get_username (user), PROP_LAST_USERNAME);
+  set_string_property (self, &self->sign_out_reason, reason, PROP_SIGN_OUT_REASON);
+  set_online (self);
+  g_clear_handle_id (&self->check_id, g_source_remove);
+  set_next_refresh (self, NULL);
+  g_object_thaw_notify (G_OBJECT (self));
+
+  authflow_session_sign_out (self->session);
+  clear_stored (self);
+}
+
+static void send_call (AuthflowFlow *self,
+                       GTask        *task);
+
+static void
+finish_waiters (AuthflowFlow *self,
+                const GError *error)
+{
+  g_autoptr(GPtrArray) waiters = g_steal_pointer (&self->refresh_waiters);
+
+  self->refresh_waiters = g_ptr_array_new ();
+
+  for (guint i = 0; i < waiters->len; i++)
+    {
+      GTask *task = g_ptr_array_index (waiters, i);
+
+      if (error == NULL)
+        send_call (self, task);
+      else
+        g_task_return_error (task, g_error_copy (error));
+    }
+}
+
+static void
+refresh_cb (GObject      *object,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(AuthflowFlow) self = user_data;
+  g_autoptr(AuthflowAuthResult) auth = NULL;
+  g_autoptr(GError) error = NULL;
+
+  self->refreshing = FALSE;
+  auth = authflow_client_refresh_finish (AUTHFLOW_CLIENT (object), result, &error);
+
+  if (authflow_session_get_state (self->session) != AUTHFLOW_SESSION_STATE_SIGNED_IN)
+    {
+      /* Logged out meanwhile: whatever came back is of no use. */
+      g_autoptr(GError) ended = g_error_new_literal (AUTHFLOW_FLOW_ERROR, AUTHFLOW_FLOW_ERROR_NOT_SIGNED_IN,
+                                                     _("You are not logged in"));
+      finish_waiters (self, ended);
+      return;
+    }
+
+  if (auth != NULL)
+    {
+      /* Update Authenticated User: new tokens and expiry, same user. */
+      g_clear_pointer (&self->tokens_received, g_date_time_unref);
+      self->tokens_received = authflow_flow_dup_now (self);
+      authflow_session_update_tokens (self->session, auth->access_token,
+                                      auth->refresh_token, auth->expiry);
+      self->refresh_count++;
+      g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_REFRESH_COUNT]);
+      save_session (self, NULL);
+      set_online (self);
+      authflow_flow_check_schedule (self);
+      finish_waiters (self, NULL);
+      return;
+    }
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      finish_waiters (self, error);
+      return;
+    }
+
+  if (is_transient (error))
+    {
+      /* Never log anyone out because the server could not be reached. */
+      set_offline (self, error);
+      finish_waiters (self, error);
+      return;
+    }
+
+  /* The server said no: the session is over. */
+  g_debug ("The server refused the refresh: %s", error->message);
+  {
+    g_autoptr(GError) expired = NULL;
+
+    expired = g_error_new_literal (AUTHFLOW_FLOW_ERROR, AUTHFLOW_FLOW_ERROR_SESSION_EXPIRED,
+                                   _("Your session has expired. Please log in again."));
+    end_session (self, expired->message);
+    finish_waiters (self, expired);
+  }
+}
+
+/* Starts the one refresh, unless it runs already; or ends the session if
+ * there is no refresh token to renew it with.
+ */
+static void
+start_refresh (AuthflowFlow *self)
+{
+  const char *refresh_token = authflow_session_get_refresh_token (self->session);
+
+  if (self->refreshing)
+    return;
+
+  if (refresh_token == NULL)
+    {
+      g_autoptr(GError) expired = g_error_new_literal (AUTHFLOW_FLOW_ERROR, AUTHFLOW_FLOW_ERROR_SESSION_EXPIRED,
+                                                       _("Your session has expired. Please log in again."));
+
+      end_session (self, expired->message);
+      finish_waiters (self, expired);
+      return;
+    }
+
+  g_clear_handle_id (&self->check_id, g_source_remove);
+  self->refreshing = TRUE;
+  authflow_client_refresh_async (self->client, refresh_token, self->cancellable,
+                                 refresh_cb, g_object_ref (self));
+}
+
+typedef struct
+{
+  char     *method;
+  char     *path;
+  JsonNode *body;
+  char     *token_used;
+  gboolean  retried;
+} Call;
+
+static void
+call_free (Call *call)
+{
+  g_free (call->method);
+  g_free (call->path);
+  g_clear_pointer (&call->body, json_node_unref);
+  g_free (call->token_used);
+  g_free (call);
+}
+
+static void
+wait_for_refresh (AuthflowFlow *self,
+                  GTask        *task)
+{
+  g_ptr_array_add (self->refresh_waiters, task);
+  start_refresh (self);
+}
+
+static void
+call_cb (GObject      *object,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  GTask *task = user_data;
+  AuthflowFlow *self = g_task_get_source_object (task);
+  Call *call = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  JsonObject *answer;
+
+  answer = authflow_client_call_finish (AUTHFLOW_CLIENT (object), result, &error);
+
+  if (answer != NULL)
+    {
+      set_online (self);
+      g_task_return_pointer (task, answer, (GDestroyNotify) json_object_unref);
+      g_object_unref (task);
+      return;
+    }
+
+  if (g_error_matches (error, AUTHFLOW_CLIENT_ERROR, AUTHFLOW_CLIENT_ERROR_UNAUTHORIZED) &&
+      !call->retried &&
+      authflow_session_get_state (self->session) == AUTHFLOW_SESSION_STATE_SIGNED_IN)
+    {
+      /* Renew the tokens and try once more. If they were renewed while
+       * this call was out, the new ones are tried straight away.
+       */
+      call->retried = TRUE;
+
+      if (g_strcmp0 (call->token_used, authflow_session_get_access_token (self->session)) != 0)
+        send_call (self, task);
+      else
+        wait_for_refresh (self, task);
+      return;
+    }
+
+  if (is_transient (error))
+    set_offline (self, error);
+
+  g_task_return_error (task, g_steal_pointer (&error));
+  g_object_unref (task);
+}
+
+/* Sends @task's call with the current access token; takes over @task. */
+static void
+send_call (AuthflowFlow *self,
+           GTask        *task)
+{
+  Call *call = g_task_get_task_data (task);
+
+  if (authflow_session_get_state (self->session) != AUTHFLOW_SESSION_STATE_SIGNED_IN)
+    {
+      g_task_return_new_error (task, AUTHFLOW_FLOW_ERROR, AUTHFLOW_FLOW_ERROR_NOT_SIGNED_IN,
+                               _("You are not logged in"));
+      g_object_unref (task);
+      return;
+    }
+
+  g_free (call->token_used);
+  call->token_used = g_strdup (authflow_session_get_access_token (self->session));
+  authflow_client_call_async (self->client, call->method, call->path, call->token_used,
+                              call->body, g_task_get_cancellable (task), call_cb, task);
+}
+
+/**
+ * authflow_flow_call_async:
+ * @body: (nullable): the JSON body, if any
+ *
+ * The "API Call" action on a protected API: sent with the bearer token. A
+ * 401 renews the tokens (one refresh, shared by every call that needs it)
+ * and the call is sent once more. If the server refuses the refresh, the
+ * session ends and the call fails with %AUTHFLOW_FLOW_ERROR_SESSION_EXPIRED.
+ */
+void
+authflow_flow_call_async (AuthflowFlow        *self,
+                          const char          *method,
+                          const char          *path,
+                          JsonNode            *body,
+                          GCancellable        *cancellable,
+                          GAsyncReadyCallback  callback,
+                          gpointer             user_data)
+{
+  g_autoptr(GDateTime) now = NULL;
+  GDateTime *expiry;
+  GTask *task;
+  Call *call;
+
+  g_return_if_fail (AUTHFLOW_IS_FLOW (self));
+  g_return_if_fail (method != NULL);
+  g_return_if_fail (path != NULL);
+
+  call = g_new0 (Call, 1);
+  call->method = g_strdup (method);
+  call->path = g_strdup (path);
+  call->body = body ? json_node_copy (body) : NULL;
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, authflow_flow_call_async);
+  g_task_set_task_data (task, call, (GDestroyNotify) call_free);
+
+  if (authflow_session_get_state (self->session) != AUTHFLOW_SESSION_STATE_SIGNED_IN)
+    {
+      send_call (self, task);
+      return;
+    }
+
+  /* A token that the clock says is dead is renewed first, rather than
+   * spending a round trip on a 401.
+   */
+  expiry = authflow_session_get_expiry (self->session);
+  now = authflow_flow_dup_now (self);
+  if (self->refreshing ||
+      (expiry != NULL && authflow_session_get_refresh_token (self->session) != NULL &&
+       g_date_time_compare (now, expiry) >= 0 && self->retry_id == 0))
+    {
+      call->retried = TRUE;
+      wait_for_refresh (self, task);
+      return;
+    }
+
+  send_call (self, task);
+}
+
+/**
+ * authflow_flow_call_finish:
+ *
+ * Returns: (transfer full): the answer's JSON object
+ */
+JsonObject *
+authflow_flow_call_finish (AuthflowFlow  *self,
+                           GAsyncResult  *result,
+                           GError       **error)
+{
+  g_return_val_if_fail (AUTHFLOW_IS_FLOW (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static void
+user_call_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  AuthflowFlow *self = AUTHFLOW_FLOW (object);
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(JsonObject) answer = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(AuthflowUser) user = NULL;
+
+  if (!(answer = authflow_flow_call_finish (self, result, &error)))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  user = authflow_user_new_from_json (answer);
+
+  /* Update Authenticated User: the session and the keyring take what the
+   * server knows now.
+   */
+  if (authflow_session_get_state (self->session) == AUTHFLOW_SESSION_STATE_SIGNED_IN)
+    authflow_flow_update_user (self, user);
+
+  g_task_return_pointer (task, g_steal_pointer (&user), g_object_unref);
+}
+
+/**
+ * authflow_flow_fetch_user_async:
+ *
+ * The protected call `GET /auth/me`, followed by Update Authenticated User.
+ */
+void
+authflow_flow_fetch_user_async (AuthflowFlow        *self,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (AUTHFLOW_IS_FLOW (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, authflow_flow_fetch_user_async);
+
+  authflow_flow_call_async (self, "GET", "/auth/me", NULL, cancellable, user_call_cb, task);
+}
+
+/**
+ * authflow_flow_fetch_user_finish:
+ *
+ * Returns: (transfer full): the user as the server knows it
+ */
+AuthflowUser *
+authflow_flow_fetch_user_finish (AuthflowFlow  *self,
+                                 GAsyncResult  *result,
+                                 GError       **error)
+{
+  g_return_val_if_fail (AUTHFLOW_IS_FLOW (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/**
+ * authflow_flow_edit_profile_async:
+ * @first_name: (nullable): left as it is when %NULL
+ * @last_name: (nullable): left as it is when %NULL
+ * @email: (nullable): left as it is when %NULL
+ *
+ * The protected call `PATCH /auth/me`; its answer becomes the user's data
+ * (Update Authenticated User) in the session and the keyring.
+ */
+void
+authflow_flow_edit_profile_async (AuthflowFlow        *self,
+                                  const char          *first_name,
+                                  const char          *last_name,
+                                  const char          *email,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  g_autoptr(JsonObject) fields = json_object_new ();
+  g_autoptr(JsonNode) body = NULL;
+  GTask *task;
+
+  g_return_if_fail (AUTHFLOW_IS_FLOW (self));
+
+  if (first_name != NULL)
+    json_object_set_string_member (fields, "firstName", first_name);
+  if (last_name != NULL)
+    json_object_set_string_member (fields, "lastName", last_name);
+  if (email != NULL)
+    json_object_set_string_member (fields, "email", email);
+  body = json_node_init_object (json_node_alloc (), fields);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, authflow_flow_edit_profile_async);
+
+  authflow_flow_call_async (self, "PATCH", "/auth/me", body, cancellable, user_call_cb, task);
+}
+
+/**
+ * authflow_flow_edit_profile_finish:
+ *
+ * Returns: (transfer full): the updated user
+ */
+AuthflowUser *
+authflow_flow_edit_profile_finish (AuthflowFlow  *self,
+                                   GAsyncResult  *result,
+                                   GError       **error)
+{
+  g_return_val_if_fail (AUTHFLOW_IS_FLOW (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static void
 load_cb (GObject      *object,
          GAsyncResult *result,
          gpointer      user_data)
@@ -400,6 +1308,16 @@ load_cb (GObject      *object,
     }
   else
     {
+      /* Home shows the stored data at once. Behind it, the tokens are
+       * renewed if they are due, and the user is asked of the server, which
+       * also tells whether it can be reached and the session is still good.
+       */
+      set_string_property (self, &self->last_username,
+                           authflow_user_get_username (authflow_session_get_user (self->session)),
+                           PROP_LAST_USERNAME);
+      authflow_flow_check_schedule (self);
+      if (!self->refreshing)
+        authflow_flow_fetch_user_async (self, self->cancellable, probe_cb, NULL);
       g_task_return_boolean (task, TRUE);
     }
 
@@ -453,12 +1371,20 @@ sign_in_from_result (AuthflowFlow       *self,
                      AuthflowAuthResult *auth,
                      GTask              *task)
 {
+  g_clear_pointer (&self->tokens_received, g_date_time_unref);
+  self->tokens_received = authflow_flow_dup_now (self);
+  set_string_property (self, &self->sign_out_reason, NULL, PROP_SIGN_OUT_REASON);
+  set_string_property (self, &self->last_username,
+                       authflow_user_get_username (auth->user), PROP_LAST_USERNAME);
+  set_online (self);
+
   authflow_session_sign_in (self->session,
                             auth->access_token,
                             auth->refresh_token,
                             auth->expiry,
                             auth->uid,
                             auth->user);
+  authflow_flow_check_schedule (self);
 
   /* Signed in is signed in: a cancel that comes while the keyring is being
    * written must not make the caller believe the login failed.
@@ -676,6 +1602,14 @@ authflow_flow_log_out_async (AuthflowFlow        *self,
 
   access_token = g_strdup (authflow_session_get_access_token (self->session));
   refresh_token = g_strdup (authflow_session_get_refresh_token (self->session));
+
+  g_object_freeze_notify (G_OBJECT (self));
+  set_string_property (self, &self->sign_out_reason, NULL, PROP_SIGN_OUT_REASON);
+  set_string_property (self, &self->last_username, NULL, PROP_LAST_USERNAME);
+  set_online (self);
+  g_clear_handle_id (&self->check_id, g_source_remove);
+  set_next_refresh (self, NULL);
+  g_object_thaw_notify (G_OBJECT (self));
 
   authflow_session_sign_out (self->session);
 

@@ -33,11 +33,23 @@ fixture_set_up (Fixture       *f,
   f->flow = authflow_flow_new (f->client, f->store);
 }
 
+/* Shuts @flow down and waits until the calls it had out are gone and it
+ * is finalized.
+ */
+static void
+finalize_flow (AuthflowFlow *flow)
+{
+  authflow_flow_shutdown (flow);
+  g_object_add_weak_pointer (G_OBJECT (flow), (gpointer *) &flow);
+  g_object_unref (flow);
+  g_assert_true (AUTHFLOW_TEST_WAIT_UNTIL (NULL, 10000, flow == NULL));
+}
+
 static void
 fixture_tear_down (Fixture       *f,
                    gconstpointer  data)
 {
-  g_assert_finalize_object (g_steal_pointer (&f->flow));
+  finalize_flow (g_steal_pointer (&f->flow));
   g_assert_finalize_object (g_steal_pointer (&f->store));
   g_assert_finalize_object (g_steal_pointer (&f->client));
   g_clear_pointer (&f->server, authflow_test_server_free);
@@ -334,7 +346,7 @@ test_restore_without_network (Fixture       *f,
   g_assert_true (g_date_time_equal (authflow_session_get_expiry (second), authflow_session_get_expiry (first)));
   g_assert_true (authflow_user_equal (authflow_session_get_user (second), authflow_session_get_user (first)));
 
-  g_assert_finalize_object (g_steal_pointer (&flow));
+  finalize_flow (g_steal_pointer (&flow));
 }
 
 static const SecretSchema *
@@ -384,7 +396,7 @@ test_restore_corrupt (Fixture       *f,
 
       /* The bad item is removed, so the next start is clean. */
       g_assert_true (AUTHFLOW_TEST_WAIT_UNTIL (NULL, 10000, !is_stored (f->store, NULL)));
-      g_assert_finalize_object (g_steal_pointer (&flow));
+      finalize_flow (g_steal_pointer (&flow));
     }
 }
 
