@@ -5,6 +5,7 @@
 
 #include <glib/gi18n.h>
 
+#include "authflow-client.h"
 #include "authflow-home-page.h"
 #include "authflow-page-util.h"
 
@@ -15,6 +16,9 @@ struct _AuthflowHomePage
   AuthflowFlow         *flow;
   GPtrArray            *user_rows;
   guint                 tick_id;
+  GCancellable         *call_cancellable;
+  GCancellable         *save_cancellable;
+  gboolean              call_failed_offline;
 
   AdwAvatar            *avatar;
   GtkLabel             *name_label;
@@ -23,8 +27,21 @@ struct _AuthflowHomePage
   AdwActionRow         *access_token_row;
   AdwActionRow         *refresh_token_row;
   AdwActionRow         *expiry_row;
+  AdwActionRow         *next_refresh_row;
   AdwPreferencesGroup  *user_group;
   GtkButton            *log_out_button;
+  GtkButton            *call_button;
+  GtkSpinner           *call_spinner;
+  AdwActionRow         *call_result_row;
+  GtkButton            *edit_button;
+  GtkRevealer          *edit_revealer;
+  AdwPreferencesGroup  *edit_group;
+  AdwEntryRow          *first_name_row;
+  AdwEntryRow          *last_name_row;
+  AdwEntryRow          *email_row;
+  GtkLabel             *edit_error_label;
+  GtkButton            *save_button;
+  GtkSpinner           *save_spinner;
 };
 
 G_DEFINE_FINAL_TYPE (AuthflowHomePage, authflow_home_page, ADW_TYPE_BIN)
@@ -76,11 +93,35 @@ static void
 update_expiry (AuthflowHomePage *self)
 {
   AuthflowSession *session = authflow_flow_get_session (self->flow);
-  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  g_autoptr(GDateTime) now = authflow_flow_dup_now (self->flow);
+  GDateTime *next_refresh = authflow_flow_get_next_refresh (self->flow);
+  guint count = authflow_flow_get_refresh_count (self->flow);
+  g_autofree char *expiry = NULL;
+  g_autofree char *refresh = NULL;
   g_autofree char *text = NULL;
 
-  text = authflow_home_page_format_expiry (authflow_session_get_expiry (session), now);
-  adw_action_row_set_subtitle (self->expiry_row, text);
+  expiry = authflow_home_page_format_expiry (authflow_session_get_expiry (session), now);
+  adw_action_row_set_subtitle (self->expiry_row, expiry);
+
+  if (next_refresh != NULL)
+    refresh = authflow_home_page_format_expiry (next_refresh, now);
+  else if (authflow_session_get_refresh_token (session) == NULL)
+    refresh = g_strdup (_("None: there is no refresh token"));
+  else
+    refresh = g_strdup (_("Not scheduled"));
+
+  if (count > 0)
+    /* Translators: the first %s is when the next refresh is; %u how many
+     * times the tokens were renewed since the app started.
+     */
+    text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                         "%s · renewed %u time",
+                                         "%s · renewed %u times", count),
+                            refresh, count);
+  else
+    text = g_steal_pointer (&refresh);
+
+  adw_action_row_set_subtitle (self->next_refresh_row, text);
 }
 
 static gboolean
@@ -203,6 +244,231 @@ update_user (AuthflowHomePage *self)
 }
 
 static void
+set_calling (AuthflowHomePage *self,
+             gboolean          calling)
+{
+  gtk_spinner_set_spinning (self->call_spinner, calling);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "home.call-protected-api", !calling);
+  gtk_accessible_update_state (GTK_ACCESSIBLE (self->call_button),
+                               GTK_ACCESSIBLE_STATE_BUSY, calling,
+                               -1);
+}
+
+static void
+call_cb (GObject      *object,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  g_autoptr(AuthflowHomePage) self = user_data;
+  g_autoptr(AuthflowUser) user = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  g_autofree char *clock = g_date_time_format (now, "%X");
+  g_autofree char *text = NULL;
+
+  g_clear_object (&self->call_cancellable);
+  set_calling (self, FALSE);
+
+  user = authflow_flow_fetch_user_finish (AUTHFLOW_FLOW (object), result, &error);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+
+  if (user != NULL)
+    {
+      g_autofree char *name = authflow_user_dup_display_name (user);
+
+      /* Translators: %s is a time of day, then the user's name and username. */
+      text = g_strdup_printf (_("200 OK at %s: the server says you are %s (@%s)"),
+                              clock, name,
+                              authflow_user_get_username (user) ? authflow_user_get_username (user) : "?");
+      self->call_failed_offline = FALSE;
+    }
+  else
+    {
+      /* Translators: %s is a time of day, then what went wrong. */
+      text = g_strdup_printf (_("Failed at %s: %s"), clock, error->message);
+      self->call_failed_offline = authflow_flow_get_offline_problem (self->flow) != NULL;
+    }
+
+  adw_action_row_set_subtitle (self->call_result_row, text);
+}
+
+static void
+call_protected_api_action (GtkWidget  *widget,
+                           const char *action_name,
+                           GVariant   *parameter)
+{
+  AuthflowHomePage *self = AUTHFLOW_HOME_PAGE (widget);
+
+  if (self->call_cancellable != NULL)
+    return;
+
+  self->call_cancellable = g_cancellable_new ();
+  set_calling (self, TRUE);
+  adw_action_row_set_subtitle (self->call_result_row, _("Calling GET /auth/me…"));
+  authflow_flow_fetch_user_async (self->flow, self->call_cancellable, call_cb, g_object_ref (self));
+}
+
+/* A call that failed because the server was away is made again once it is
+ * back, as the notice promised.
+ */
+static void
+offline_problem_cb (AuthflowHomePage *self)
+{
+  if (authflow_flow_get_offline_problem (self->flow) == NULL && self->call_failed_offline)
+    {
+      self->call_failed_offline = FALSE;
+      gtk_widget_activate_action (GTK_WIDGET (self), "home.call-protected-api", NULL);
+    }
+}
+
+static void
+show_edit_error (AuthflowHomePage *self,
+                 AdwEntryRow      *row,
+                 const char       *message)
+{
+  AdwEntryRow *rows[] = { self->first_name_row, self->last_name_row, self->email_row };
+
+  for (guint i = 0; i < G_N_ELEMENTS (rows); i++)
+    gtk_widget_remove_css_class (GTK_WIDGET (rows[i]), "error");
+
+  if (row != NULL)
+    gtk_widget_add_css_class (GTK_WIDGET (row), "error");
+
+  gtk_label_set_text (self->edit_error_label, message ? message : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->edit_error_label), message != NULL);
+}
+
+static void
+set_saving (AuthflowHomePage *self,
+            gboolean          saving)
+{
+  gtk_spinner_set_spinning (self->save_spinner, saving);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "home.save-profile", !saving);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->first_name_row), !saving);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->last_name_row), !saving);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->email_row), !saving);
+}
+
+static void
+close_editor (AuthflowHomePage *self)
+{
+  g_cancellable_cancel (self->save_cancellable);
+  show_edit_error (self, NULL, NULL);
+  gtk_revealer_set_reveal_child (self->edit_revealer, FALSE);
+  gtk_widget_set_visible (GTK_WIDGET (self->edit_button), TRUE);
+}
+
+static void
+edit_profile_action (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  AuthflowHomePage *self = AUTHFLOW_HOME_PAGE (widget);
+  AuthflowUser *user = authflow_session_get_user (authflow_flow_get_session (self->flow));
+
+  if (user == NULL)
+    return;
+
+  gtk_editable_set_text (GTK_EDITABLE (self->first_name_row),
+                         authflow_user_get_first_name (user) ? authflow_user_get_first_name (user) : "");
+  gtk_editable_set_text (GTK_EDITABLE (self->last_name_row),
+                         authflow_user_get_last_name (user) ? authflow_user_get_last_name (user) : "");
+  gtk_editable_set_text (GTK_EDITABLE (self->email_row),
+                         authflow_user_get_email (user) ? authflow_user_get_email (user) : "");
+  show_edit_error (self, NULL, NULL);
+  gtk_widget_set_visible (GTK_WIDGET (self->edit_button), FALSE);
+  gtk_revealer_set_reveal_child (self->edit_revealer, TRUE);
+  gtk_widget_grab_focus (GTK_WIDGET (self->first_name_row));
+}
+
+static void
+cancel_edit_action (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *parameter)
+{
+  close_editor (AUTHFLOW_HOME_PAGE (widget));
+}
+
+static void
+save_cb (GObject      *object,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  g_autoptr(AuthflowHomePage) self = user_data;
+  g_autoptr(AuthflowUser) user = NULL;
+  g_autoptr(GError) error = NULL;
+  AdwEntryRow *row = NULL;
+
+  g_clear_object (&self->save_cancellable);
+  set_saving (self, FALSE);
+
+  user = authflow_flow_edit_profile_finish (AUTHFLOW_FLOW (object), result, &error);
+
+  if (user != NULL)
+    {
+      close_editor (self);
+      return;
+    }
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+
+  if (g_error_matches (error, AUTHFLOW_CLIENT_ERROR, AUTHFLOW_CLIENT_ERROR_INVALID_FIRST_NAME))
+    row = self->first_name_row;
+  else if (g_error_matches (error, AUTHFLOW_CLIENT_ERROR, AUTHFLOW_CLIENT_ERROR_INVALID_LAST_NAME))
+    row = self->last_name_row;
+  else if (g_error_matches (error, AUTHFLOW_CLIENT_ERROR, AUTHFLOW_CLIENT_ERROR_INVALID_EMAIL))
+    row = self->email_row;
+
+  show_edit_error (self, row, error->message);
+  if (row != NULL)
+    gtk_widget_grab_focus (GTK_WIDGET (row));
+}
+
+static void
+save_profile_action (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  AuthflowHomePage *self = AUTHFLOW_HOME_PAGE (widget);
+
+  if (self->save_cancellable != NULL)
+    return;
+
+  show_edit_error (self, NULL, NULL);
+  self->save_cancellable = g_cancellable_new ();
+  set_saving (self, TRUE);
+  authflow_flow_edit_profile_async (self->flow,
+                                    gtk_editable_get_text (GTK_EDITABLE (self->first_name_row)),
+                                    gtk_editable_get_text (GTK_EDITABLE (self->last_name_row)),
+                                    gtk_editable_get_text (GTK_EDITABLE (self->email_row)),
+                                    self->save_cancellable,
+                                    save_cb,
+                                    g_object_ref (self));
+}
+
+static void
+edit_activated_cb (AuthflowHomePage *self)
+{
+  gtk_widget_activate_action (GTK_WIDGET (self), "home.save-profile", NULL);
+}
+
+static void
+state_changed_cb (AuthflowHomePage *self)
+{
+  /* A new session starts with a clean page. */
+  if (authflow_session_get_state (authflow_flow_get_session (self->flow)) != AUTHFLOW_SESSION_STATE_SIGNED_IN)
+    {
+      g_cancellable_cancel (self->call_cancellable);
+      close_editor (self);
+      self->call_failed_offline = FALSE;
+      adw_action_row_set_subtitle (self->call_result_row, _("Not called yet"));
+    }
+}
+
+static void
 authflow_home_page_map (GtkWidget *widget)
 {
   AuthflowHomePage *self = AUTHFLOW_HOME_PAGE (widget);
@@ -233,6 +499,10 @@ authflow_home_page_dispose (GObject *object)
   AuthflowHomePage *self = (AuthflowHomePage *)object;
 
   g_clear_handle_id (&self->tick_id, g_source_remove);
+  g_cancellable_cancel (self->call_cancellable);
+  g_clear_object (&self->call_cancellable);
+  g_cancellable_cancel (self->save_cancellable);
+  g_clear_object (&self->save_cancellable);
 
   gtk_widget_dispose_template (GTK_WIDGET (self), AUTHFLOW_TYPE_HOME_PAGE);
 
@@ -262,6 +532,25 @@ authflow_home_page_class_init (AuthflowHomePageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, AuthflowHomePage, expiry_row);
   gtk_widget_class_bind_template_child (widget_class, AuthflowHomePage, user_group);
   gtk_widget_class_bind_template_child (widget_class, AuthflowHomePage, log_out_button);
+  gtk_widget_class_bind_template_child (widget_class, AuthflowHomePage, next_refresh_row);
+  gtk_widget_class_bind_template_child (widget_class, AuthflowHomePage, call_button);
+  gtk_widget_class_bind_template_child (widget_class, AuthflowHomePage, call_spinner);
+  gtk_widget_class_bind_template_child (widget_class, AuthflowHomePage, call_result_row);
+  gtk_widget_class_bind_template_child (widget_class, AuthflowHomePage, edit_button);
+  gtk_widget_class_bind_template_child (widget_class, AuthflowHomePage, edit_revealer);
+  gtk_widget_class_bind_template_child (widget_class, AuthflowHomePage, edit_group);
+  gtk_widget_class_bind_template_child (widget_class, AuthflowHomePage, first_name_row);
+  gtk_widget_class_bind_template_child (widget_class, AuthflowHomePage, last_name_row);
+  gtk_widget_class_bind_template_child (widget_class, AuthflowHomePage, email_row);
+  gtk_widget_class_bind_template_child (widget_class, AuthflowHomePage, edit_error_label);
+  gtk_widget_class_bind_template_child (widget_class, AuthflowHomePage, save_button);
+  gtk_widget_class_bind_template_child (widget_class, AuthflowHomePage, save_spinner);
+  gtk_widget_class_bind_template_callback (widget_class, edit_activated_cb);
+
+  gtk_widget_class_install_action (widget_class, "home.call-protected-api", NULL, call_protected_api_action);
+  gtk_widget_class_install_action (widget_class, "home.edit-profile", NULL, edit_profile_action);
+  gtk_widget_class_install_action (widget_class, "home.cancel-edit", NULL, cancel_edit_action);
+  gtk_widget_class_install_action (widget_class, "home.save-profile", NULL, save_profile_action);
 }
 
 static void
@@ -296,6 +585,14 @@ authflow_home_page_set_flow (AuthflowHomePage *self,
                            G_CALLBACK (update_tokens), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (session, "notify::user",
                            G_CALLBACK (update_user), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (session, "notify::state",
+                           G_CALLBACK (state_changed_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (flow, "notify::next-refresh",
+                           G_CALLBACK (update_expiry), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (flow, "notify::refresh-count",
+                           G_CALLBACK (update_expiry), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (flow, "notify::offline-problem",
+                           G_CALLBACK (offline_problem_cb), self, G_CONNECT_SWAPPED);
 
   update_tokens (self);
   update_user (self);

@@ -172,6 +172,27 @@ backend_changed_cb (AuthflowLoginPage *self)
   gtk_label_set_text (self->subtitle_label, subtitle);
 }
 
+/* The session ended without the person asking (the server refused to renew
+ * it): say so here, and give them back their username.
+ */
+static void
+sign_out_reason_cb (AuthflowLoginPage *self)
+{
+  const char *reason = authflow_flow_get_sign_out_reason (self->flow);
+  const char *username = authflow_flow_get_last_username (self->flow);
+
+  if (reason == NULL)
+    return;
+
+  show_error (self, reason);
+
+  if (username != NULL &&
+      gtk_editable_get_text (GTK_EDITABLE (self->username_row))[0] == '\0')
+    gtk_editable_set_text (GTK_EDITABLE (self->username_row), username);
+
+  authflow_page_clear_password (self->password_row);
+}
+
 static gboolean
 authflow_login_page_grab_focus (GtkWidget *widget)
 {
@@ -251,5 +272,9 @@ authflow_login_page_set_flow (AuthflowLoginPage *self,
   g_signal_connect_object (authflow_flow_get_client (flow), "notify::base-url",
                            G_CALLBACK (backend_changed_cb), self,
                            G_CONNECT_SWAPPED);
+  g_signal_connect_object (flow, "notify::sign-out-reason",
+                           G_CALLBACK (sign_out_reason_cb), self,
+                           G_CONNECT_SWAPPED);
   backend_changed_cb (self);
+  sign_out_reason_cb (self);
 }

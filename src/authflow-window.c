@@ -24,6 +24,8 @@ struct _AuthflowWindow
   GtkButton            *back_button;
   GtkRevealer          *keyring_revealer;
   GtkLabel             *keyring_label;
+  GtkRevealer          *offline_revealer;
+  GtkLabel             *offline_label;
   AuthflowLoginPage    *login_page;
   AuthflowSignupPage   *signup_page;
   AuthflowHomePage     *home_page;
@@ -62,6 +64,34 @@ keyring_problem_cb (AuthflowWindow *self)
     gtk_label_set_text (self->keyring_label, problem);
 
   gtk_revealer_set_reveal_child (self->keyring_revealer, problem != NULL);
+}
+
+static void
+offline_problem_cb (AuthflowWindow *self)
+{
+  const char *problem = authflow_flow_get_offline_problem (self->flow);
+
+  /* The session is kept while the server is away; the notice says that the
+   * app keeps trying, so nobody logs out to "fix" it.
+   */
+  if (problem != NULL)
+    {
+      g_autofree char *text = NULL;
+
+      /* Translators: %s says why the server cannot be reached. */
+      text = g_strdup_printf (_("%s You stay logged in; Authflow keeps trying."), problem);
+      gtk_label_set_text (self->offline_label, text);
+    }
+
+  gtk_revealer_set_reveal_child (self->offline_revealer, problem != NULL);
+}
+
+static void
+retry_now_action (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
+{
+  authflow_flow_retry_now (AUTHFLOW_WINDOW (widget)->flow);
 }
 
 static void
@@ -132,6 +162,10 @@ authflow_window_set_up (AuthflowWindow      *self,
                            G_CALLBACK (keyring_problem_cb), self,
                            G_CONNECT_SWAPPED);
   keyring_problem_cb (self);
+  g_signal_connect_object (self->flow, "notify::offline-problem",
+                           G_CALLBACK (offline_problem_cb), self,
+                           G_CONNECT_SWAPPED);
+  offline_problem_cb (self);
 }
 
 static void
@@ -166,6 +200,8 @@ authflow_window_class_init (AuthflowWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, AuthflowWindow, back_button);
   gtk_widget_class_bind_template_child (widget_class, AuthflowWindow, keyring_revealer);
   gtk_widget_class_bind_template_child (widget_class, AuthflowWindow, keyring_label);
+  gtk_widget_class_bind_template_child (widget_class, AuthflowWindow, offline_revealer);
+  gtk_widget_class_bind_template_child (widget_class, AuthflowWindow, offline_label);
   gtk_widget_class_bind_template_child (widget_class, AuthflowWindow, login_page);
   gtk_widget_class_bind_template_child (widget_class, AuthflowWindow, signup_page);
   gtk_widget_class_bind_template_child (widget_class, AuthflowWindow, home_page);
@@ -174,6 +210,7 @@ authflow_window_class_init (AuthflowWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.show-log-in", NULL, show_log_in_action);
   gtk_widget_class_install_action (widget_class, "win.cancel-restore", NULL, cancel_restore_action);
   gtk_widget_class_install_action (widget_class, "win.retry-keyring", NULL, retry_keyring_action);
+  gtk_widget_class_install_action (widget_class, "win.retry-now", NULL, retry_now_action);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_w, GDK_CONTROL_MASK, "window.close", NULL);
 }
