@@ -50,10 +50,15 @@ def wait_for(what, predicate, timeout=TIMEOUT):
     fail(f'timed out waiting for {what}')
 
 
+ACCESS_TTL = 3
+
+
 def start_server(tmpdir):
+    # Access tokens live 3 seconds, so the test can wait past one.
     server = subprocess.Popen(
         [os.environ['AUTHFLOW_SERVER_BIN'], '--port', '0',
-         '--db', os.path.join(tmpdir, 'authflow.db')],
+         '--db', os.path.join(tmpdir, 'authflow.db'),
+         '--access-ttl', str(ACCESS_TTL)],
         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     line = server.stdout.readline()
     match = re.match(r'Listening on (http://\S+)', line)
@@ -136,6 +141,19 @@ def run(app_process):
     home = find(app, 'panel', 'Home')
     wait_for('the user’s name on Home', lambda: find(home, 'label', 'Emily Johnson'))
     ok('Home shows “Emily Johnson”')
+
+    # Past the first access token's lifetime, the protected call still
+    # answers: the token was renewed on the way.
+    time.sleep(ACCESS_TTL + 1)
+    press(home, 'Call Protected API')
+    result = wait_for('the protected call’s result', lambda: pyatspi.findDescendant(
+        home, lambda node: node.getRoleName() == 'label' and node.name.startswith('200 OK at ')))
+    if not result.name.endswith('the server says you are Emily Johnson (@emilys)'):
+        fail(f'unexpected result: {result.name!r}')
+    ok(f'after the {ACCESS_TTL} s token expired, “Call Protected API” answers: {result.name}')
+    if window.name != 'Home':
+        fail(f'the window shows {window.name!r} after the call')
+    ok('the session survived the expiry: still on Home')
 
     press(home, 'Log Out')
     wait_for('the Log In page again', lambda: window.name == 'Log In')

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <libsecret/secret.h>
+#include <libsoup/soup.h>
 
 #include "authflow-application.h"
 #include "authflow-login-page.h"
@@ -191,14 +192,21 @@ stored_session (Fixture *f)
 }
 
 static gboolean
-is_stored (Fixture *f)
+stored_contains (Fixture    *f,
+                 const char *needle)
 {
   char *stored = stored_session (f);
-  gboolean found = stored != NULL;
+  gboolean found = stored != NULL && (needle == NULL || strstr (stored, needle) != NULL);
 
   secret_password_free (stored);
 
   return found;
+}
+
+static gboolean
+is_stored (Fixture *f)
+{
+  return stored_contains (f, NULL);
 }
 
 static void
@@ -498,6 +506,198 @@ test_no_keyring (Fixture       *f,
   run_app (f, body_no_keyring);
 }
 
+static AuthflowFlow *
+flow_of (Fixture *f)
+{
+  return authflow_application_get_flow (f->app);
+}
+
+/* Restarts the fixture's server with @args, e.g. a short token lifetime. */
+static void
+use_server (Fixture           *f,
+            const char *const *args)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_clear_pointer (&f->server, authflow_test_server_free);
+  f->server = authflow_test_server_start (args, &error);
+  g_assert_no_error (error);
+}
+
+static void
+got_result_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+/* Ends the session's refresh family on the server, as a logout from
+ * another device would: the app only learns of it when it next renews.
+ */
+static void
+revoke_elsewhere (Fixture *f)
+{
+  AuthflowSession *session = authflow_flow_get_session (flow_of (f));
+  g_autoptr(SoupSession) soup = soup_session_new ();
+  g_autoptr(SoupMessage) message = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(GBytes) answer = NULL;
+  g_autofree char *url = NULL;
+  g_autofree char *json = NULL;
+  g_autofree char *bearer = NULL;
+
+  url = g_strconcat (authflow_test_server_get_url (f->server), "/auth/logout", NULL);
+  message = soup_message_new ("POST", url);
+  bearer = g_strconcat ("Bearer ", authflow_session_get_access_token (session), NULL);
+  soup_message_headers_append (soup_message_get_request_headers (message), "Authorization", bearer);
+  json = g_strdup_printf ("{\"refreshToken\": \"%s\"}", authflow_session_get_refresh_token (session));
+  body = g_bytes_new (json, strlen (json));
+  soup_message_set_request_body_from_bytes (message, "application/json", body);
+
+  soup_session_send_and_read_async (soup, message, G_PRIORITY_DEFAULT, NULL, got_result_cb, &result);
+  g_assert_true (AUTHFLOW_TEST_WAIT_UNTIL (NULL, TIMEOUT_MS, result != NULL));
+  answer = soup_session_send_and_read_finish (soup, result, NULL);
+  g_assert_cmpuint (soup_message_get_status (message), ==, 200);
+}
+
+static void
+body_countdown (Fixture *f)
+{
+  g_autofree char *before = NULL;
+  const char *after;
+
+  log_in_as_emily (f);
+
+  /* The expiry counts down while Home is on screen. */
+  before = g_strdup (adw_action_row_get_subtitle (home (f, "expiry_row")));
+  g_assert_nonnull (strstr (before, " · in 59 min "));
+  g_assert_true (AUTHFLOW_TEST_WAIT_UNTIL (NULL, 5000,
+                                           g_strcmp0 (adw_action_row_get_subtitle (home (f, "expiry_row")), before) != 0));
+  after = adw_action_row_get_subtitle (home (f, "expiry_row"));
+  g_assert_nonnull (strstr (after, " · in 59 min "));
+
+  /* The next refresh is a minute before expiry (a tenth of an hour is
+   * more than the one-minute cap).
+   */
+  g_assert_nonnull (strstr (adw_action_row_get_subtitle (home (f, "next_refresh_row")), " · in 58 min "));
+}
+
+static void
+test_countdown (Fixture       *f,
+                gconstpointer  data)
+{
+  run_app (f, body_countdown);
+}
+
+static void
+body_protected_call (Fixture *f)
+{
+  AdwActionRow *result_row = home (f, "call_result_row");
+
+  log_in_as_emily (f);
+  g_assert_cmpstr (adw_action_row_get_subtitle (result_row), ==, "Not called yet");
+
+  /* By now the 2-second token has expired; the call still succeeds. */
+  authflow_test_wait (NULL, 2500);
+  click (home (f, "call_button"));
+  g_assert_true (AUTHFLOW_TEST_WAIT_UNTIL (NULL, TIMEOUT_MS,
+                                           g_str_has_prefix (adw_action_row_get_subtitle (result_row), "200 OK at ")));
+  g_assert_true (g_str_has_suffix (adw_action_row_get_subtitle (result_row),
+                                   ": the server says you are Emily Johnson (@emilys)"));
+  g_assert_cmpuint (authflow_flow_get_refresh_count (flow_of (f)), >=, 1);
+  g_assert_true (page_is (f, "home"));
+  g_assert_nonnull (strstr (adw_action_row_get_subtitle (home (f, "next_refresh_row")), "renewed"));
+}
+
+static void
+test_protected_call (Fixture       *f,
+                     gconstpointer  data)
+{
+  const char *args[] = { "--access-ttl", "2", NULL };
+
+  use_server (f, args);
+  run_app (f, body_protected_call);
+}
+
+static void
+body_edit_profile (Fixture *f)
+{
+  GtkLabel *error_label = home (f, "edit_error_label");
+
+  log_in_as_emily (f);
+  g_assert_false (gtk_revealer_get_reveal_child (home (f, "edit_revealer")));
+
+  click (home (f, "edit_button"));
+  g_assert_true (gtk_revealer_get_reveal_child (home (f, "edit_revealer")));
+  g_assert_cmpstr (gtk_editable_get_text (home (f, "first_name_row")), ==, "Emily");
+  g_assert_cmpstr (gtk_editable_get_text (home (f, "email_row")), ==, "emily.johnson@x.dummyjson.com");
+
+  /* The server's objection lands on its field, and nothing changes. */
+  type_text (home (f, "first_name_row"), "Em");
+  type_text (home (f, "email_row"), "nope");
+  click (home (f, "save_button"));
+  g_assert_true (AUTHFLOW_TEST_WAIT_UNTIL (NULL, TIMEOUT_MS, gtk_widget_get_visible (GTK_WIDGET (error_label))));
+  g_assert_cmpstr (gtk_label_get_text (error_label), ==, "Email is not valid");
+  g_assert_true (gtk_widget_has_css_class (home (f, "email_row"), "error"));
+  g_assert_cmpstr (gtk_label_get_text (home (f, "name_label")), ==, "Emily Johnson");
+
+  /* Fixed, it is saved: Home, the session and the keyring follow. */
+  type_text (home (f, "email_row"), "em@example.com");
+  press_enter (home (f, "email_row"));
+  g_assert_true (AUTHFLOW_TEST_WAIT_UNTIL (NULL, TIMEOUT_MS,
+                                           !gtk_revealer_get_reveal_child (home (f, "edit_revealer"))));
+  g_assert_cmpstr (gtk_label_get_text (home (f, "name_label")), ==, "Em Johnson");
+  g_assert_cmpstr (gtk_label_get_text (home (f, "detail_label")), ==, "@emilys · em@example.com");
+  g_assert_true (AUTHFLOW_TEST_WAIT_UNTIL (NULL, TIMEOUT_MS,
+                                           stored_contains (f, "\"firstName\":\"Em\"")));
+}
+
+static void
+test_edit_profile (Fixture       *f,
+                   gconstpointer  data)
+{
+  run_app (f, body_edit_profile);
+}
+
+static void
+body_session_expired (Fixture *f)
+{
+  GtkLabel *error_label = login (f, "error_label");
+
+  log_in_as_emily (f);
+  revoke_elsewhere (f);
+
+  /* The 2-second token is due for renewal; the server refuses it. */
+  wait_for_page (f, "log-in");
+  g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (f->window)), ==, "Log In");
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (error_label)));
+  g_assert_cmpstr (gtk_label_get_text (error_label), ==, "Your session has expired. Please log in again.");
+
+  /* The username is still there; the password is what to type. */
+  g_assert_cmpstr (gtk_editable_get_text (login (f, "username_row")), ==, "emilys");
+  g_assert_cmpstr (gtk_editable_get_text (login (f, "password_row")), ==, "");
+  g_assert_true (has_focus_within (f, login (f, "password_row")));
+  g_assert_true (AUTHFLOW_TEST_WAIT_UNTIL (NULL, TIMEOUT_MS, !is_stored (f)));
+
+  /* Logging in again clears the message. */
+  type_text (login (f, "password_row"), "emilyspass");
+  press_enter (login (f, "password_row"));
+  wait_for_page (f, "home");
+  g_assert_null (authflow_flow_get_sign_out_reason (flow_of (f)));
+}
+
+static void
+test_session_expired (Fixture       *f,
+                      gconstpointer  data)
+{
+  const char *args[] = { "--access-ttl", "2", NULL };
+
+  use_server (f, args);
+  run_app (f, body_session_expired);
+}
+
 static void
 test_start_on_log_in (Fixture       *f,
                           gconstpointer  data)
@@ -579,6 +779,10 @@ main (int   argc,
   ADD ("/ui/log-out/action", test_log_out_action);
   ADD ("/ui/persist-off", test_persist_off);
   ADD ("/ui/no-keyring", test_no_keyring);
+  ADD ("/ui/home/countdown", test_countdown);
+  ADD ("/ui/home/protected-call", test_protected_call);
+  ADD ("/ui/home/edit-profile", test_edit_profile);
+  ADD ("/ui/session-expired", test_session_expired);
 
 #undef ADD
 
