@@ -31,6 +31,8 @@ struct _AuthflowFlow
    * tokens while one runs waits for that one.
    */
   gboolean              refreshing;
+  char                 *refresh_sent;
+  gint64                last_refresh;
   GPtrArray            *refresh_waiters;
   guint                 refresh_count;
   GDateTime            *tokens_received;
@@ -63,6 +65,11 @@ G_DEFINE_QUARK (authflow-flow-error-quark, authflow_flow_error)
 #define MAX_REFRESH_MARGIN_S 60
 #define MAX_CHECK_INTERVAL_S 10
 #define MAX_BACKOFF_S        60
+
+/* However short-lived the tokens (or however wrong their expiry), the flow
+ * renews at most once a second rather than hammering the server.
+ */
+#define MIN_REFRESH_INTERVAL_US G_USEC_PER_SEC
 
 enum {
   PROP_0,
@@ -314,6 +321,7 @@ authflow_flow_finalize (GObject *object)
   g_clear_pointer (&self->offline_problem, g_free);
   g_clear_pointer (&self->sign_out_reason, g_free);
   g_clear_pointer (&self->last_username, g_free);
+  g_clear_pointer (&self->refresh_sent, g_free);
   g_clear_pointer (&self->tokens_received, g_date_time_unref);
   g_clear_pointer (&self->next_refresh, g_date_time_unref);
   g_clear_pointer (&self->refresh_waiters, g_ptr_array_unref);
@@ -741,10 +749,25 @@ authflow_flow_check_schedule (AuthflowFlow *self)
   lifetime = issued ? g_date_time_difference (expiry, issued) : 0;
   margin = CLAMP (lifetime / 10, 0, MAX_REFRESH_MARGIN_S * G_TIME_SPAN_SECOND);
   due = g_date_time_add (expiry, -margin);
+
+  /* Tokens that were due the moment they arrived (a backend that answers
+   * expires_in 0, or an exp that the Date header could not correct) are not
+   * renewed ahead of time: each renewal would bring the same, and the flow
+   * would renew forever. A 401 still renews them.
+   */
+  if (self->tokens_received != NULL && g_date_time_compare (due, self->tokens_received) <= 0)
+    {
+      set_next_refresh (self, NULL);
+      return;
+    }
+
   set_next_refresh (self, due);
 
   wait = g_date_time_difference (due, now);
-  if (wait <= 0)
+  if (wait <= 0 && self->last_refresh != 0 &&
+      g_get_monotonic_time () - self->last_refresh < MIN_REFRESH_INTERVAL_US)
+    wait = MIN_REFRESH_INTERVAL_US - (g_get_monotonic_time () - self->last_refresh);
+  else if (wait <= 0)
     {
       /* While offline, the backoff decides when to try again. */
       if (self->retry_id == 0)
@@ -887,9 +910,14 @@ finish_waiters (AuthflowFlow *self,
       GTask *task = g_ptr_array_index (waiters, i);
 
       if (error == NULL)
-        send_call (self, task);
+        {
+          send_call (self, task);
+        }
       else
-        g_task_return_error (task, g_error_copy (error));
+        {
+          g_task_return_error (task, g_error_copy (error));
+          g_object_unref (task);
+        }
     }
 }
 
@@ -901,9 +929,24 @@ refresh_cb (GObject      *object,
   g_autoptr(AuthflowFlow) self = user_data;
   g_autoptr(AuthflowAuthResult) auth = NULL;
   g_autoptr(GError) error = NULL;
+  g_autofree char *refresh_sent = g_steal_pointer (&self->refresh_sent);
 
   self->refreshing = FALSE;
   auth = authflow_client_refresh_finish (AUTHFLOW_CLIENT (object), result, &error);
+
+  /* Logged out and in again meanwhile: the answer belongs to the session
+   * that ended, whose tokens the logout revoked. The new session's waiting
+   * calls get a refresh of their own.
+   */
+  if (authflow_session_get_state (self->session) == AUTHFLOW_SESSION_STATE_SIGNED_IN &&
+      g_strcmp0 (refresh_sent, authflow_session_get_refresh_token (self->session)) != 0)
+    {
+      if (self->refresh_waiters->len > 0)
+        start_refresh (self);
+      else
+        authflow_flow_check_schedule (self);
+      return;
+    }
 
   if (authflow_session_get_state (self->session) != AUTHFLOW_SESSION_STATE_SIGNED_IN)
     {
@@ -979,6 +1022,9 @@ start_refresh (AuthflowFlow *self)
 
   g_clear_handle_id (&self->check_id, g_source_remove);
   self->refreshing = TRUE;
+  self->last_refresh = g_get_monotonic_time ();
+  g_free (self->refresh_sent);
+  self->refresh_sent = g_strdup (refresh_token);
   authflow_client_refresh_async (self->client, refresh_token, self->cancellable,
                                  refresh_cb, g_object_ref (self));
 }
