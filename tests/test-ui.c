@@ -699,6 +699,48 @@ test_session_expired (Fixture       *f,
 }
 
 static void
+body_server_away (Fixture *f)
+{
+  GtkRevealer *notice = child (f->window, AUTHFLOW_TYPE_WINDOW, "offline_revealer");
+  GtkLabel *notice_label = child (f->window, AUTHFLOW_TYPE_WINDOW, "offline_label");
+  g_autoptr(GError) error = NULL;
+  g_autofree char *expected = NULL;
+
+  log_in_as_emily (f);
+  g_assert_false (gtk_revealer_get_reveal_child (notice));
+
+  /* The server goes away while the 2-second token needs renewing: the
+   * person stays on Home, and is told what is going on.
+   */
+  g_assert_true (authflow_test_server_stop (f->server, &error));
+  g_assert_no_error (error);
+  g_assert_true (AUTHFLOW_TEST_WAIT_UNTIL (NULL, TIMEOUT_MS, gtk_revealer_get_reveal_child (notice)));
+  expected = g_strdup_printf ("Could not connect to the server at 127.0.0.1:%u. Check that it is "
+                              "running and that you are online. You stay logged in; Authflow "
+                              "keeps trying.", authflow_test_server_get_port (f->server));
+  g_assert_cmpstr (gtk_label_get_text (notice_label), ==, expected);
+  g_assert_true (page_is (f, "home"));
+  g_assert_true (is_stored (f));
+
+  /* It comes back: the app notices by itself, renews, and says no more. */
+  g_assert_true (authflow_test_server_restart (f->server, &error));
+  g_assert_no_error (error);
+  g_assert_true (AUTHFLOW_TEST_WAIT_UNTIL (NULL, TIMEOUT_MS, !gtk_revealer_get_reveal_child (notice)));
+  g_assert_true (page_is (f, "home"));
+  g_assert_cmpuint (authflow_flow_get_refresh_count (flow_of (f)), >=, 1);
+}
+
+static void
+test_server_away (Fixture       *f,
+                  gconstpointer  data)
+{
+  const char *args[] = { "--access-ttl", "2", NULL };
+
+  use_server (f, args);
+  run_app (f, body_server_away);
+}
+
+static void
 test_start_on_log_in (Fixture       *f,
                           gconstpointer  data)
 {
@@ -783,6 +825,7 @@ main (int   argc,
   ADD ("/ui/home/protected-call", test_protected_call);
   ADD ("/ui/home/edit-profile", test_edit_profile);
   ADD ("/ui/session-expired", test_session_expired);
+  ADD ("/ui/server-away", test_server_away);
 
 #undef ADD
 
