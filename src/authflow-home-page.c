@@ -379,6 +379,7 @@ edit_profile_action (GtkWidget  *widget,
                          authflow_user_get_email (user) ? authflow_user_get_email (user) : "");
   show_edit_error (self, NULL, NULL);
   gtk_widget_set_visible (GTK_WIDGET (self->edit_button), FALSE);
+  gtk_widget_set_visible (GTK_WIDGET (self->edit_revealer), TRUE);
   gtk_revealer_set_reveal_child (self->edit_revealer, TRUE);
   gtk_widget_grab_focus (GTK_WIDGET (self->first_name_row));
 }
@@ -447,6 +448,15 @@ save_profile_action (GtkWidget  *widget,
                                     self->save_cancellable,
                                     save_cb,
                                     g_object_ref (self));
+}
+
+/* A closed editor takes no room, not even the page's spacing around it. */
+static void
+edit_revealed_cb (AuthflowHomePage *self)
+{
+  if (!gtk_revealer_get_reveal_child (self->edit_revealer) &&
+      !gtk_revealer_get_child_revealed (self->edit_revealer))
+    gtk_widget_set_visible (GTK_WIDGET (self->edit_revealer), FALSE);
 }
 
 static void
@@ -546,6 +556,7 @@ authflow_home_page_class_init (AuthflowHomePageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, AuthflowHomePage, save_button);
   gtk_widget_class_bind_template_child (widget_class, AuthflowHomePage, save_spinner);
   gtk_widget_class_bind_template_callback (widget_class, edit_activated_cb);
+  gtk_widget_class_bind_template_callback (widget_class, edit_revealed_cb);
 
   gtk_widget_class_install_action (widget_class, "home.call-protected-api", NULL, call_protected_api_action);
   gtk_widget_class_install_action (widget_class, "home.edit-profile", NULL, edit_profile_action);
