@@ -15,10 +15,15 @@
  */
 struct _AuthflowClient
 {
-  GObject      parent_instance;
+  GObject          parent_instance;
 
-  SoupSession *session;
-  char        *base_url;
+  SoupSession     *session;
+
+  /* What the backend's calls look like and where its answers keep what
+   * the session needs; base_url overrides the profile's when set.
+   */
+  AuthflowProfile *profile;
+  char            *base_url;
 
   /* The server's clock minus ours, from the last answer's Date header: all
    * expiry decisions are made in server time, so a local clock that is off
@@ -38,6 +43,7 @@ G_DEFINE_QUARK (authflow-client-error-quark, authflow_client_error)
 enum {
   PROP_0,
   PROP_BASE_URL,
+  PROP_PROFILE,
   PROP_TIMEOUT,
   PROP_CLOCK_OFFSET,
   N_PROPS
@@ -65,6 +71,7 @@ authflow_client_finalize (GObject *object)
   AuthflowClient *self = (AuthflowClient *)object;
 
   g_clear_object (&self->session);
+  g_clear_object (&self->profile);
   g_clear_pointer (&self->base_url, g_free);
 
   G_OBJECT_CLASS (authflow_client_parent_class)->finalize (object);
@@ -82,6 +89,10 @@ authflow_client_get_property (GObject    *object,
     {
     case PROP_BASE_URL:
       g_value_set_string (value, self->base_url);
+      break;
+
+    case PROP_PROFILE:
+      g_value_set_object (value, self->profile);
       break;
 
     case PROP_TIMEOUT:
@@ -111,6 +122,10 @@ authflow_client_set_property (GObject      *object,
       authflow_client_set_base_url (self, g_value_get_string (value));
       break;
 
+    case PROP_PROFILE:
+      authflow_client_set_profile (self, g_value_get_object (value));
+      break;
+
     case PROP_TIMEOUT:
       authflow_client_set_timeout (self, g_value_get_uint (value));
       break;
@@ -133,6 +148,10 @@ authflow_client_class_init (AuthflowClientClass *klass)
     g_param_spec_string ("base-url", NULL, NULL, DEFAULT_SERVER_URL,
                          (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
 
+  properties [PROP_PROFILE] =
+    g_param_spec_object ("profile", NULL, NULL, AUTHFLOW_TYPE_PROFILE,
+                         (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
   properties [PROP_TIMEOUT] =
     g_param_spec_uint ("timeout", NULL, NULL, 1, 600, DEFAULT_TIMEOUT_SECONDS,
                        (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
@@ -145,10 +164,38 @@ authflow_client_class_init (AuthflowClientClass *klass)
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
+/**
+ * authflow_client_load_builtin_profile:
+ * @id: "reference" or "dummyjson"
+ *
+ * Returns: (transfer full): a profile that ships with the app
+ */
+AuthflowProfile *
+authflow_client_load_builtin_profile (const char  *id,
+                                      GError     **error)
+{
+  g_autofree char *path = g_strdup_printf (RESOURCE_BASE_PATH "/profiles/%s.json", id);
+  g_autofree char *name = g_strdup_printf ("%s.json", id);
+  g_autoptr(GBytes) bytes = NULL;
+
+  if (!(bytes = g_resources_lookup_data (path, G_RESOURCE_LOOKUP_FLAGS_NONE, error)))
+    return NULL;
+
+  return authflow_profile_new_from_bytes (bytes, name, error);
+}
+
 static void
 authflow_client_init (AuthflowClient *self)
 {
-  self->base_url = g_strdup (DEFAULT_SERVER_URL);
+  g_autoptr(GError) error = NULL;
+
+  /* The reference server's profile is part of the app: not finding it is
+   * a broken build, not something a person can act on.
+   */
+  if (!(self->profile = authflow_client_load_builtin_profile ("reference", &error)))
+    g_error ("The built-in reference profile does not load: %s", error->message);
+
+  self->base_url = g_strdup (authflow_profile_get_base_url (self->profile));
   self->session = soup_session_new_with_options ("timeout", DEFAULT_TIMEOUT_SECONDS,
                                                  "user-agent", PACKAGE_NAME "/" PACKAGE_VERSION,
                                                  NULL);
@@ -179,7 +226,7 @@ authflow_client_set_base_url (AuthflowClient *self,
   g_return_if_fail (AUTHFLOW_IS_CLIENT (self));
 
   if (base_url == NULL || base_url[0] == '\0')
-    base_url = DEFAULT_SERVER_URL;
+    base_url = authflow_profile_get_base_url (self->profile);
 
   /* Paths are appended to the base URL, so one trailing slash is dropped. */
   trimmed = g_strdup (base_url);
@@ -192,6 +239,48 @@ authflow_client_set_base_url (AuthflowClient *self,
   g_free (self->base_url);
   self->base_url = g_steal_pointer (&trimmed);
   g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_BASE_URL]);
+}
+
+/**
+ * authflow_client_get_profile:
+ *
+ * Returns: (transfer none): the backend profile the calls follow
+ */
+AuthflowProfile *
+authflow_client_get_profile (AuthflowClient *self)
+{
+  g_return_val_if_fail (AUTHFLOW_IS_CLIENT (self), NULL);
+
+  return self->profile;
+}
+
+/**
+ * authflow_client_set_profile:
+ *
+ * Makes the calls follow @profile. The base URL becomes the profile's;
+ * set it again afterwards to override it.
+ */
+void
+authflow_client_set_profile (AuthflowClient  *self,
+                             AuthflowProfile *profile)
+{
+  g_return_if_fail (AUTHFLOW_IS_CLIENT (self));
+  g_return_if_fail (AUTHFLOW_IS_PROFILE (profile));
+
+  if (!g_set_object (&self->profile, profile))
+    return;
+
+  g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_PROFILE]);
+  authflow_client_set_base_url (self, NULL);
+}
+
+gboolean
+authflow_client_has_call (AuthflowClient          *self,
+                          AuthflowProfileCallKind  kind)
+{
+  g_return_val_if_fail (AUTHFLOW_IS_CLIENT (self), FALSE);
+
+  return authflow_profile_has_call (self->profile, kind);
 }
 
 guint
@@ -357,16 +446,25 @@ field_error_code (const char *field)
  * message is what the person sees, when it sent one that fits on a line.
  */
 static GError *
-error_from_answer (guint       status,
-                   JsonObject *object)
+error_from_answer (AuthflowClient *self,
+                   guint           status,
+                   JsonNode       *root)
 {
+  g_autofree char *mapped = NULL;
   const char *message = NULL;
   const char *field = NULL;
 
-  if (object != NULL)
+  if (root != NULL)
     {
-      message = get_string_member (object, "message");
-      field = get_string_member (object, "field");
+      mapped = authflow_profile_map_error_message (self->profile, root);
+      message = mapped;
+    }
+
+  if (root != NULL && JSON_NODE_HOLDS_OBJECT (root))
+    {
+      if (message == NULL)
+        message = get_string_member (json_node_get_object (root), "message");
+      field = get_string_member (json_node_get_object (root), "field");
     }
 
   if (message != NULL && (message[0] == '\0' || strlen (message) > 500 ||
@@ -453,7 +551,7 @@ send_cb (GObject      *object,
   g_autoptr(GBytes) bytes = NULL;
   g_autoptr(JsonParser) parser = NULL;
   JsonObject *object_answer = NULL;
-  JsonNode *root;
+  JsonNode *root = NULL;
   guint status;
   gsize size = 0;
   gconstpointer data;
@@ -487,7 +585,7 @@ send_cb (GObject      *object,
 
   if (!SOUP_STATUS_IS_SUCCESSFUL (status))
     {
-      g_task_return_error (task, error_from_answer (status, object_answer));
+      g_task_return_error (task, error_from_answer (self, status, root));
       return;
     }
 
@@ -500,6 +598,47 @@ send_cb (GObject      *object,
 
   g_task_return_pointer (task, json_object_ref (object_answer),
                          (GDestroyNotify) json_object_unref);
+}
+
+/* Sends @message, which @task takes over; the task's value is the
+ * answer's JSON object.
+ */
+static void
+send_message (AuthflowClient *self,
+              GTask          *task,
+              SoupMessage    *message)
+{
+  Request *request = g_new0 (Request, 1);
+
+  request->message = message;
+  g_task_set_task_data (task, request, (GDestroyNotify) request_free);
+
+  soup_message_headers_replace (soup_message_get_request_headers (message),
+                                "Accept", "application/json");
+
+  request->sent_at = g_get_real_time ();
+  soup_session_send_and_read_async (self->session,
+                                    message,
+                                    G_PRIORITY_DEFAULT,
+                                    g_task_get_cancellable (task),
+                                    send_cb,
+                                    task);
+}
+
+static SoupMessage *
+new_message (AuthflowClient  *self,
+             const char      *method,
+             const char      *url,
+             GError         **error)
+{
+  SoupMessage *message = soup_message_new (method, url);
+
+  if (message == NULL)
+    g_set_error (error, AUTHFLOW_CLIENT_ERROR, AUTHFLOW_CLIENT_ERROR_NETWORK,
+                 /* Translators: %s is a URL as the user typed it. */
+                 _("“%s” is not a valid server address"), self->base_url);
+
+  return message;
 }
 
 /* Sends one call. @body, if any, is sent as JSON; @access_token, if any, as
@@ -517,54 +656,103 @@ send_json_async (AuthflowClient      *self,
                  gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
+  g_autoptr(GError) error = NULL;
   g_autofree char *url = NULL;
-  Request *request;
+  SoupMessage *message;
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, source_tag);
 
   url = g_strconcat (self->base_url, path, NULL);
-  request = g_new0 (Request, 1);
-  request->message = soup_message_new (method, url);
-  g_task_set_task_data (task, request, (GDestroyNotify) request_free);
-
-  if (request->message == NULL)
+  if (!(message = new_message (self, method, url, &error)))
     {
-      g_task_return_new_error (task, AUTHFLOW_CLIENT_ERROR, AUTHFLOW_CLIENT_ERROR_NETWORK,
-                               /* Translators: %s is a URL as the user typed it. */
-                               _("“%s” is not a valid server address"), self->base_url);
+      g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
-
-  soup_message_headers_append (soup_message_get_request_headers (request->message),
-                               "Accept", "application/json");
 
   if (access_token != NULL)
     {
       g_autofree char *authorization = g_strconcat ("Bearer ", access_token, NULL);
 
-      soup_message_headers_append (soup_message_get_request_headers (request->message),
+      soup_message_headers_append (soup_message_get_request_headers (message),
                                    "Authorization", authorization);
     }
 
   if (body != NULL)
     {
-      gsize len = 0;
       char *text = json_to_string (body, FALSE);
-      g_autoptr(GBytes) bytes = NULL;
+      g_autoptr(GBytes) bytes = g_bytes_new_with_free_func (text, strlen (text), g_free, text);
 
-      len = strlen (text);
-      bytes = g_bytes_new_with_free_func (text, len, g_free, text);
-      soup_message_set_request_body_from_bytes (request->message, "application/json", bytes);
+      soup_message_set_request_body_from_bytes (message, "application/json", bytes);
     }
 
-  request->sent_at = g_get_real_time ();
-  soup_session_send_and_read_async (self->session,
-                                    request->message,
-                                    G_PRIORITY_DEFAULT,
-                                    cancellable,
-                                    send_cb,
-                                    g_steal_pointer (&task));
+  send_message (self, g_steal_pointer (&task), message);
+}
+
+static void
+copy_header_cb (const char *name,
+                const char *value,
+                gpointer    user_data)
+{
+  soup_message_headers_append (user_data, name, value);
+}
+
+/* Sends the profile's @kind of call with @values filled into its template;
+ * the task's value is the answer's JSON object.
+ */
+static void
+send_profile_async (AuthflowClient          *self,
+                    AuthflowProfileCallKind  kind,
+                    GHashTable              *values,
+                    GCancellable            *cancellable,
+                    gpointer                 source_tag,
+                    GAsyncReadyCallback      callback,
+                    gpointer                 user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(AuthflowProfileRequest) request = NULL;
+  g_autofree char *url = NULL;
+  const char *profile_base = authflow_profile_get_base_url (self->profile);
+  SoupMessage *message;
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, source_tag);
+
+  if (!authflow_profile_has_call (self->profile, kind))
+    {
+      g_task_return_new_error (task, AUTHFLOW_CLIENT_ERROR, AUTHFLOW_CLIENT_ERROR_NOT_SUPPORTED,
+                               /* Translators: %s is a backend's name, e.g. "DummyJSON". */
+                               _("%s does not offer this"), authflow_profile_get_name (self->profile));
+      return;
+    }
+
+  if (!(request = authflow_profile_build_request (self->profile, kind, values, &error)))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  /* The request is for the profile's base URL; the client's may differ
+   * (--server, Preferences).
+   */
+  if (g_str_has_prefix (request->url, profile_base))
+    url = g_strconcat (self->base_url, request->url + strlen (profile_base), NULL);
+  else
+    url = g_strdup (request->url);
+
+  if (!(message = new_message (self, request->method, url, &error)))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  soup_message_headers_foreach (request->headers, copy_header_cb,
+                                soup_message_get_request_headers (message));
+  if (request->body != NULL)
+    soup_message_set_request_body_from_bytes (message, request->content_type, request->body);
+
+  send_message (self, g_steal_pointer (&task), message);
 }
 
 static JsonNode *
@@ -596,19 +784,16 @@ node_get_number (JsonNode *node,
   return TRUE;
 }
 
-/* When the access token expires, as the answer says: `expires_in` seconds
- * from now, `expires_at` epoch seconds or an ISO 8601 time; else the JWT's
- * `exp` claim. %NULL when none of them tells.
+/* When the access token expires, if the answer says so in the usual
+ * fields: `expires_in` seconds from now, `expires_at` epoch seconds or an
+ * ISO 8601 time. %NULL when it does not.
  */
 static GDateTime *
-expiry_from_answer (AuthflowClient *self,
-                    JsonObject     *answer,
-                    const char     *access_token)
+expiry_from_fields (AuthflowClient *self,
+                    JsonObject     *answer)
 {
   static const char * const expires_in[] = { "expires_in", "expiresIn", NULL };
   static const char * const expires_at[] = { "expires_at", "expiresAt", NULL };
-  g_autoptr(GError) error = NULL;
-  GDateTime *expiry;
   JsonNode *node;
   double number;
 
@@ -640,56 +825,81 @@ expiry_from_answer (AuthflowClient *self,
       g_debug ("The answer's expiry is neither seconds nor an ISO 8601 time");
     }
 
-  if (!(expiry = authflow_jwt_get_expiry (access_token, &error)))
-    g_debug ("The access token's expiry is unknown: %s", error->message);
-
-  return expiry;
+  return NULL;
 }
 
-/* Login and sign-up answer with the tokens and the user side by side, the
- * way dummyjson.com does: everything that is not a token is user data.
+/* Turns a login, sign-up or refresh answer into what the session takes,
+ * through the profile's mapping. The expiry: an explicit `expires_in` or
+ * `expires_at` in the answer first (the backend's own word), then what the
+ * profile maps, then the access token's `exp` claim.
  */
 static AuthflowAuthResult *
-auth_result_from_answer (AuthflowClient  *self,
-                         JsonObject      *answer,
-                         gboolean         with_user,
-                         GError         **error)
+auth_result_from_answer (AuthflowClient           *self,
+                         AuthflowProfileCallKind   kind,
+                         JsonObject               *answer,
+                         const char               *identifier,
+                         GError                  **error)
 {
   g_autoptr(AuthflowAuthResult) result = g_new0 (AuthflowAuthResult, 1);
-  g_autoptr(JsonObject) user_json = json_object_new ();
-  const char *access_token;
-  JsonObjectIter iter;
-  const char *member;
-  JsonNode *node;
+  g_autoptr(AuthflowProfileAnswer) mapped = NULL;
+  g_autoptr(JsonNode) root = json_node_init_object (json_node_alloc (), answer);
+  g_autoptr(GDateTime) server_now = authflow_client_dup_server_now (self);
+  g_autoptr(GError) mapping_error = NULL;
+  g_autoptr(GError) jwt_error = NULL;
 
-  access_token = get_string_member (answer, "accessToken");
-  if (access_token == NULL || access_token[0] == '\0')
+  if (!(mapped = authflow_profile_map_answer (self->profile, kind, root, server_now, &mapping_error)))
     {
+      g_debug ("The answer does not map: %s", mapping_error->message);
       g_set_error_literal (error, AUTHFLOW_CLIENT_ERROR, AUTHFLOW_CLIENT_ERROR_BAD_ANSWER,
                            _("The server's answer has no access token"));
       return NULL;
     }
 
-  result->access_token = g_strdup (access_token);
-  result->refresh_token = g_strdup (get_string_member (answer, "refreshToken"));
-  result->expiry = expiry_from_answer (self, answer, access_token);
+  result->access_token = g_steal_pointer (&mapped->access_token);
+  result->refresh_token = g_steal_pointer (&mapped->refresh_token);
+  result->uid = g_steal_pointer (&mapped->uid);
+  result->user = g_steal_pointer (&mapped->user);
 
-  /* A refresh answers with tokens only; the stored user data stays. */
-  if (!with_user)
-    return g_steal_pointer (&result);
+  if (!(result->expiry = expiry_from_fields (self, answer)))
+    result->expiry = g_steal_pointer (&mapped->expiry);
+  if (result->expiry == NULL &&
+      !(result->expiry = authflow_jwt_get_expiry (result->access_token, &jwt_error)))
+    g_debug ("The access token's expiry is unknown: %s", jwt_error->message);
 
-  json_object_iter_init (&iter, answer);
-  while (json_object_iter_next (&iter, &member, &node))
+  /* A backend that answers a login with tokens only still has a user: the
+   * one who just logged in, as far as the app knows them.
+   */
+  if (result->user == NULL && kind != AUTHFLOW_PROFILE_CALL_REFRESH)
     {
-      if (g_str_equal (member, "accessToken") || g_str_equal (member, "refreshToken"))
-        continue;
-      json_object_set_member (user_json, member, json_node_copy (node));
+      g_autoptr(JsonObject) user_json = json_object_new ();
+
+      if (result->uid != NULL)
+        json_object_set_string_member (user_json, "id", result->uid);
+      if (identifier != NULL)
+        json_object_set_string_member (user_json,
+                                       authflow_profile_get_login_identifier (self->profile) ==
+                                       AUTHFLOW_PROFILE_IDENTIFIER_EMAIL ? "email" : "username",
+                                       identifier);
+      result->user = authflow_user_new_from_json (user_json);
     }
 
-  result->user = authflow_user_new_from_json (user_json);
-  result->uid = g_strdup (authflow_user_get_id (result->user));
+  if (result->uid == NULL && result->user != NULL)
+    result->uid = g_strdup (authflow_user_get_id (result->user));
 
   return g_steal_pointer (&result);
+}
+
+typedef struct
+{
+  AuthflowProfileCallKind  kind;
+  char                    *identifier;
+} AuthCall;
+
+static void
+auth_call_free (AuthCall *call)
+{
+  g_free (call->identifier);
+  g_free (call);
 }
 
 static void
@@ -699,49 +909,62 @@ auth_call_cb (GObject      *object,
 {
   g_autoptr(GTask) task = user_data;
   AuthflowClient *self = g_task_get_source_object (task);
+  AuthCall *call = g_task_get_task_data (task);
   g_autoptr(JsonObject) answer = NULL;
   g_autoptr(GError) error = NULL;
-  gboolean with_user = g_task_get_source_tag (task) != authflow_client_refresh_async;
   AuthflowAuthResult *auth;
 
   if (!(answer = g_task_propagate_pointer (G_TASK (result), &error)) ||
-      !(auth = auth_result_from_answer (self, answer, with_user, &error)))
+      !(auth = auth_result_from_answer (self, call->kind, answer, call->identifier, &error)))
     g_task_return_error (task, g_steal_pointer (&error));
   else
     g_task_return_pointer (task, auth, (GDestroyNotify) authflow_auth_result_free);
 }
 
-static JsonNode *
-build_body (const char *first_name,
-            ...) G_GNUC_NULL_TERMINATED;
-
-/* Builds a JSON object from name/value pairs, leaving out NULL values. */
-static JsonNode *
-build_body (const char *first_name,
-            ...)
+static GHashTable *
+new_values (void)
 {
-  g_autoptr(JsonBuilder) builder = json_builder_new_immutable ();
-  const char *name;
-  va_list args;
-
-  va_start (args, first_name);
-  json_builder_begin_object (builder);
-  for (name = first_name; name != NULL; name = va_arg (args, const char *))
-    {
-      const char *value = va_arg (args, const char *);
-
-      if (value == NULL)
-        continue;
-
-      json_builder_set_member_name (builder, name);
-      json_builder_add_string_value (builder, value);
-    }
-  json_builder_end_object (builder);
-  va_end (args);
-
-  return json_builder_get_root (builder);
+  return g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
 }
 
+static void
+set_value (GHashTable *values,
+           const char *name,
+           const char *value)
+{
+  if (value != NULL && value[0] != '\0')
+    g_hash_table_replace (values, (gpointer) name, g_strdup (value));
+}
+
+static void
+start_auth_call (AuthflowClient          *self,
+                 AuthflowProfileCallKind  kind,
+                 GHashTable              *values,
+                 const char              *identifier,
+                 GCancellable            *cancellable,
+                 gpointer                 source_tag,
+                 GAsyncReadyCallback      callback,
+                 gpointer                 user_data)
+{
+  GTask *task;
+  AuthCall *call;
+
+  call = g_new0 (AuthCall, 1);
+  call->kind = kind;
+  call->identifier = g_strdup (identifier);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, source_tag);
+  g_task_set_task_data (task, call, (GDestroyNotify) auth_call_free);
+
+  send_profile_async (self, kind, values, cancellable, source_tag, auth_call_cb, task);
+}
+
+/**
+ * authflow_client_log_in_async:
+ * @username: the login identifier: a username or an email, as the profile
+ *   says
+ */
 void
 authflow_client_log_in_async (AuthflowClient      *self,
                               const char          *username,
@@ -750,19 +973,21 @@ authflow_client_log_in_async (AuthflowClient      *self,
                               GAsyncReadyCallback  callback,
                               gpointer             user_data)
 {
-  g_autoptr(JsonNode) body = NULL;
-  GTask *task;
+  g_autoptr(GHashTable) values = new_values ();
 
   g_return_if_fail (AUTHFLOW_IS_CLIENT (self));
   g_return_if_fail (username != NULL);
   g_return_if_fail (password != NULL);
 
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, authflow_client_log_in_async);
+  set_value (values,
+             authflow_profile_get_login_identifier (self->profile) == AUTHFLOW_PROFILE_IDENTIFIER_EMAIL
+             ? "email" : "username",
+             username);
+  /* A password may be anything, spaces and all; it is sent as typed. */
+  g_hash_table_replace (values, (gpointer) "password", g_strdup (password));
 
-  body = build_body ("username", username, "password", password, NULL);
-  send_json_async (self, "POST", "/auth/login", NULL, body, cancellable,
-                   authflow_client_log_in_async, auth_call_cb, task);
+  start_auth_call (self, AUTHFLOW_PROFILE_CALL_LOGIN, values, username, cancellable,
+                   authflow_client_log_in_async, callback, user_data);
 }
 
 /**
@@ -797,86 +1022,28 @@ authflow_client_sign_up_async (AuthflowClient      *self,
                                GAsyncReadyCallback  callback,
                                gpointer             user_data)
 {
-  g_autoptr(JsonNode) body = NULL;
-  GTask *task;
+  g_autoptr(GHashTable) values = new_values ();
 
   g_return_if_fail (AUTHFLOW_IS_CLIENT (self));
   g_return_if_fail (username != NULL);
   g_return_if_fail (email != NULL);
   g_return_if_fail (password != NULL);
 
-  if (first_name != NULL && first_name[0] == '\0')
-    first_name = NULL;
-  if (last_name != NULL && last_name[0] == '\0')
-    last_name = NULL;
+  /* Empty fields are left for the server to judge, not left out. */
+  g_hash_table_replace (values, (gpointer) "username", g_strdup (username));
+  g_hash_table_replace (values, (gpointer) "email", g_strdup (email));
+  g_hash_table_replace (values, (gpointer) "password", g_strdup (password));
+  set_value (values, "first_name", first_name);
+  set_value (values, "last_name", last_name);
 
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, authflow_client_sign_up_async);
-
-  body = build_body ("username", username,
-                     "email", email,
-                     "password", password,
-                     "firstName", first_name,
-                     "lastName", last_name,
-                     NULL);
-  send_json_async (self, "POST", "/auth/signup", NULL, body, cancellable,
-                   authflow_client_sign_up_async, auth_call_cb, task);
+  start_auth_call (self, AUTHFLOW_PROFILE_CALL_SIGNUP, values, username, cancellable,
+                   authflow_client_sign_up_async, callback, user_data);
 }
 
 AuthflowAuthResult *
 authflow_client_sign_up_finish (AuthflowClient  *self,
                                 GAsyncResult    *result,
                                 GError         **error)
-{
-  g_return_val_if_fail (AUTHFLOW_IS_CLIENT (self), NULL);
-  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
-
-  return g_task_propagate_pointer (G_TASK (result), error);
-}
-
-static void
-get_me_cb (GObject      *object,
-           GAsyncResult *result,
-           gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  g_autoptr(JsonObject) answer = NULL;
-  g_autoptr(GError) error = NULL;
-
-  if (!(answer = g_task_propagate_pointer (G_TASK (result), &error)))
-    g_task_return_error (task, g_steal_pointer (&error));
-  else
-    g_task_return_pointer (task, authflow_user_new_from_json (answer), g_object_unref);
-}
-
-void
-authflow_client_get_me_async (AuthflowClient      *self,
-                              const char          *access_token,
-                              GCancellable        *cancellable,
-                              GAsyncReadyCallback  callback,
-                              gpointer             user_data)
-{
-  GTask *task;
-
-  g_return_if_fail (AUTHFLOW_IS_CLIENT (self));
-  g_return_if_fail (access_token != NULL);
-
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, authflow_client_get_me_async);
-
-  send_json_async (self, "GET", "/auth/me", access_token, NULL, cancellable,
-                   authflow_client_get_me_async, get_me_cb, task);
-}
-
-/**
- * authflow_client_get_me_finish:
- *
- * Returns: (transfer full): the user as the server knows it now
- */
-AuthflowUser *
-authflow_client_get_me_finish (AuthflowClient  *self,
-                               GAsyncResult    *result,
-                               GError         **error)
 {
   g_return_val_if_fail (AUTHFLOW_IS_CLIENT (self), NULL);
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
@@ -897,18 +1064,14 @@ authflow_client_refresh_async (AuthflowClient      *self,
                                GAsyncReadyCallback  callback,
                                gpointer             user_data)
 {
-  g_autoptr(JsonNode) body = NULL;
-  GTask *task;
+  g_autoptr(GHashTable) values = new_values ();
 
   g_return_if_fail (AUTHFLOW_IS_CLIENT (self));
   g_return_if_fail (refresh_token != NULL);
 
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, authflow_client_refresh_async);
-
-  body = build_body ("refreshToken", refresh_token, NULL);
-  send_json_async (self, "POST", "/auth/refresh", NULL, body, cancellable,
-                   authflow_client_refresh_async, auth_call_cb, task);
+  set_value (values, "refresh_token", refresh_token);
+  start_auth_call (self, AUTHFLOW_PROFILE_CALL_REFRESH, values, NULL, cancellable,
+                   authflow_client_refresh_async, callback, user_data);
 }
 
 /**
@@ -941,6 +1104,82 @@ call_cb (GObject      *object,
     g_task_return_error (task, g_steal_pointer (&error));
   else
     g_task_return_pointer (task, answer, (GDestroyNotify) json_object_unref);
+}
+
+/**
+ * authflow_client_run_async:
+ * @values: (nullable): what to fill into the call's template, e.g.
+ *   "access_token", "first_name"
+ *
+ * Runs one of the profile's calls (e.g. "me", "update_user") as the
+ * profile describes it.
+ */
+void
+authflow_client_run_async (AuthflowClient          *self,
+                           AuthflowProfileCallKind  kind,
+                           GHashTable              *values,
+                           GCancellable            *cancellable,
+                           GAsyncReadyCallback      callback,
+                           gpointer                 user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (AUTHFLOW_IS_CLIENT (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, authflow_client_run_async);
+
+  send_profile_async (self, kind, values, cancellable, authflow_client_run_async, call_cb, task);
+}
+
+/**
+ * authflow_client_run_finish:
+ *
+ * Returns: (transfer full): the answer's JSON object
+ */
+JsonObject *
+authflow_client_run_finish (AuthflowClient  *self,
+                            GAsyncResult    *result,
+                            GError         **error)
+{
+  g_return_val_if_fail (AUTHFLOW_IS_CLIENT (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/**
+ * authflow_client_map_user:
+ *
+ * Returns: (transfer full): the user in the answer to @kind, as the
+ *   profile maps it
+ */
+AuthflowUser *
+authflow_client_map_user (AuthflowClient           *self,
+                          AuthflowProfileCallKind   kind,
+                          JsonObject               *answer,
+                          GError                  **error)
+{
+  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(AuthflowProfileAnswer) mapped = NULL;
+  g_autoptr(GError) mapping_error = NULL;
+
+  g_return_val_if_fail (AUTHFLOW_IS_CLIENT (self), NULL);
+  g_return_val_if_fail (answer != NULL, NULL);
+
+  root = json_node_init_object (json_node_alloc (), answer);
+  mapped = authflow_profile_map_answer (self->profile, kind, root, NULL, &mapping_error);
+
+  if (mapped == NULL || mapped->user == NULL)
+    {
+      if (mapping_error != NULL)
+        g_debug ("The answer does not map: %s", mapping_error->message);
+      g_set_error_literal (error, AUTHFLOW_CLIENT_ERROR, AUTHFLOW_CLIENT_ERROR_BAD_ANSWER,
+                           _("The server's answer has no user data"));
+      return NULL;
+    }
+
+  return g_steal_pointer (&mapped->user);
 }
 
 /**
@@ -1008,6 +1247,9 @@ log_out_cb (GObject      *object,
  * authflow_client_log_out_async:
  * @refresh_token: (nullable): the refresh token whose family the server is
  *   to revoke
+ *
+ * The backend's logout. Fails with %AUTHFLOW_CLIENT_ERROR_NOT_SUPPORTED
+ * for a backend that has none: then logging out is local only.
  */
 void
 authflow_client_log_out_async (AuthflowClient      *self,
@@ -1017,7 +1259,7 @@ authflow_client_log_out_async (AuthflowClient      *self,
                                GAsyncReadyCallback  callback,
                                gpointer             user_data)
 {
-  g_autoptr(JsonNode) body = NULL;
+  g_autoptr(GHashTable) values = new_values ();
   GTask *task;
 
   g_return_if_fail (AUTHFLOW_IS_CLIENT (self));
@@ -1026,9 +1268,10 @@ authflow_client_log_out_async (AuthflowClient      *self,
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, authflow_client_log_out_async);
 
-  body = build_body ("refreshToken", refresh_token, NULL);
-  send_json_async (self, "POST", "/auth/logout", access_token, body, cancellable,
-                   authflow_client_log_out_async, log_out_cb, task);
+  set_value (values, "access_token", access_token);
+  set_value (values, "refresh_token", refresh_token);
+  send_profile_async (self, AUTHFLOW_PROFILE_CALL_LOGOUT, values, cancellable,
+                      authflow_client_log_out_async, log_out_cb, task);
 }
 
 gboolean

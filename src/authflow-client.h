@@ -3,6 +3,7 @@
 
 #include <gio/gio.h>
 
+#include "authflow-profile.h"
 #include "authflow-user.h"
 
 G_BEGIN_DECLS
@@ -27,6 +28,7 @@ typedef enum
   AUTHFLOW_CLIENT_ERROR_SERVER,
   AUTHFLOW_CLIENT_ERROR_NETWORK,
   AUTHFLOW_CLIENT_ERROR_BAD_ANSWER,
+  AUTHFLOW_CLIENT_ERROR_NOT_SUPPORTED,
 } AuthflowClientError;
 
 typedef struct
@@ -45,6 +47,13 @@ G_DECLARE_FINAL_TYPE (AuthflowClient, authflow_client, AUTHFLOW, CLIENT, GObject
 
 GQuark              authflow_client_error_quark     (void);
 AuthflowClient     *authflow_client_new             (const char           *base_url);
+AuthflowProfile    *authflow_client_load_builtin_profile (const char      *id,
+                                                     GError              **error);
+AuthflowProfile    *authflow_client_get_profile     (AuthflowClient       *self);
+void                authflow_client_set_profile     (AuthflowClient       *self,
+                                                     AuthflowProfile      *profile);
+gboolean            authflow_client_has_call        (AuthflowClient       *self,
+                                                     AuthflowProfileCallKind kind);
 const char         *authflow_client_get_base_url    (AuthflowClient       *self);
 void                authflow_client_set_base_url    (AuthflowClient       *self,
                                                      const char           *base_url);
@@ -75,14 +84,6 @@ void                authflow_client_sign_up_async   (AuthflowClient       *self,
 AuthflowAuthResult *authflow_client_sign_up_finish  (AuthflowClient       *self,
                                                      GAsyncResult         *result,
                                                      GError              **error);
-void                authflow_client_get_me_async    (AuthflowClient       *self,
-                                                     const char           *access_token,
-                                                     GCancellable         *cancellable,
-                                                     GAsyncReadyCallback   callback,
-                                                     gpointer              user_data);
-AuthflowUser       *authflow_client_get_me_finish   (AuthflowClient       *self,
-                                                     GAsyncResult         *result,
-                                                     GError              **error);
 void                authflow_client_refresh_async   (AuthflowClient       *self,
                                                      const char           *refresh_token,
                                                      GCancellable         *cancellable,
@@ -90,6 +91,19 @@ void                authflow_client_refresh_async   (AuthflowClient       *self,
                                                      gpointer              user_data);
 AuthflowAuthResult *authflow_client_refresh_finish  (AuthflowClient       *self,
                                                      GAsyncResult         *result,
+                                                     GError              **error);
+void                authflow_client_run_async       (AuthflowClient       *self,
+                                                     AuthflowProfileCallKind kind,
+                                                     GHashTable           *values,
+                                                     GCancellable         *cancellable,
+                                                     GAsyncReadyCallback   callback,
+                                                     gpointer              user_data);
+JsonObject         *authflow_client_run_finish      (AuthflowClient       *self,
+                                                     GAsyncResult         *result,
+                                                     GError              **error);
+AuthflowUser       *authflow_client_map_user        (AuthflowClient       *self,
+                                                     AuthflowProfileCallKind kind,
+                                                     JsonObject           *answer,
                                                      GError              **error);
 void                authflow_client_call_async      (AuthflowClient       *self,
                                                      const char           *method,

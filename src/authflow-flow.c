@@ -684,6 +684,16 @@ set_next_refresh (AuthflowFlow *self,
 }
 
 static void start_refresh (AuthflowFlow *self);
+
+/* Whether the session can be renewed at all: a refresh token, and a
+ * backend that offers a refresh.
+ */
+static gboolean
+can_refresh (AuthflowFlow *self)
+{
+  return authflow_session_get_refresh_token (self->session) != NULL &&
+         authflow_client_has_call (self->client, AUTHFLOW_PROFILE_CALL_REFRESH);
+}
 static void schedule_retry (AuthflowFlow *self);
 
 static gboolean
@@ -738,7 +748,7 @@ authflow_flow_check_schedule (AuthflowFlow *self)
   expiry = authflow_session_get_expiry (self->session);
   if (authflow_session_get_state (self->session) != AUTHFLOW_SESSION_STATE_SIGNED_IN ||
       expiry == NULL ||
-      authflow_session_get_refresh_token (self->session) == NULL)
+      !can_refresh (self))
     {
       set_next_refresh (self, NULL);
       return;
@@ -1010,7 +1020,7 @@ start_refresh (AuthflowFlow *self)
   if (self->refreshing)
     return;
 
-  if (refresh_token == NULL)
+  if (!can_refresh (self))
     {
       g_autoptr(GError) expired = g_error_new_literal (AUTHFLOW_FLOW_ERROR, AUTHFLOW_FLOW_ERROR_SESSION_EXPIRED,
                                                        _("Your session has expired. Please log in again."));
@@ -1029,18 +1039,27 @@ start_refresh (AuthflowFlow *self)
                                  refresh_cb, g_object_ref (self));
 }
 
+/* A call on a protected API: either any method and path (the generic "API
+ * Call", sent with a bearer token) or one of the profile's calls, whose
+ * template takes the access token among its values.
+ */
 typedef struct
 {
-  char     *method;
-  char     *path;
-  JsonNode *body;
-  char     *token_used;
-  gboolean  retried;
+  int         kind;
+  GHashTable *values;
+  char       *method;
+  char       *path;
+  JsonNode   *body;
+  char       *token_used;
+  gboolean    retried;
 } Call;
+
+#define GENERIC_CALL (-1)
 
 static void
 call_free (Call *call)
 {
+  g_clear_pointer (&call->values, g_hash_table_unref);
   g_free (call->method);
   g_free (call->path);
   g_clear_pointer (&call->body, json_node_unref);
@@ -1067,7 +1086,10 @@ call_cb (GObject      *object,
   g_autoptr(GError) error = NULL;
   JsonObject *answer;
 
-  answer = authflow_client_call_finish (AUTHFLOW_CLIENT (object), result, &error);
+  if (call->kind == GENERIC_CALL)
+    answer = authflow_client_call_finish (AUTHFLOW_CLIENT (object), result, &error);
+  else
+    answer = authflow_client_run_finish (AUTHFLOW_CLIENT (object), result, &error);
 
   if (answer != NULL)
     {
@@ -1117,8 +1139,48 @@ send_call (AuthflowFlow *self,
 
   g_free (call->token_used);
   call->token_used = g_strdup (authflow_session_get_access_token (self->session));
-  authflow_client_call_async (self->client, call->method, call->path, call->token_used,
-                              call->body, g_task_get_cancellable (task), call_cb, task);
+
+  if (call->kind == GENERIC_CALL)
+    {
+      authflow_client_call_async (self->client, call->method, call->path, call->token_used,
+                                  call->body, g_task_get_cancellable (task), call_cb, task);
+      return;
+    }
+
+  g_hash_table_replace (call->values, (gpointer) "access_token", g_strdup (call->token_used));
+  authflow_client_run_async (self->client, call->kind, call->values,
+                             g_task_get_cancellable (task), call_cb, task);
+}
+
+static void
+start_call (AuthflowFlow *self,
+            GTask        *task)
+{
+  Call *call = g_task_get_task_data (task);
+  g_autoptr(GDateTime) now = NULL;
+  GDateTime *expiry;
+
+  if (authflow_session_get_state (self->session) != AUTHFLOW_SESSION_STATE_SIGNED_IN)
+    {
+      send_call (self, task);
+      return;
+    }
+
+  /* A token that the clock says is dead is renewed first, rather than
+   * spending a round trip on a 401.
+   */
+  expiry = authflow_session_get_expiry (self->session);
+  now = authflow_flow_dup_now (self);
+  if (self->refreshing ||
+      (expiry != NULL && can_refresh (self) &&
+       g_date_time_compare (now, expiry) >= 0 && self->retry_id == 0))
+    {
+      call->retried = TRUE;
+      wait_for_refresh (self, task);
+      return;
+    }
+
+  send_call (self, task);
 }
 
 /**
@@ -1139,8 +1201,6 @@ authflow_flow_call_async (AuthflowFlow        *self,
                           GAsyncReadyCallback  callback,
                           gpointer             user_data)
 {
-  g_autoptr(GDateTime) now = NULL;
-  GDateTime *expiry;
   GTask *task;
   Call *call;
 
@@ -1149,6 +1209,7 @@ authflow_flow_call_async (AuthflowFlow        *self,
   g_return_if_fail (path != NULL);
 
   call = g_new0 (Call, 1);
+  call->kind = GENERIC_CALL;
   call->method = g_strdup (method);
   call->path = g_strdup (path);
   call->body = body ? json_node_copy (body) : NULL;
@@ -1157,27 +1218,39 @@ authflow_flow_call_async (AuthflowFlow        *self,
   g_task_set_source_tag (task, authflow_flow_call_async);
   g_task_set_task_data (task, call, (GDestroyNotify) call_free);
 
-  if (authflow_session_get_state (self->session) != AUTHFLOW_SESSION_STATE_SIGNED_IN)
+  start_call (self, task);
+}
+
+/* The same for one of the profile's calls; @values may be %NULL. */
+static void
+run_call_async (AuthflowFlow            *self,
+                AuthflowProfileCallKind  kind,
+                GHashTable              *values,
+                GCancellable            *cancellable,
+                GAsyncReadyCallback      callback,
+                gpointer                 user_data)
+{
+  GTask *task;
+  Call *call;
+
+  call = g_new0 (Call, 1);
+  call->kind = kind;
+  call->values = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
+  if (values != NULL)
     {
-      send_call (self, task);
-      return;
+      GHashTableIter iter;
+      gpointer key, value;
+
+      g_hash_table_iter_init (&iter, values);
+      while (g_hash_table_iter_next (&iter, &key, &value))
+        g_hash_table_replace (call->values, key, g_strdup (value));
     }
 
-  /* A token that the clock says is dead is renewed first, rather than
-   * spending a round trip on a 401.
-   */
-  expiry = authflow_session_get_expiry (self->session);
-  now = authflow_flow_dup_now (self);
-  if (self->refreshing ||
-      (expiry != NULL && authflow_session_get_refresh_token (self->session) != NULL &&
-       g_date_time_compare (now, expiry) >= 0 && self->retry_id == 0))
-    {
-      call->retried = TRUE;
-      wait_for_refresh (self, task);
-      return;
-    }
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, authflow_flow_call_async);
+  g_task_set_task_data (task, call, (GDestroyNotify) call_free);
 
-  send_call (self, task);
+  start_call (self, task);
 }
 
 /**
@@ -1207,13 +1280,14 @@ user_call_cb (GObject      *object,
   g_autoptr(GError) error = NULL;
   g_autoptr(AuthflowUser) user = NULL;
 
-  if (!(answer = authflow_flow_call_finish (self, result, &error)))
+  if (!(answer = authflow_flow_call_finish (self, result, &error)) ||
+      !(user = authflow_client_map_user (self->client,
+                                         GPOINTER_TO_INT (g_task_get_task_data (task)),
+                                         answer, &error)))
     {
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
-
-  user = authflow_user_new_from_json (answer);
 
   /* Update Authenticated User: the session and the keyring take what the
    * server knows now.
@@ -1241,8 +1315,9 @@ authflow_flow_fetch_user_async (AuthflowFlow        *self,
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, authflow_flow_fetch_user_async);
+  g_task_set_task_data (task, GINT_TO_POINTER (AUTHFLOW_PROFILE_CALL_ME), NULL);
 
-  authflow_flow_call_async (self, "GET", "/auth/me", NULL, cancellable, user_call_cb, task);
+  run_call_async (self, AUTHFLOW_PROFILE_CALL_ME, NULL, cancellable, user_call_cb, task);
 }
 
 /**
@@ -1279,24 +1354,23 @@ authflow_flow_edit_profile_async (AuthflowFlow        *self,
                                   GAsyncReadyCallback  callback,
                                   gpointer             user_data)
 {
-  g_autoptr(JsonObject) fields = json_object_new ();
-  g_autoptr(JsonNode) body = NULL;
+  g_autoptr(GHashTable) values = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
   GTask *task;
 
   g_return_if_fail (AUTHFLOW_IS_FLOW (self));
 
   if (first_name != NULL)
-    json_object_set_string_member (fields, "firstName", first_name);
+    g_hash_table_replace (values, (gpointer) "first_name", g_strdup (first_name));
   if (last_name != NULL)
-    json_object_set_string_member (fields, "lastName", last_name);
+    g_hash_table_replace (values, (gpointer) "last_name", g_strdup (last_name));
   if (email != NULL)
-    json_object_set_string_member (fields, "email", email);
-  body = json_node_init_object (json_node_alloc (), fields);
+    g_hash_table_replace (values, (gpointer) "email", g_strdup (email));
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, authflow_flow_edit_profile_async);
+  g_task_set_task_data (task, GINT_TO_POINTER (AUTHFLOW_PROFILE_CALL_UPDATE_USER), NULL);
 
-  authflow_flow_call_async (self, "PATCH", "/auth/me", body, cancellable, user_call_cb, task);
+  run_call_async (self, AUTHFLOW_PROFILE_CALL_UPDATE_USER, values, cancellable, user_call_cb, task);
 }
 
 /**
