@@ -1755,3 +1755,27 @@ authflow_flow_log_out_finish (AuthflowFlow  *self,
 
   return g_task_propagate_boolean (G_TASK (result), error);
 }
+
+/**
+ * authflow_flow_forget_session:
+ *
+ * Lets go of the session here, without logging out and without touching
+ * the keyring, and goes back to "restoring": the backend is about to
+ * change, and its own stored session is restored next. The session left
+ * behind stays in the keyring for when its backend is chosen again.
+ */
+void
+authflow_flow_forget_session (AuthflowFlow *self)
+{
+  g_return_if_fail (AUTHFLOW_IS_FLOW (self));
+
+  g_object_freeze_notify (G_OBJECT (self));
+  set_string_property (self, &self->sign_out_reason, NULL, PROP_SIGN_OUT_REASON);
+  set_string_property (self, &self->last_username, NULL, PROP_LAST_USERNAME);
+  set_online (self);
+  g_clear_handle_id (&self->check_id, g_source_remove);
+  set_next_refresh (self, NULL);
+  g_object_thaw_notify (G_OBJECT (self));
+
+  authflow_session_reset (self->session);
+}

@@ -27,6 +27,7 @@ GQuark                authflow_flow_error_quark          (void);
 AuthflowFlow         *authflow_flow_new                  (AuthflowClient        *client,
                                                           AuthflowSessionStore  *store);
 void                  authflow_flow_shutdown             (AuthflowFlow          *self);
+void                  authflow_flow_forget_session       (AuthflowFlow          *self);
 AuthflowSession      *authflow_flow_get_session          (AuthflowFlow          *self);
 AuthflowClient       *authflow_flow_get_client           (AuthflowFlow          *self);
 AuthflowSessionStore *authflow_flow_get_store            (AuthflowFlow          *self);

@@ -350,6 +350,27 @@ authflow_session_sign_out (AuthflowSession *self)
 }
 
 /**
+ * authflow_session_reset:
+ *
+ * Forgets everything and goes back to "restoring", as at start-up: for
+ * switching to another backend, whose stored session is then restored.
+ */
+void
+authflow_session_reset (AuthflowSession *self)
+{
+  g_return_if_fail (AUTHFLOW_IS_SESSION (self));
+
+  g_object_freeze_notify (G_OBJECT (self));
+  set_state (self, AUTHFLOW_SESSION_STATE_RESTORING);
+  set_string (self, &self->access_token, NULL, PROP_ACCESS_TOKEN);
+  set_string (self, &self->refresh_token, NULL, PROP_REFRESH_TOKEN);
+  set_expiry (self, NULL);
+  set_string (self, &self->uid, NULL, PROP_UID);
+  set_user (self, NULL);
+  g_object_thaw_notify (G_OBJECT (self));
+}
+
+/**
  * authflow_session_serialize:
  *
  * Returns: (transfer full): the signed-in session as JSON, for the keyring

@@ -49,6 +49,7 @@ void                  authflow_session_update_tokens     (AuthflowSession  *self
 void                  authflow_session_update_user       (AuthflowSession  *self,
                                                           AuthflowUser     *user);
 void                  authflow_session_sign_out          (AuthflowSession  *self);
+void                  authflow_session_reset             (AuthflowSession  *self);
 char                 *authflow_session_serialize         (AuthflowSession  *self);
 gboolean              authflow_session_restore           (AuthflowSession  *self,
                                                           const char       *serialized,
