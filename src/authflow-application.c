@@ -13,11 +13,14 @@ struct _AuthflowApplication
 {
   AdwApplication  parent_instance;
 
-  GSettings      *settings;
-  AuthflowFlow   *flow;
-  GCancellable   *restore_cancellable;
-  char           *pending_message;
-  char           *server_override;
+  GSettings        *settings;
+  AuthflowBackends *backends;
+  AuthflowFlow     *flow;
+  GCancellable     *restore_cancellable;
+  char             *pending_message;
+  char             *server_override;
+  char             *backend_override;
+  gboolean          profiles_broken;
 };
 
 G_DEFINE_FINAL_TYPE (AuthflowApplication, authflow_application, ADW_TYPE_APPLICATION)
@@ -25,41 +28,122 @@ G_DEFINE_FINAL_TYPE (AuthflowApplication, authflow_application, ADW_TYPE_APPLICA
 enum {
   PROP_0,
   PROP_SERVER,
+  PROP_BACKEND,
   N_PROPS
 };
 
 static GParamSpec *properties [N_PROPS];
 
 static const GOptionEntry option_entries[] = {
+  /* Translators: the description of the --backend command-line option. */
+  { "backend", 'b', 0, G_OPTION_ARG_STRING, NULL, N_("The backend to use (a profile id such as “reference” or “dummyjson”), for this run only"), N_("ID") },
   /* Translators: the description of the --server command-line option. */
   { "server", 's', 0, G_OPTION_ARG_STRING, NULL, N_("The backend's base URL, for this run only"), N_("URL") },
   { "version", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Show the version and exit"), NULL },
   { NULL }
 };
 
-/* The backend is the --server URL if one was given, else the one in
- * Preferences, else the built-in default. A signed-in session keeps the
- * backend it was made with: a new one is taken up once signed out.
+static void restore_cb (GObject      *object,
+                        GAsyncResult *result,
+                        gpointer      user_data);
+
+/* Shows @message in the window, or in the first window once there is one. */
+static void
+show_message (AuthflowApplication *self,
+              const char          *message)
+{
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
+
+  if (window != NULL)
+    {
+      authflow_window_show_message (AUTHFLOW_WINDOW (window), message);
+      return;
+    }
+
+  g_free (self->pending_message);
+  self->pending_message = g_strdup (message);
+}
+
+static void
+start_restore (AuthflowApplication *self)
+{
+  g_cancellable_cancel (self->restore_cancellable);
+  g_clear_object (&self->restore_cancellable);
+  self->restore_cancellable = g_cancellable_new ();
+  authflow_flow_restore_async (self->flow, self->restore_cancellable,
+                               restore_cb, g_object_ref (self));
+}
+
+static AuthflowProfile *
+chosen_profile (AuthflowApplication *self)
+{
+  g_autofree char *id = NULL;
+  AuthflowProfile *profile;
+
+  id = self->backend_override ? g_strdup (self->backend_override)
+                              : g_settings_get_string (self->settings, "backend");
+
+  if (!(profile = authflow_backends_lookup (self->backends, id)))
+    {
+      g_autofree char *message = NULL;
+
+      /* Translators: %s is a backend id, e.g. "dummyjson". */
+      message = g_strdup_printf (_("There is no backend “%s”, so Authflow uses the reference server."), id);
+      show_message (self, message);
+      profile = authflow_backends_lookup (self->backends, "reference");
+    }
+
+  return profile;
+}
+
+/* The backend is the chosen profile (--backend, else Preferences), at the
+ * --server URL if one was given, else the one in Preferences, else the
+ * profile's own. Each backend has its own stored session: choosing another
+ * one lets go of the session here (it stays in the keyring) and restores
+ * that backend's. A new URL for the same backend waits until nobody is
+ * signed in: a session belongs to the server that issued it.
  */
 static void
 update_backend (AuthflowApplication *self)
 {
   g_autofree char *url = NULL;
+  g_autofree char *effective = NULL;
   AuthflowClient *client;
+  AuthflowProfile *profile;
+  AuthflowSessionState state;
+  gboolean restart;
 
-  if (self->flow == NULL ||
-      authflow_session_get_state (authflow_flow_get_session (self->flow)) == AUTHFLOW_SESSION_STATE_SIGNED_IN)
+  if (self->flow == NULL)
     return;
 
-  if (self->server_override != NULL)
-    url = g_strdup (self->server_override);
-  else
-    url = g_settings_get_string (self->settings, "server-url");
-
   client = authflow_flow_get_client (self->flow);
+  profile = chosen_profile (self);
+  url = self->server_override ? g_strdup (self->server_override)
+                              : g_settings_get_string (self->settings, "server-url");
+  /* As the client keeps it: without a trailing slash. */
+  effective = g_strdup (url[0] != '\0' ? url : authflow_profile_get_base_url (profile));
+  if (g_str_has_suffix (effective, "/"))
+    effective[strlen (effective) - 1] = '\0';
+
+  if (profile == authflow_client_get_profile (client) &&
+      g_strcmp0 (effective, authflow_client_get_base_url (client)) == 0)
+    return;
+
+  state = authflow_session_get_state (authflow_flow_get_session (self->flow));
+  if (profile == authflow_client_get_profile (client) && state == AUTHFLOW_SESSION_STATE_SIGNED_IN)
+    return;
+
+  restart = state != AUTHFLOW_SESSION_STATE_RESTORING;
+  if (restart)
+    authflow_flow_forget_session (self->flow);
+
+  authflow_client_set_profile (client, profile);
   authflow_client_set_base_url (client, url);
   authflow_session_store_set_backend (authflow_flow_get_store (self->flow),
                                       authflow_client_get_base_url (client));
+
+  if (restart)
+    start_restore (self);
 }
 
 static void
@@ -81,9 +165,6 @@ restore_cb (GObject      *object,
 {
   g_autoptr(AuthflowApplication) self = user_data;
   g_autoptr(GError) error = NULL;
-  GtkWindow *window;
-
-  g_clear_object (&self->restore_cancellable);
 
   if (authflow_flow_restore_finish (AUTHFLOW_FLOW (object), result, &error))
     return;
@@ -92,13 +173,7 @@ restore_cb (GObject      *object,
     return;
 
   /* The keyring may answer before the first window exists. */
-  if ((window = gtk_application_get_active_window (GTK_APPLICATION (self))))
-    authflow_window_show_message (AUTHFLOW_WINDOW (window), error->message);
-  else
-    {
-      g_free (self->pending_message);
-      self->pending_message = g_strdup (error->message);
-    }
+  show_message (self, error->message);
 }
 
 static void
@@ -118,8 +193,20 @@ log_out_action (GSimpleAction *action,
                 gpointer       user_data)
 {
   AuthflowApplication *self = user_data;
+  AuthflowClient *client = authflow_flow_get_client (self->flow);
 
   authflow_flow_log_out_async (self->flow, NULL, log_out_cb, NULL);
+
+  /* Said plainly: the tokens still work elsewhere until they expire. */
+  if (!authflow_client_has_call (client, AUTHFLOW_PROFILE_CALL_LOGOUT))
+    {
+      g_autofree char *message = NULL;
+
+      /* Translators: %s is a backend's name, e.g. "DummyJSON". */
+      message = g_strdup_printf (_("Logged out of Authflow. %s has no logout, so its tokens stay valid until they expire."),
+                                 authflow_profile_get_name (authflow_client_get_profile (client)));
+      show_message (self, message);
+    }
 }
 
 static void
@@ -189,12 +276,16 @@ authflow_application_handle_local_options (GApplication *app,
 {
   AuthflowApplication *self = AUTHFLOW_APPLICATION (app);
   const char *server = NULL;
+  const char *backend = NULL;
 
   if (g_variant_dict_contains (options, "version"))
     {
       g_print ("%s %s\n", PACKAGE_NAME, PACKAGE_VERSION);
       return 0;
     }
+
+  if (g_variant_dict_lookup (options, "backend", "&s", &backend))
+    g_object_set (self, "backend", backend, NULL);
 
   if (g_variant_dict_lookup (options, "server", "&s", &server))
     {
@@ -233,6 +324,13 @@ authflow_application_startup (GApplication *app)
 
   self->settings = g_settings_new (APP_ID_BASE);
 
+  {
+    g_autofree char *user_dir = authflow_backends_dup_user_dir ();
+
+    self->backends = authflow_backends_new (user_dir);
+  }
+  self->profiles_broken = authflow_backends_get_problems (self->backends)[0] != NULL;
+
   client = authflow_client_new (NULL);
   store = authflow_session_store_new (NULL);
   g_settings_bind (self->settings, "persist-sessions", store, "persist", G_SETTINGS_BIND_GET);
@@ -243,6 +341,9 @@ authflow_application_startup (GApplication *app)
   g_signal_connect_object (self->settings, "changed::server-url",
                            G_CALLBACK (update_backend), self,
                            G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->settings, "changed::backend",
+                           G_CALLBACK (update_backend), self,
+                           G_CONNECT_SWAPPED);
   g_signal_connect_object (authflow_flow_get_session (self->flow), "notify::state",
                            G_CALLBACK (session_state_changed_cb), self,
                            G_CONNECT_SWAPPED);
@@ -251,9 +352,7 @@ authflow_application_startup (GApplication *app)
   /* The restore starts before the first window exists: the window shows
    * the splash while the keyring is asked, and never the network.
    */
-  self->restore_cancellable = g_cancellable_new ();
-  authflow_flow_restore_async (self->flow, self->restore_cancellable,
-                               restore_cb, g_object_ref (self));
+  start_restore (self);
 }
 
 static void
@@ -266,6 +365,18 @@ authflow_application_activate (GApplication *app)
     window = GTK_WINDOW (authflow_window_new (self));
 
   gtk_window_present (window);
+
+  /* Said once, with the way to the details. */
+  if (self->profiles_broken)
+    {
+      AdwToast *toast = adw_toast_new (_("A backend profile did not load"));
+
+      adw_toast_set_button_label (toast, _("_Details"));
+      adw_toast_set_action_name (toast, "app.preferences");
+      adw_toast_set_timeout (toast, 10);
+      authflow_window_add_toast (AUTHFLOW_WINDOW (window), toast);
+      self->profiles_broken = FALSE;
+    }
 
   if (self->pending_message != NULL)
     {
@@ -294,6 +405,7 @@ authflow_application_dispose (GObject *object)
   AuthflowApplication *self = (AuthflowApplication *)object;
 
   g_clear_object (&self->flow);
+  g_clear_object (&self->backends);
   g_clear_object (&self->settings);
 
   G_OBJECT_CLASS (authflow_application_parent_class)->dispose (object);
@@ -306,6 +418,7 @@ authflow_application_finalize (GObject *object)
 
   g_clear_pointer (&self->server_override, g_free);
   g_clear_pointer (&self->pending_message, g_free);
+  g_clear_pointer (&self->backend_override, g_free);
 
   G_OBJECT_CLASS (authflow_application_parent_class)->finalize (object);
 }
@@ -322,6 +435,10 @@ authflow_application_get_property (GObject    *object,
     {
     case PROP_SERVER:
       g_value_set_string (value, self->server_override);
+      break;
+
+    case PROP_BACKEND:
+      g_value_set_string (value, self->backend_override);
       break;
 
     default:
@@ -344,6 +461,16 @@ authflow_application_set_property (GObject      *object,
         {
           g_free (self->server_override);
           self->server_override = g_value_dup_string (value);
+          update_backend (self);
+          g_object_notify_by_pspec (object, pspec);
+        }
+      break;
+
+    case PROP_BACKEND:
+      if (g_strcmp0 (self->backend_override, g_value_get_string (value)) != 0)
+        {
+          g_free (self->backend_override);
+          self->backend_override = g_value_dup_string (value);
           update_backend (self);
           g_object_notify_by_pspec (object, pspec);
         }
@@ -375,6 +502,13 @@ authflow_application_class_init (AuthflowApplicationClass *klass)
    */
   properties [PROP_SERVER] =
     g_param_spec_string ("server", NULL, NULL, NULL,
+                         (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  /* The backend profile's id for this run, overriding the one in
+   * Preferences; what `--backend` sets.
+   */
+  properties [PROP_BACKEND] =
+    g_param_spec_string ("backend", NULL, NULL, NULL,
                          (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
@@ -420,6 +554,20 @@ authflow_application_get_settings (AuthflowApplication *self)
   g_return_val_if_fail (AUTHFLOW_IS_APPLICATION (self), NULL);
 
   return self->settings;
+}
+
+/**
+ * authflow_application_get_backends:
+ *
+ * Returns: (transfer none) (nullable): the backends to choose from, once
+ *   started up
+ */
+AuthflowBackends *
+authflow_application_get_backends (AuthflowApplication *self)
+{
+  g_return_val_if_fail (AUTHFLOW_IS_APPLICATION (self), NULL);
+
+  return self->backends;
 }
 
 /**

@@ -3,6 +3,7 @@
 
 #include <adwaita.h>
 
+#include "authflow-backends.h"
 #include "authflow-flow.h"
 
 G_BEGIN_DECLS
@@ -14,6 +15,7 @@ G_DECLARE_FINAL_TYPE (AuthflowApplication, authflow_application, AUTHFLOW, APPLI
 AuthflowApplication *authflow_application_new          (GApplicationFlags    flags);
 AuthflowFlow        *authflow_application_get_flow     (AuthflowApplication *self);
 GSettings           *authflow_application_get_settings (AuthflowApplication *self);
+AuthflowBackends    *authflow_application_get_backends (AuthflowApplication *self);
 void                 authflow_application_cancel_restore (AuthflowApplication *self);
 
 G_END_DECLS

@@ -243,12 +243,20 @@ update_user (AuthflowHomePage *self)
     }
 }
 
+static gboolean
+has_call (AuthflowHomePage        *self,
+          AuthflowProfileCallKind  kind)
+{
+  return authflow_client_has_call (authflow_flow_get_client (self->flow), kind);
+}
+
 static void
 set_calling (AuthflowHomePage *self,
              gboolean          calling)
 {
   gtk_spinner_set_spinning (self->call_spinner, calling);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "home.call-protected-api", !calling);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "home.call-protected-api",
+                                 !calling && has_call (self, AUTHFLOW_PROFILE_CALL_ME));
   gtk_accessible_update_state (GTK_ACCESSIBLE (self->call_button),
                                GTK_ACCESSIBLE_STATE_BUSY, calling,
                                -1);
@@ -357,7 +365,8 @@ close_editor (AuthflowHomePage *self)
   g_cancellable_cancel (self->save_cancellable);
   show_edit_error (self, NULL, NULL);
   gtk_revealer_set_reveal_child (self->edit_revealer, FALSE);
-  gtk_widget_set_visible (GTK_WIDGET (self->edit_button), TRUE);
+  gtk_widget_set_visible (GTK_WIDGET (self->edit_button),
+                          self->flow == NULL || has_call (self, AUTHFLOW_PROFILE_CALL_UPDATE_USER));
 }
 
 static void
@@ -465,6 +474,32 @@ edit_activated_cb (AuthflowHomePage *self)
   gtk_widget_activate_action (GTK_WIDGET (self), "home.save-profile", NULL);
 }
 
+/* What the backend offers: no "me" call, nothing to call; no
+ * "update_user", no editing.
+ */
+static void
+capabilities_cb (AuthflowHomePage *self)
+{
+  gboolean has_me = has_call (self, AUTHFLOW_PROFILE_CALL_ME);
+  gboolean has_update = has_call (self, AUTHFLOW_PROFILE_CALL_UPDATE_USER);
+
+  set_calling (self, self->call_cancellable != NULL);
+  if (!has_me)
+    {
+      g_autofree char *text = NULL;
+
+      /* Translators: %s is a backend's name. */
+      text = g_strdup_printf (_("%s has no protected “me” call; the user data comes from the login answer."),
+                              authflow_profile_get_name (authflow_client_get_profile (authflow_flow_get_client (self->flow))));
+      adw_action_row_set_subtitle (self->call_result_row, text);
+    }
+
+  if (!has_update)
+    close_editor (self);
+  gtk_widget_set_visible (GTK_WIDGET (self->edit_button),
+                          has_update && !gtk_revealer_get_reveal_child (self->edit_revealer));
+}
+
 static void
 state_changed_cb (AuthflowHomePage *self)
 {
@@ -475,6 +510,7 @@ state_changed_cb (AuthflowHomePage *self)
       close_editor (self);
       self->call_failed_offline = FALSE;
       adw_action_row_set_subtitle (self->call_result_row, _("Not called yet"));
+      capabilities_cb (self);
     }
 }
 
@@ -604,7 +640,10 @@ authflow_home_page_set_flow (AuthflowHomePage *self,
                            G_CALLBACK (update_expiry), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (flow, "notify::offline-problem",
                            G_CALLBACK (offline_problem_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (authflow_flow_get_client (flow), "notify::profile",
+                           G_CALLBACK (capabilities_cb), self, G_CONNECT_SWAPPED);
 
   update_tokens (self);
   update_user (self);
+  capabilities_cb (self);
 }

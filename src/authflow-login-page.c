@@ -164,12 +164,24 @@ form_changed_cb (AuthflowLoginPage *self)
 static void
 backend_changed_cb (AuthflowLoginPage *self)
 {
+  AuthflowClient *client = authflow_flow_get_client (self->flow);
+  AuthflowProfile *profile = authflow_client_get_profile (client);
+  gboolean by_email = authflow_profile_get_login_identifier (profile) == AUTHFLOW_PROFILE_IDENTIFIER_EMAIL;
+  g_autofree char *where = NULL;
   g_autofree char *subtitle = NULL;
 
-  /* Translators: %s is the backend's address, e.g. "127.0.0.1:8787". */
-  subtitle = authflow_page_format_backend (_("Log in to %s"),
-                                           authflow_flow_get_client (self->flow));
+  /* Translators: "%s" is the backend's address, e.g. "127.0.0.1:8787". */
+  where = authflow_page_format_backend ("%s", client);
+  /* Translators: the first %s is a backend's name, the second its address. */
+  subtitle = g_strdup_printf (_("Log in to %s at %s"), authflow_profile_get_name (profile), where);
   gtk_label_set_text (self->subtitle_label, subtitle);
+
+  /* Some backends know people by their email address. */
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->username_row),
+                                 by_email ? _("Email") : _("Username"));
+  adw_entry_row_set_input_purpose (self->username_row,
+                                   by_email ? GTK_INPUT_PURPOSE_EMAIL : GTK_INPUT_PURPOSE_FREE_FORM);
+  authflow_page_label_entry_row (self->username_row);
 }
 
 /* The session ended without the person asking (the server refused to renew
@@ -270,6 +282,9 @@ authflow_login_page_set_flow (AuthflowLoginPage *self,
 
   self->flow = g_object_ref (flow);
   g_signal_connect_object (authflow_flow_get_client (flow), "notify::base-url",
+                           G_CALLBACK (backend_changed_cb), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (authflow_flow_get_client (flow), "notify::profile",
                            G_CALLBACK (backend_changed_cb), self,
                            G_CONNECT_SWAPPED);
   g_signal_connect_object (flow, "notify::sign-out-reason",

@@ -18,7 +18,10 @@ struct _AuthflowPreferencesWindow
   AdwActionRow         *persist_row;
   GtkSwitch            *persist_switch;
   AdwPreferencesGroup  *backend_group;
+  AdwComboRow          *backend_row;
   AdwEntryRow          *server_row;
+  AdwPreferencesGroup  *problems_group;
+  gboolean              updating;
 };
 
 G_DEFINE_FINAL_TYPE (AuthflowPreferencesWindow, authflow_preferences_window, ADW_TYPE_PREFERENCES_WINDOW)
@@ -52,7 +55,7 @@ update_server_row (AuthflowPreferencesWindow *self)
   else if (signed_in)
     message = _("Log out to use another backend.");
   else
-    message = _("The server that Log In and Sign Up talk to. Leave it empty for the built-in default.");
+    message = _("Which backend Authflow talks to, and at what address. Leave the address empty for the backend's own.");
 
   gtk_widget_set_sensitive (GTK_WIDGET (self->server_row), override == NULL && !signed_in);
   gtk_editable_set_text (GTK_EDITABLE (self->server_row), authflow_client_get_base_url (client));
@@ -86,6 +89,89 @@ server_apply_cb (AuthflowPreferencesWindow *self)
   update_server_row (self);
 }
 
+static char *
+profile_name (AuthflowProfile *profile)
+{
+  return g_strdup (authflow_profile_get_name (profile));
+}
+
+/* Choosing a backend keeps the session of the one left: each has its own
+ * keyring item, and coming back restores it.
+ */
+static void
+backend_selected_cb (AuthflowPreferencesWindow *self)
+{
+  g_autoptr(AuthflowProfile) profile = NULL;
+
+  if (self->updating || self->application == NULL)
+    return;
+
+  if (!(profile = g_list_model_get_item (adw_combo_row_get_model (self->backend_row),
+                                         adw_combo_row_get_selected (self->backend_row))))
+    return;
+
+  /* A URL typed for one backend means nothing to another. */
+  g_settings_set_string (self->settings, "server-url", "");
+  g_settings_set_string (self->settings, "backend", authflow_profile_get_id (profile));
+  update_server_row (self);
+}
+
+static void
+update_backend_row (AuthflowPreferencesWindow *self)
+{
+  AuthflowFlow *flow = authflow_application_get_flow (self->application);
+  AuthflowProfile *current = authflow_client_get_profile (authflow_flow_get_client (flow));
+  GListModel *profiles = adw_combo_row_get_model (self->backend_row);
+  g_autofree char *backend = NULL;
+
+  g_object_get (self->application, "backend", &backend, NULL);
+
+  self->updating = TRUE;
+  for (guint i = 0; i < g_list_model_get_n_items (profiles); i++)
+    {
+      g_autoptr(AuthflowProfile) profile = g_list_model_get_item (profiles, i);
+
+      if (profile == current)
+        adw_combo_row_set_selected (self->backend_row, i);
+    }
+  self->updating = FALSE;
+
+  gtk_widget_set_sensitive (GTK_WIDGET (self->backend_row), backend == NULL);
+  if (backend != NULL)
+    adw_action_row_set_subtitle (ADW_ACTION_ROW (self->backend_row), _("Chosen with --backend for this run."));
+  else
+    adw_action_row_set_subtitle (ADW_ACTION_ROW (self->backend_row),
+                                 authflow_profile_get_id (current));
+}
+
+static void
+fill_problems (AuthflowPreferencesWindow *self)
+{
+  AuthflowBackends *backends = authflow_application_get_backends (self->application);
+  const char * const *problems = authflow_backends_get_problems (backends);
+  g_autofree char *dir = authflow_backends_dup_user_dir ();
+  g_autofree char *description = NULL;
+
+  if (problems[0] == NULL)
+    return;
+
+  /* Translators: %s is a folder, e.g. "/home/ada/.config/authflow/backends". */
+  description = g_strdup_printf (_("Backend profiles are read from %s. These were left out:"), dir);
+  adw_preferences_group_set_description (self->problems_group, description);
+
+  for (guint i = 0; problems[i] != NULL; i++)
+    {
+      GtkWidget *row = adw_action_row_new ();
+
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), problems[i]);
+      adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+      adw_action_row_set_title_lines (ADW_ACTION_ROW (row), 0);
+      adw_preferences_group_add (self->problems_group, row);
+    }
+
+  gtk_widget_set_visible (GTK_WIDGET (self->problems_group), TRUE);
+}
+
 static void
 authflow_preferences_window_constructed (GObject *object)
 {
@@ -104,7 +190,18 @@ authflow_preferences_window_constructed (GObject *object)
   g_signal_connect_object (authflow_flow_get_session (flow), "notify::state",
                            G_CALLBACK (update_server_row), self,
                            G_CONNECT_SWAPPED);
+
+  adw_combo_row_set_expression (self->backend_row,
+                                gtk_cclosure_expression_new (G_TYPE_STRING, NULL, 0, NULL,
+                                                             G_CALLBACK (profile_name), NULL, NULL));
+  adw_combo_row_set_model (self->backend_row,
+                           authflow_backends_get_profiles (authflow_application_get_backends (self->application)));
+  g_signal_connect_object (authflow_flow_get_client (flow), "notify::profile",
+                           G_CALLBACK (update_backend_row), self,
+                           G_CONNECT_SWAPPED);
+  update_backend_row (self);
   update_server_row (self);
+  fill_problems (self);
 }
 
 static void
@@ -159,6 +256,9 @@ authflow_preferences_window_class_init (AuthflowPreferencesWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, AuthflowPreferencesWindow, persist_switch);
   gtk_widget_class_bind_template_child (widget_class, AuthflowPreferencesWindow, server_row);
   gtk_widget_class_bind_template_child (widget_class, AuthflowPreferencesWindow, backend_group);
+  gtk_widget_class_bind_template_child (widget_class, AuthflowPreferencesWindow, backend_row);
+  gtk_widget_class_bind_template_child (widget_class, AuthflowPreferencesWindow, problems_group);
+  gtk_widget_class_bind_template_callback (widget_class, backend_selected_cb);
   gtk_widget_class_bind_template_callback (widget_class, server_apply_cb);
   gtk_widget_class_bind_template_callback (widget_class, server_changed_cb);
 }

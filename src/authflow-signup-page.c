@@ -18,6 +18,7 @@ struct _AuthflowSignupPage
   AdwEntryRow  *error_row;
   gboolean      tried;
 
+  AdwStatusPage  *unsupported_page;
   GtkLabel     *subtitle_label;
   GtkWidget    *form;
   AdwEntryRow  *username_row;
@@ -33,6 +34,15 @@ struct _AuthflowSignupPage
 };
 
 G_DEFINE_FINAL_TYPE (AuthflowSignupPage, authflow_signup_page, ADW_TYPE_BIN)
+
+/* The form, or why there is none. Not a bound template child: the bin's
+ * own child is released by AdwBin, and binding it would release it twice.
+ */
+static GtkStack *
+get_mode_stack (AuthflowSignupPage *self)
+{
+  return GTK_STACK (adw_bin_get_child (ADW_BIN (self)));
+}
 
 #define MIN_PASSWORD_LENGTH 8
 #define MAX_NAME_LENGTH 64
@@ -352,18 +362,37 @@ field_changed_cb (AuthflowSignupPage *self)
 static void
 backend_changed_cb (AuthflowSignupPage *self)
 {
+  AuthflowClient *client = authflow_flow_get_client (self->flow);
+  const char *name = authflow_profile_get_name (authflow_client_get_profile (client));
+  gboolean supported = authflow_client_has_call (client, AUTHFLOW_PROFILE_CALL_SIGNUP);
+  g_autofree char *where = NULL;
   g_autofree char *subtitle = NULL;
+  g_autofree char *explanation = NULL;
 
-  /* Translators: %s is the backend's address, e.g. "127.0.0.1:8787". */
-  subtitle = authflow_page_format_backend (_("Sign up at %s"),
-                                           authflow_flow_get_client (self->flow));
+  where = authflow_page_format_backend ("%s", client);
+  /* Translators: the first %s is a backend's name, the second its address. */
+  subtitle = g_strdup_printf (_("Sign up at %s at %s"), name, where);
   gtk_label_set_text (self->subtitle_label, subtitle);
+
+  /* Translators: %s is a backend's name, e.g. "DummyJSON". */
+  explanation = g_strdup_printf (_("%s does not let apps create accounts. Create one where it says, then log in here."),
+                                 name);
+  adw_status_page_set_description (self->unsupported_page, explanation);
+
+  gtk_stack_set_visible_child_name (get_mode_stack (self), supported ? "form" : "unsupported");
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "signup.submit",
+                                 supported && self->cancellable == NULL);
 }
 
 static gboolean
 authflow_signup_page_grab_focus (GtkWidget *widget)
 {
-  return gtk_widget_grab_focus (GTK_WIDGET (AUTHFLOW_SIGNUP_PAGE (widget)->username_row));
+  AuthflowSignupPage *self = AUTHFLOW_SIGNUP_PAGE (widget);
+
+  if (g_strcmp0 (gtk_stack_get_visible_child_name (get_mode_stack (self)), "form") != 0)
+    return gtk_widget_grab_focus (GTK_WIDGET (get_mode_stack (self)));
+
+  return gtk_widget_grab_focus (GTK_WIDGET (self->username_row));
 }
 
 static void
@@ -391,6 +420,7 @@ authflow_signup_page_class_init (AuthflowSignupPageClass *klass)
   widget_class->grab_focus = authflow_signup_page_grab_focus;
 
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_BASE_PATH "/authflow-signup-page.ui");
+  gtk_widget_class_bind_template_child (widget_class, AuthflowSignupPage, unsupported_page);
   gtk_widget_class_bind_template_child (widget_class, AuthflowSignupPage, subtitle_label);
   gtk_widget_class_bind_template_child (widget_class, AuthflowSignupPage, form);
   gtk_widget_class_bind_template_child (widget_class, AuthflowSignupPage, username_row);
@@ -431,6 +461,9 @@ authflow_signup_page_set_flow (AuthflowSignupPage *self,
 
   self->flow = g_object_ref (flow);
   g_signal_connect_object (authflow_flow_get_client (flow), "notify::base-url",
+                           G_CALLBACK (backend_changed_cb), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (authflow_flow_get_client (flow), "notify::profile",
                            G_CALLBACK (backend_changed_cb), self,
                            G_CONNECT_SWAPPED);
   backend_changed_cb (self);

@@ -271,3 +271,16 @@ authflow_window_show_message (AuthflowWindow *self,
   adw_toast_set_timeout (toast, 5);
   adw_toast_overlay_add_toast (self->toast_overlay, toast);
 }
+
+/**
+ * authflow_window_add_toast:
+ * @toast: (transfer full): a toast, e.g. with a button
+ */
+void
+authflow_window_add_toast (AuthflowWindow *self,
+                           AdwToast       *toast)
+{
+  g_return_if_fail (AUTHFLOW_IS_WINDOW (self));
+
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+}

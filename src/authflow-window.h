@@ -16,5 +16,7 @@ AuthflowWindow     *authflow_window_new            (AuthflowApplication *applica
 AuthflowNavigation *authflow_window_get_navigation (AuthflowWindow      *self);
 void                authflow_window_show_message   (AuthflowWindow      *self,
                                                     const char          *message);
+void                authflow_window_add_toast      (AuthflowWindow      *self,
+                                                    AdwToast            *toast);
 
 G_END_DECLS
