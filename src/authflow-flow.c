@@ -881,19 +881,42 @@ authflow_flow_retry_now (AuthflowFlow *self)
   now = authflow_flow_dup_now (self);
   if (self->next_refresh != NULL && g_date_time_compare (now, self->next_refresh) >= 0)
     start_refresh (self);
-  else
+  else if (authflow_client_has_call (self->client, AUTHFLOW_PROFILE_CALL_ME))
     authflow_flow_fetch_user_async (self, self->cancellable, probe_cb, NULL);
+  else
+    /* A backend without "me" has nothing harmless to ask: the notice goes,
+     * and the next call tells again if the server is still out of reach.
+     */
+    set_online (self);
+}
+
+/* What the person logs in with, as the user data has it: the username, or
+ * the email for a backend that logs in by email.
+ */
+static const char *
+get_login_identifier (AuthflowFlow *self,
+                      AuthflowUser *user)
+{
+  AuthflowProfile *profile = authflow_client_get_profile (self->client);
+
+  if (user == NULL)
+    return NULL;
+
+  if (authflow_profile_get_login_identifier (profile) == AUTHFLOW_PROFILE_IDENTIFIER_EMAIL)
+    return authflow_user_get_email (user);
+
+  return authflow_user_get_username (user);
 }
 
 static void
 end_session (AuthflowFlow *self,
              const char   *reason)
 {
-  AuthflowUser *user = authflow_session_get_user (self->session);
+  const char *identifier = get_login_identifier (self, authflow_session_get_user (self->session));
 
   g_object_freeze_notify (G_OBJECT (self));
-  if (user != NULL && authflow_user_get_username (user) != NULL)
-    set_string_property (self, &self->last_username, authflow_user_get_username (user), PROP_LAST_USERNAME);
+  if (identifier != NULL)
+    set_string_property (self, &self->last_username, identifier, PROP_LAST_USERNAME);
   set_string_property (self, &self->sign_out_reason, reason, PROP_SIGN_OUT_REASON);
   set_online (self);
   g_clear_handle_id (&self->check_id, g_source_remove);
@@ -1433,7 +1456,7 @@ load_cb (GObject      *object,
        * also tells whether it can be reached and the session is still good.
        */
       set_string_property (self, &self->last_username,
-                           authflow_user_get_username (authflow_session_get_user (self->session)),
+                           get_login_identifier (self, authflow_session_get_user (self->session)),
                            PROP_LAST_USERNAME);
       authflow_flow_check_schedule (self);
       if (!self->refreshing)
@@ -1495,7 +1518,7 @@ sign_in_from_result (AuthflowFlow       *self,
   self->tokens_received = authflow_flow_dup_now (self);
   set_string_property (self, &self->sign_out_reason, NULL, PROP_SIGN_OUT_REASON);
   set_string_property (self, &self->last_username,
-                       authflow_user_get_username (auth->user), PROP_LAST_USERNAME);
+                       get_login_identifier (self, auth->user), PROP_LAST_USERNAME);
   set_online (self);
 
   authflow_session_sign_in (self->session,
