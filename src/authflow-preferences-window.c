@@ -191,11 +191,16 @@ authflow_preferences_window_constructed (GObject *object)
                            G_CALLBACK (update_server_row), self,
                            G_CONNECT_SWAPPED);
 
+  /* Giving the row its model selects the first item: that is no choice
+   * of the person's, and must not switch the backend.
+   */
+  self->updating = TRUE;
   adw_combo_row_set_expression (self->backend_row,
                                 gtk_cclosure_expression_new (G_TYPE_STRING, NULL, 0, NULL,
                                                              G_CALLBACK (profile_name), NULL, NULL));
   adw_combo_row_set_model (self->backend_row,
                            authflow_backends_get_profiles (authflow_application_get_backends (self->application)));
+  self->updating = FALSE;
   g_signal_connect_object (authflow_flow_get_client (flow), "notify::profile",
                            G_CALLBACK (update_backend_row), self,
                            G_CONNECT_SWAPPED);
