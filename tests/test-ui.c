@@ -5,6 +5,7 @@
 #include <libsoup/soup.h>
 
 #include "authflow-application.h"
+#include "authflow-preferences-window.h"
 #include "authflow-login-page.h"
 #include "authflow-signup-page.h"
 #include "authflow-home-page.h"
@@ -59,18 +60,27 @@ activate_cb (GApplication *app,
  * The window, the app and everything they owned must then be gone.
  */
 static void
-run_app (Fixture *f,
-         AppBody  body)
+run_app_with (Fixture  *f,
+              AppBody   body,
+              gboolean  with_server)
 {
   f->body = body;
   f->app = authflow_application_new (G_APPLICATION_NON_UNIQUE);
-  g_object_set (f->app, "server", authflow_test_server_get_url (f->server), NULL);
+  if (with_server)
+    g_object_set (f->app, "server", authflow_test_server_get_url (f->server), NULL);
   g_signal_connect_after (f->app, "activate", G_CALLBACK (activate_cb), f);
 
   g_assert_cmpint (g_application_run (G_APPLICATION (f->app), 0, NULL), ==, 0);
 
   g_assert_null (f->window);
   g_assert_finalize_object (g_steal_pointer (&f->app));
+}
+
+static void
+run_app (Fixture *f,
+         AppBody  body)
+{
+  run_app_with (f, body, TRUE);
 }
 
 static void
@@ -90,6 +100,8 @@ fixture_tear_down (Fixture       *f,
   g_autoptr(GSettings) settings = g_settings_new (APP_ID_BASE);
 
   g_settings_reset (settings, "persist-sessions");
+  g_settings_reset (settings, "backend");
+  g_settings_reset (settings, "server-url");
   g_clear_pointer (&f->server, authflow_test_server_free);
 }
 
@@ -740,6 +752,134 @@ test_server_away (Fixture       *f,
   run_app (f, body_server_away);
 }
 
+/* Writes a person's own profile: the reference server's calls, at @url. */
+static void
+write_profile (const char *id,
+               const char *name,
+               const char *url)
+{
+  g_autofree char *dir = g_build_filename (g_get_user_config_dir (), "authflow", "backends", NULL);
+  g_autofree char *path = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *json = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *builtin = g_build_filename (g_getenv ("G_TEST_SRCDIR"), "..", "data", "profiles",
+                                               "reference.json", NULL);
+  g_autoptr(GString) copy = NULL;
+
+  g_assert_true (g_file_get_contents (builtin, &text, NULL, &error));
+  g_assert_no_error (error);
+  copy = g_string_new (text);
+  g_assert_cmpint (g_string_replace (copy, "\"id\": \"reference\"", "\"id\": \"@ID@\"", 1), ==, 1);
+  g_assert_cmpint (g_string_replace (copy, "\"name\": \"Authflow reference server\"", "\"name\": \"@NAME@\"", 1), ==, 1);
+  g_assert_cmpint (g_string_replace (copy, "\"base_url\": \"http://127.0.0.1:8787\"", "\"base_url\": \"@URL@\"", 1), ==, 1);
+  g_string_replace (copy, "@ID@", id, 1);
+  g_string_replace (copy, "@NAME@", name, 1);
+  g_string_replace (copy, "@URL@", url, 1);
+
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  path = g_strdup_printf ("%s/%s.json", dir, id);
+  g_assert_true (g_file_set_contents (path, copy->str, -1, &error));
+  g_assert_no_error (error);
+}
+
+/* Chooses @name in the Preferences window's Backend row, as a person would. */
+static void
+choose_backend (Fixture    *f,
+                const char *name)
+{
+  AuthflowPreferencesWindow *preferences = NULL;
+  AdwComboRow *row;
+  GListModel *model;
+  gboolean found = FALSE;
+
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  g_action_group_activate_action (G_ACTION_GROUP (f->app), "preferences", NULL);
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GObject) window = g_list_model_get_item (toplevels, i);
+
+      if (AUTHFLOW_IS_PREFERENCES_WINDOW (window))
+        preferences = AUTHFLOW_PREFERENCES_WINDOW (window);
+    }
+  g_assert_nonnull (preferences);
+
+  row = ADW_COMBO_ROW (gtk_widget_get_template_child (GTK_WIDGET (preferences),
+                                                      AUTHFLOW_TYPE_PREFERENCES_WINDOW, "backend_row"));
+  g_assert_true (gtk_widget_is_sensitive (GTK_WIDGET (row)));
+  model = adw_combo_row_get_model (row);
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    {
+      g_autoptr(AuthflowProfile) profile = g_list_model_get_item (model, i);
+
+      if (g_str_equal (authflow_profile_get_name (profile), name))
+        {
+          adw_combo_row_set_selected (row, i);
+          found = TRUE;
+        }
+    }
+  g_assert_true (found);
+
+  gtk_window_destroy (GTK_WINDOW (preferences));
+}
+
+static void
+log_in_as (Fixture    *f,
+           const char *username,
+           const char *password)
+{
+  wait_for_page (f, "log-in");
+  type_text (login (f, "username_row"), username);
+  type_text (login (f, "password_row"), password);
+  press_enter (login (f, "password_row"));
+  wait_for_page (f, "home");
+}
+
+static void
+body_switch_backends (Fixture *f)
+{
+  /* Signed in on Alpha… */
+  log_in_as (f, "emilys", "emilyspass");
+  g_assert_cmpstr (gtk_label_get_text (home (f, "name_label")), ==, "Emily Johnson");
+  g_assert_true (AUTHFLOW_TEST_WAIT_UNTIL (NULL, TIMEOUT_MS, is_stored (f)));
+
+  /* …Beta has no session of its own yet: Log In, at Beta. */
+  choose_backend (f, "Beta");
+  wait_for_page (f, "log-in");
+  g_assert_true (g_str_has_prefix (gtk_label_get_text (login (f, "subtitle_label")), "Log in to Beta at "));
+  log_in_as (f, "michaelw", "michaelwpass");
+  g_assert_cmpstr (gtk_label_get_text (home (f, "name_label")), ==, "Michael Williams");
+
+  /* Back to Alpha: Emily's session is still there, without typing. */
+  choose_backend (f, "Alpha");
+  wait_for_page (f, "home");
+  g_assert_cmpstr (gtk_label_get_text (home (f, "name_label")), ==, "Emily Johnson");
+  g_assert_true (is_stored (f));
+
+  /* And Beta's too. */
+  choose_backend (f, "Beta");
+  wait_for_page (f, "home");
+  g_assert_cmpstr (gtk_label_get_text (home (f, "name_label")), ==, "Michael Williams");
+}
+
+static void
+test_switch_backends (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autoptr(GSettings) settings = g_settings_new (APP_ID_BASE);
+  g_autoptr(AuthflowTestServer) second = NULL;
+  g_autoptr(GError) error = NULL;
+
+  second = authflow_test_server_start (NULL, &error);
+  g_assert_no_error (error);
+  write_profile ("alpha", "Alpha", authflow_test_server_get_url (f->server));
+  write_profile ("beta", "Beta", authflow_test_server_get_url (second));
+  g_settings_set_string (settings, "backend", "alpha");
+
+  run_app_with (f, body_switch_backends, FALSE);
+}
+
 static void
 test_start_on_log_in (Fixture       *f,
                           gconstpointer  data)
@@ -826,6 +966,7 @@ main (int   argc,
   ADD ("/ui/home/edit-profile", test_edit_profile);
   ADD ("/ui/session-expired", test_session_expired);
   ADD ("/ui/server-away", test_server_away);
+  ADD ("/ui/switch-backends", test_switch_backends);
 
 #undef ADD
 
