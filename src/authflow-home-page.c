@@ -185,8 +185,98 @@ format_value (JsonNode *node)
       return g_strdup (text[0] != '\0' ? text : "—");
     }
 
-  /* Numbers, booleans, objects and arrays read best as compact JSON. */
+  /* Numbers and booleans read best as JSON writes them. */
   return json_to_string (node, FALSE);
+}
+
+static GtkWidget *new_field_row (const char *title,
+                                 const char *tooltip,
+                                 JsonNode   *node,
+                                 guint       depth);
+
+/* An object or an array, opened to its members: nested data stays
+ * readable, one field a row, rather than a line of JSON.
+ */
+static GtkWidget *
+new_nested_row (const char *title,
+                const char *tooltip,
+                JsonNode   *node,
+                guint       depth)
+{
+  GtkWidget *row = adw_expander_row_new ();
+  g_autofree char *subtitle = NULL;
+
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+  gtk_widget_set_tooltip_text (row, tooltip);
+
+  if (JSON_NODE_HOLDS_OBJECT (node))
+    {
+      JsonObject *object = json_node_get_object (node);
+      JsonObjectIter iter;
+      const char *member;
+      JsonNode *child;
+      guint n = json_object_get_size (object);
+
+      subtitle = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u field", "%u fields", n), n);
+      json_object_iter_init (&iter, object);
+      while (json_object_iter_next (&iter, &member, &child))
+        adw_expander_row_add_row (ADW_EXPANDER_ROW (row), new_field_row (member, member, child, depth + 1));
+    }
+  else
+    {
+      JsonArray *array = json_node_get_array (node);
+      guint n = json_array_get_length (array);
+
+      subtitle = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u item", "%u items", n), n);
+      for (guint i = 0; i < n; i++)
+        {
+          g_autofree char *index = g_strdup_printf ("%u", i + 1);
+
+          adw_expander_row_add_row (ADW_EXPANDER_ROW (row),
+                                    new_field_row (index, index, json_array_get_element (array, i), depth + 1));
+        }
+    }
+
+  adw_expander_row_set_subtitle (ADW_EXPANDER_ROW (row), subtitle);
+
+  return row;
+}
+
+static GtkWidget *
+new_field_row (const char *title,
+               const char *tooltip,
+               JsonNode   *node,
+               guint       depth)
+{
+  g_autofree char *value = NULL;
+  GtkWidget *row;
+
+  /* Three levels open up; anything deeper is shown as JSON. */
+  if ((JSON_NODE_HOLDS_OBJECT (node) || JSON_NODE_HOLDS_ARRAY (node)) && depth < 3)
+    return new_nested_row (title, tooltip, node, depth);
+
+  value = format_value (node);
+  row = adw_action_row_new ();
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), value);
+  adw_action_row_set_subtitle_lines (ADW_ACTION_ROW (row), 3);
+  gtk_widget_add_css_class (row, "property");
+  gtk_widget_set_tooltip_text (row, tooltip);
+
+  return row;
+}
+
+static void
+add_field (AuthflowHomePage *self,
+           const char       *member,
+           JsonNode         *node)
+{
+  GtkWidget *row = new_field_row (label_for_field (member), member, node, 0);
+
+  adw_preferences_group_add (self->user_group, row);
+  g_ptr_array_add (self->user_rows, row);
 }
 
 static void
@@ -196,6 +286,10 @@ update_user (AuthflowHomePage *self)
   AuthflowUser *user = authflow_session_get_user (session);
   g_autofree char *name = NULL;
   g_autoptr(GString) detail = g_string_new (NULL);
+  static const char * const common_fields[] = {
+    "id", "username", "email", "firstName", "lastName", "image", NULL
+  };
+  JsonObject *json;
   JsonObjectIter iter;
   const char *member;
   JsonNode *node;
@@ -227,20 +321,18 @@ update_user (AuthflowHomePage *self)
   gtk_label_set_text (self->detail_label, detail->str);
   gtk_widget_set_visible (GTK_WIDGET (self->detail_label), detail->len > 0);
 
-  json_object_iter_init (&iter, authflow_user_get_json (user));
-  while (json_object_iter_next (&iter, &member, &node))
-    {
-      g_autofree char *value = format_value (node);
-      GtkWidget *row = adw_action_row_new ();
+  /* The common fields first, in one order whatever the backend's; then
+   * every other field, as the backend sent them.
+   */
+  json = authflow_user_get_json (user);
+  for (guint i = 0; common_fields[i] != NULL; i++)
+    if ((node = json_object_get_member (json, common_fields[i])))
+      add_field (self, common_fields[i], node);
 
-      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), label_for_field (member));
-      adw_action_row_set_subtitle (ADW_ACTION_ROW (row), value);
-      adw_action_row_set_subtitle_lines (ADW_ACTION_ROW (row), 3);
-      gtk_widget_add_css_class (row, "property");
-      gtk_widget_set_tooltip_text (row, member);
-      adw_preferences_group_add (self->user_group, row);
-      g_ptr_array_add (self->user_rows, row);
-    }
+  json_object_iter_init (&iter, json);
+  while (json_object_iter_next (&iter, &member, &node))
+    if (!g_strv_contains (common_fields, member))
+      add_field (self, member, node);
 }
 
 static gboolean

@@ -880,6 +880,112 @@ test_switch_backends (Fixture       *f,
   run_app_with (f, body_switch_backends, FALSE);
 }
 
+/* Stands in for a backend that answers a login with a user nested under
+ * "user" (tests/profiles/valid/nested.json), which no real server of this
+ * project does.
+ */
+static void
+nested_login_cb (SoupServer        *server,
+                 SoupServerMessage *message,
+                 const char        *path,
+                 GHashTable        *query,
+                 gpointer           user_data)
+{
+  static const char answer[] =
+    "{\"token\": \"opaque-token\", \"expires_at\": \"2099-01-01T00:00:00Z\","
+    " \"user\": {\"id\": 42, \"email\": \"ada@example.com\", \"firstName\": \"Ada\","
+    " \"organization\": {\"name\": \"Analytical Engines\", \"roles\": [\"admin\", \"dev\"]}}}";
+
+  soup_server_message_set_status (message, SOUP_STATUS_OK, NULL);
+  soup_server_message_set_response (message, "application/json", SOUP_MEMORY_STATIC,
+                                    answer, strlen (answer));
+}
+
+static GtkWidget *
+find_row (GtkWidget  *widget,
+          const char *title)
+{
+  if (ADW_IS_PREFERENCES_ROW (widget) &&
+      g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (widget)), title) == 0)
+    return widget;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_row (child, title);
+
+      if (found != NULL)
+        return found;
+    }
+
+  return NULL;
+}
+
+static void
+body_nested_user (Fixture *f)
+{
+  GtkWidget *user_group = home (f, "user_group");
+  GtkWidget *organization;
+  GtkWidget *roles;
+
+  /* This backend logs in by email, and the form says so. */
+  wait_for_page (f, "log-in");
+  g_assert_cmpstr (adw_preferences_row_get_title (login (f, "username_row")), ==, "Email");
+  log_in_as (f, "ada@example.com", "secret-engine");
+
+  /* The common fields read first, and the nested ones open up. */
+  g_assert_cmpstr (gtk_label_get_text (home (f, "name_label")), ==, "Ada");
+  g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (find_row (user_group, "Email"))), ==,
+                   "ada@example.com");
+  organization = find_row (user_group, "organization");
+  g_assert_true (ADW_IS_EXPANDER_ROW (organization));
+  g_assert_cmpstr (adw_expander_row_get_subtitle (ADW_EXPANDER_ROW (organization)), ==, "2 fields");
+  g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (find_row (organization, "name"))), ==,
+                   "Analytical Engines");
+  roles = find_row (organization, "roles");
+  g_assert_true (ADW_IS_EXPANDER_ROW (roles));
+  g_assert_cmpstr (adw_expander_row_get_subtitle (ADW_EXPANDER_ROW (roles)), ==, "2 items");
+  g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (find_row (roles, "2"))), ==, "dev");
+
+  /* No "me" call here: the protected call says so rather than failing. */
+  g_assert_false (gtk_widget_is_sensitive (home (f, "call_button")));
+  g_assert_false (gtk_widget_get_visible (home (f, "edit_button")));
+}
+
+static void
+test_nested_user (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autoptr(GSettings) settings = g_settings_new (APP_ID_BASE);
+  g_autoptr(SoupServer) stand_in = soup_server_new (NULL, NULL);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *source = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *dir = g_build_filename (g_get_user_config_dir (), "authflow", "backends", NULL);
+  g_autofree char *path = g_build_filename (dir, "nested.json", NULL);
+  g_autofree char *url = NULL;
+  g_autoptr(GString) copy = NULL;
+  GSList *uris;
+
+  soup_server_add_handler (stand_in, "/sessions", nested_login_cb, NULL, NULL);
+  g_assert_true (soup_server_listen_local (stand_in, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error));
+  g_assert_no_error (error);
+  uris = soup_server_get_uris (stand_in);
+  url = g_uri_to_string (uris->data);
+  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  if (g_str_has_suffix (url, "/"))
+    url[strlen (url) - 1] = '\0';
+
+  source = g_build_filename (g_getenv ("G_TEST_SRCDIR"), "profiles", "valid", "nested.json", NULL);
+  g_assert_true (g_file_get_contents (source, &text, NULL, &error));
+  copy = g_string_new (text);
+  g_assert_cmpint (g_string_replace (copy, "https://api.example.com", url, 1), ==, 1);
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  g_assert_true (g_file_set_contents (path, copy->str, -1, &error));
+  g_settings_set_string (settings, "backend", "nested");
+
+  run_app_with (f, body_nested_user, FALSE);
+}
+
 static void
 test_start_on_log_in (Fixture       *f,
                           gconstpointer  data)
@@ -967,6 +1073,7 @@ main (int   argc,
   ADD ("/ui/session-expired", test_session_expired);
   ADD ("/ui/server-away", test_server_away);
   ADD ("/ui/switch-backends", test_switch_backends);
+  ADD ("/ui/nested-user", test_nested_user);
 
 #undef ADD
 
