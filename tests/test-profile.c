@@ -4,6 +4,8 @@
 
 #include <string.h>
 
+#include "authflow-backends.h"
+#include "authflow-test-utils.h"
 #include "authflow-profile.h"
 
 /* The minimal valid profile, with a base URL to fill in. */
@@ -801,6 +803,85 @@ test_error_message (void)
     }
 }
 
+static void
+write_file (const char *dir,
+            const char *name,
+            const char *text)
+{
+  g_autofree char *path = g_build_filename (dir, name, NULL);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (g_file_set_contents (path, text, -1, &error));
+  g_assert_no_error (error);
+}
+
+static void
+test_backends_builtin_only (void)
+{
+  g_autoptr(AuthflowBackends) backends = authflow_backends_new (NULL);
+  GListModel *profiles = authflow_backends_get_profiles (backends);
+  g_autoptr(AuthflowProfile) first = g_list_model_get_item (profiles, 0);
+  g_autoptr(AuthflowProfile) second = g_list_model_get_item (profiles, 1);
+
+  /* The built-in profiles come from the app's resources, the reference
+   * server first.
+   */
+  g_assert_cmpuint (g_list_model_get_n_items (profiles), ==, 2);
+  g_assert_cmpstr (authflow_profile_get_id (first), ==, "reference");
+  g_assert_cmpstr (authflow_profile_get_id (second), ==, "dummyjson");
+  g_assert_true (authflow_backends_lookup (backends, "dummyjson") == second);
+  g_assert_null (authflow_backends_lookup (backends, "nope"));
+  g_assert_null (authflow_backends_get_problems (backends)[0]);
+
+  /* A folder that does not exist is no problem: nobody made one yet. */
+  g_clear_object (&backends);
+  backends = authflow_backends_new ("/nonexistent/authflow/backends");
+  g_assert_null (authflow_backends_get_problems (backends)[0]);
+}
+
+static void
+test_backends_user_dir (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("authflow-backends-XXXXXX", &error);
+  g_autofree char *oauth = g_build_filename (g_getenv ("G_TEST_SRCDIR"), "profiles", "valid", "oauth.json", NULL);
+  g_autofree char *oauth_text = NULL;
+  g_autoptr(AuthflowBackends) backends = NULL;
+  const char * const *problems;
+  GListModel *profiles;
+
+  g_assert_no_error (error);
+  g_assert_true (g_file_get_contents (oauth, &oauth_text, NULL, &error));
+  write_file (dir, "b-oauth.json", oauth_text);
+  write_file (dir, "a-broken.json", "{\"id\": \"broken\", \"name\": \"Broken\", "
+              "\"base_url\": \"https://example.com\", \"calls\": {\"login\": "
+              "{\"method\": \"POST\", \"path\": \"login\"}}}");
+  write_file (dir, "c-taken.json", "{\"id\": \"reference\", \"name\": \"Mine\", "
+              "\"base_url\": \"https://example.com\", \"calls\": {\"login\": "
+              "{\"method\": \"POST\", \"path\": \"/login\"}}, "
+              "\"answer\": {\"access_token\": \"$.token\"}}");
+  write_file (dir, "notes.txt", "not a profile, not read");
+
+  backends = authflow_backends_new (dir);
+  profiles = authflow_backends_get_profiles (backends);
+
+  /* The good file loads after the built-ins; the others are left out, and
+   * each says why, in file order.
+   */
+  g_assert_cmpuint (g_list_model_get_n_items (profiles), ==, 3);
+  g_assert_nonnull (authflow_backends_lookup (backends, "oauth2-password"));
+  g_assert_cmpstr (authflow_profile_get_name (authflow_backends_lookup (backends, "reference")), ==,
+                   "Authflow reference server");
+
+  problems = authflow_backends_get_problems (backends);
+  g_assert_cmpstr (problems[0], ==, "a-broken.json: calls.login.path: must start with “/”");
+  g_assert_cmpstr (problems[1], ==, "c-taken.json: id: “reference” is taken by another backend");
+  g_assert_null (problems[2]);
+
+  g_assert_finalize_object (g_steal_pointer (&backends));
+  authflow_test_remove_tree (dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -824,6 +905,9 @@ main (int   argc,
   g_test_add_func ("/profile/answer/epoch", test_answer_epoch);
   g_test_add_func ("/profile/answer/bad", test_answer_bad);
   g_test_add_func ("/profile/error-message", test_error_message);
+
+  g_test_add_func ("/backends/builtin-only", test_backends_builtin_only);
+  g_test_add_func ("/backends/user-dir", test_backends_user_dir);
 
   return g_test_run ();
 }
