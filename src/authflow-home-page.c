@@ -7,6 +7,7 @@
 
 #include "authflow-client.h"
 #include "authflow-home-page.h"
+#include "authflow-image-loader.h"
 #include "authflow-page-util.h"
 
 struct _AuthflowHomePage
@@ -16,6 +17,8 @@ struct _AuthflowHomePage
   AuthflowFlow         *flow;
   GPtrArray            *user_rows;
   guint                 tick_id;
+  AuthflowImageLoader  *image_loader;
+  GCancellable         *image_cancellable;
   GCancellable         *call_cancellable;
   GCancellable         *save_cancellable;
   gboolean              call_failed_offline;
@@ -280,6 +283,45 @@ add_field (AuthflowHomePage *self,
 }
 
 static void
+image_loaded_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(AuthflowHomePage) self = user_data;
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autoptr(GError) error = NULL;
+
+  texture = authflow_image_loader_load_finish (AUTHFLOW_IMAGE_LOADER (object), result, &error);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+
+  /* Whatever went wrong, the initials stand in; the picture is a nicety. */
+  if (texture == NULL)
+    g_debug ("No picture for the avatar: %s", error->message);
+
+  adw_avatar_set_custom_image (self->avatar, texture ? GDK_PAINTABLE (texture) : NULL);
+}
+
+static void
+update_avatar (AuthflowHomePage *self,
+               AuthflowUser     *user)
+{
+  const char *image = user ? authflow_user_get_image (user) : NULL;
+
+  g_cancellable_cancel (self->image_cancellable);
+  g_clear_object (&self->image_cancellable);
+  adw_avatar_set_custom_image (self->avatar, NULL);
+
+  if (image == NULL || image[0] == '\0')
+    return;
+
+  self->image_cancellable = g_cancellable_new ();
+  authflow_image_loader_load_async (self->image_loader, image, self->image_cancellable,
+                                    image_loaded_cb, g_object_ref (self));
+}
+
+static void
 update_user (AuthflowHomePage *self)
 {
   AuthflowSession *session = authflow_flow_get_session (self->flow);
@@ -300,6 +342,7 @@ update_user (AuthflowHomePage *self)
 
   if (user == NULL)
     {
+      update_avatar (self, NULL);
       gtk_label_set_text (self->name_label, "");
       gtk_label_set_text (self->detail_label, "");
       adw_avatar_set_text (self->avatar, NULL);
@@ -309,6 +352,7 @@ update_user (AuthflowHomePage *self)
   name = authflow_user_dup_display_name (user);
   gtk_label_set_text (self->name_label, name);
   adw_avatar_set_text (self->avatar, name);
+  update_avatar (self, user);
 
   if (authflow_user_get_username (user) != NULL)
     g_string_append_printf (detail, "@%s", authflow_user_get_username (user));
@@ -637,6 +681,8 @@ authflow_home_page_dispose (GObject *object)
   AuthflowHomePage *self = (AuthflowHomePage *)object;
 
   g_clear_handle_id (&self->tick_id, g_source_remove);
+  g_cancellable_cancel (self->image_cancellable);
+  g_clear_object (&self->image_cancellable);
   g_cancellable_cancel (self->call_cancellable);
   g_clear_object (&self->call_cancellable);
   g_cancellable_cancel (self->save_cancellable);
@@ -645,6 +691,7 @@ authflow_home_page_dispose (GObject *object)
   gtk_widget_dispose_template (GTK_WIDGET (self), AUTHFLOW_TYPE_HOME_PAGE);
 
   g_clear_object (&self->flow);
+  g_clear_object (&self->image_loader);
   g_clear_pointer (&self->user_rows, g_ptr_array_unref);
 
   G_OBJECT_CLASS (authflow_home_page_parent_class)->dispose (object);
@@ -695,7 +742,10 @@ authflow_home_page_class_init (AuthflowHomePageClass *klass)
 static void
 authflow_home_page_init (AuthflowHomePage *self)
 {
+  g_autofree char *cache_dir = g_build_filename (g_get_user_cache_dir (), "authflow", "avatars", NULL);
+
   self->user_rows = g_ptr_array_new ();
+  self->image_loader = authflow_image_loader_new (cache_dir);
 
   gtk_widget_init_template (GTK_WIDGET (self));
   authflow_page_fix_accessible_names (GTK_WIDGET (self));

@@ -891,14 +891,35 @@ nested_login_cb (SoupServer        *server,
                  GHashTable        *query,
                  gpointer           user_data)
 {
-  static const char answer[] =
-    "{\"token\": \"opaque-token\", \"expires_at\": \"2099-01-01T00:00:00Z\","
-    " \"user\": {\"id\": 42, \"email\": \"ada@example.com\", \"firstName\": \"Ada\","
-    " \"organization\": {\"name\": \"Analytical Engines\", \"roles\": [\"admin\", \"dev\"]}}}";
+  const char *url = user_data;
+  char *answer;
+
+  answer = g_strdup_printf ("{\"token\": \"opaque-token\", \"expires_at\": \"2099-01-01T00:00:00Z\","
+                            " \"user\": {\"id\": 42, \"email\": \"ada@example.com\", \"firstName\": \"Ada\","
+                            " \"image\": \"%s/avatar.png\","
+                            " \"organization\": {\"name\": \"Analytical Engines\", \"roles\": [\"admin\", \"dev\"]}}}",
+                            url);
+  soup_server_message_set_status (message, SOUP_STATUS_OK, NULL);
+  soup_server_message_set_response (message, "application/json", SOUP_MEMORY_TAKE,
+                                    answer, strlen (answer));
+}
+
+/* A 5×4 picture, made here rather than shipped. */
+static void
+avatar_cb (SoupServer        *server,
+           SoupServerMessage *message,
+           const char        *path,
+           GHashTable        *query,
+           gpointer           user_data)
+{
+  g_autoptr(GBytes) pixels = g_bytes_new_take (g_malloc0 (5 * 4 * 4), 5 * 4 * 4);
+  g_autoptr(GdkTexture) texture = gdk_memory_texture_new (5, 4, GDK_MEMORY_R8G8B8A8, pixels, 5 * 4);
+  g_autoptr(GBytes) png = gdk_texture_save_to_png_bytes (texture);
+  gsize size;
+  gconstpointer data = g_bytes_get_data (png, &size);
 
   soup_server_message_set_status (message, SOUP_STATUS_OK, NULL);
-  soup_server_message_set_response (message, "application/json", SOUP_MEMORY_STATIC,
-                                    answer, strlen (answer));
+  soup_server_message_set_response (message, "image/png", SOUP_MEMORY_COPY, data, size);
 }
 
 static GtkWidget *
@@ -946,6 +967,11 @@ body_nested_user (Fixture *f)
   g_assert_cmpstr (adw_expander_row_get_subtitle (ADW_EXPANDER_ROW (roles)), ==, "2 items");
   g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (find_row (roles, "2"))), ==, "dev");
 
+  /* The user's picture, fetched in the background, replaces the initials. */
+  g_assert_true (AUTHFLOW_TEST_WAIT_UNTIL (NULL, TIMEOUT_MS,
+                                           adw_avatar_get_custom_image (home (f, "avatar")) != NULL));
+  g_assert_cmpint (gdk_paintable_get_intrinsic_width (adw_avatar_get_custom_image (home (f, "avatar"))), ==, 5);
+
   /* No "me" call here: the protected call says so rather than failing. */
   g_assert_false (gtk_widget_is_sensitive (home (f, "call_button")));
   g_assert_false (gtk_widget_get_visible (home (f, "edit_button")));
@@ -966,7 +992,6 @@ test_nested_user (Fixture       *f,
   g_autoptr(GString) copy = NULL;
   GSList *uris;
 
-  soup_server_add_handler (stand_in, "/sessions", nested_login_cb, NULL, NULL);
   g_assert_true (soup_server_listen_local (stand_in, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error));
   g_assert_no_error (error);
   uris = soup_server_get_uris (stand_in);
@@ -974,6 +999,8 @@ test_nested_user (Fixture       *f,
   g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
   if (g_str_has_suffix (url, "/"))
     url[strlen (url) - 1] = '\0';
+  soup_server_add_handler (stand_in, "/sessions", nested_login_cb, url, NULL);
+  soup_server_add_handler (stand_in, "/avatar.png", avatar_cb, NULL, NULL);
 
   source = g_build_filename (g_getenv ("G_TEST_SRCDIR"), "profiles", "valid", "nested.json", NULL);
   g_assert_true (g_file_get_contents (source, &text, NULL, &error));
