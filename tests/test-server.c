@@ -377,7 +377,7 @@ static void
 assert_emily (Reply *reply)
 {
   assert_user (reply, 1, "emilys", "emily.johnson@x.dummyjson.com", "Emily", "Johnson",
-               "female", "https://dummyjson.com/icon/emilys/128");
+               "female", "");
 }
 
 static gint64

@@ -81,12 +81,16 @@ static const struct {
   const char *gender;
   const char *image;
 } seed_users[] = {
+  /* No pictures: the reference server is meant to run without the
+   * internet, and an image URL elsewhere would have the app reach out for
+   * it. A person can set one with PATCH /auth/me.
+   */
   { 1, "emilys", "emilyspass", "emily.johnson@x.dummyjson.com",
-    "Emily", "Johnson", "female", "https://dummyjson.com/icon/emilys/128" },
+    "Emily", "Johnson", "female", "" },
   { 2, "michaelw", "michaelwpass", "michael.williams@x.dummyjson.com",
-    "Michael", "Williams", "male", "https://dummyjson.com/icon/michaelw/128" },
+    "Michael", "Williams", "male", "" },
   { 3, "sophiab", "sophiabpass", "sophia.brown@x.dummyjson.com",
-    "Sophia", "Brown", "female", "https://dummyjson.com/icon/sophiab/128" },
+    "Sophia", "Brown", "female", "" },
 };
 
 static gint64
