@@ -173,7 +173,7 @@ backend_changed_cb (AuthflowLoginPage *self)
   /* Translators: "%s" is the backend's address, e.g. "127.0.0.1:8787". */
   where = authflow_page_format_backend ("%s", client);
   /* Translators: the first %s is a backend's name, the second its address. */
-  subtitle = g_strdup_printf (_("Log in to %s at %s"), authflow_profile_get_name (profile), where);
+  subtitle = g_strdup_printf (_("Log in to %s (%s)"), authflow_profile_get_name (profile), where);
   gtk_label_set_text (self->subtitle_label, subtitle);
 
   /* Some backends know people by their email address. */

@@ -371,7 +371,7 @@ backend_changed_cb (AuthflowSignupPage *self)
 
   where = authflow_page_format_backend ("%s", client);
   /* Translators: the first %s is a backend's name, the second its address. */
-  subtitle = g_strdup_printf (_("Sign up at %s at %s"), name, where);
+  subtitle = g_strdup_printf (_("On %s (%s)"), name, where);
   gtk_label_set_text (self->subtitle_label, subtitle);
 
   /* Translators: %s is a backend's name, e.g. "DummyJSON". */

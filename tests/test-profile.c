@@ -141,7 +141,7 @@ test_builtin_reference (void)
   g_autoptr(AuthflowProfile) profile = load_builtin ("reference");
 
   g_assert_cmpstr (authflow_profile_get_id (profile), ==, "reference");
-  g_assert_cmpstr (authflow_profile_get_name (profile), ==, "Authflow reference server");
+  g_assert_cmpstr (authflow_profile_get_name (profile), ==, "Reference server");
   g_assert_cmpstr (authflow_profile_get_base_url (profile), ==, "http://127.0.0.1:8787");
   g_assert_cmpint (authflow_profile_get_login_identifier (profile), ==,
                    AUTHFLOW_PROFILE_IDENTIFIER_USERNAME);
@@ -871,7 +871,7 @@ test_backends_user_dir (void)
   g_assert_cmpuint (g_list_model_get_n_items (profiles), ==, 3);
   g_assert_nonnull (authflow_backends_lookup (backends, "oauth2-password"));
   g_assert_cmpstr (authflow_profile_get_name (authflow_backends_lookup (backends, "reference")), ==,
-                   "Authflow reference server");
+                   "Reference server");
 
   problems = authflow_backends_get_problems (backends);
   g_assert_cmpstr (problems[0], ==, "a-broken.json: calls.login.path: must start with “/”");

@@ -771,7 +771,7 @@ write_profile (const char *id,
   g_assert_no_error (error);
   copy = g_string_new (text);
   g_assert_cmpint (g_string_replace (copy, "\"id\": \"reference\"", "\"id\": \"@ID@\"", 1), ==, 1);
-  g_assert_cmpint (g_string_replace (copy, "\"name\": \"Authflow reference server\"", "\"name\": \"@NAME@\"", 1), ==, 1);
+  g_assert_cmpint (g_string_replace (copy, "\"name\": \"Reference server\"", "\"name\": \"@NAME@\"", 1), ==, 1);
   g_assert_cmpint (g_string_replace (copy, "\"base_url\": \"http://127.0.0.1:8787\"", "\"base_url\": \"@URL@\"", 1), ==, 1);
   g_string_replace (copy, "@ID@", id, 1);
   g_string_replace (copy, "@NAME@", name, 1);
@@ -847,7 +847,7 @@ body_switch_backends (Fixture *f)
   /* …Beta has no session of its own yet: Log In, at Beta. */
   choose_backend (f, "Beta");
   wait_for_page (f, "log-in");
-  g_assert_true (g_str_has_prefix (gtk_label_get_text (login (f, "subtitle_label")), "Log in to Beta at "));
+  g_assert_true (g_str_has_prefix (gtk_label_get_text (login (f, "subtitle_label")), "Log in to Beta ("));
   log_in_as (f, "michaelw", "michaelwpass");
   g_assert_cmpstr (gtk_label_get_text (home (f, "name_label")), ==, "Michael Williams");
 
