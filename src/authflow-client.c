@@ -33,12 +33,22 @@ struct _AuthflowClient
 
   /* When the server, with a 429 or 503, last asked to be left alone until. */
   gint64       retry_after_until;
+
+  /* Limits that keep a broken or hostile server from holding a call, or
+   * memory, forever: libsoup's timeout only bounds each read.
+   */
+  guint        max_answer_size;
+  guint        total_timeout;
 };
 
 G_DEFINE_FINAL_TYPE (AuthflowClient, authflow_client, G_TYPE_OBJECT)
 G_DEFINE_QUARK (authflow-client-error-quark, authflow_client_error)
 
 #define DEFAULT_TIMEOUT_SECONDS 15
+#define DEFAULT_TOTAL_TIMEOUT_SECONDS 30
+#define DEFAULT_MAX_ANSWER_SIZE (1024 * 1024)
+#define MAX_REDIRECTS 5
+#define READ_CHUNK_SIZE 16384
 
 enum {
   PROP_0,
@@ -46,6 +56,8 @@ enum {
   PROP_PROFILE,
   PROP_TIMEOUT,
   PROP_CLOCK_OFFSET,
+  PROP_MAX_ANSWER_SIZE,
+  PROP_TOTAL_TIMEOUT,
   N_PROPS
 };
 
@@ -103,6 +115,14 @@ authflow_client_get_property (GObject    *object,
       g_value_set_int64 (value, self->clock_offset);
       break;
 
+    case PROP_MAX_ANSWER_SIZE:
+      g_value_set_uint (value, self->max_answer_size);
+      break;
+
+    case PROP_TOTAL_TIMEOUT:
+      g_value_set_uint (value, self->total_timeout);
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -128,6 +148,14 @@ authflow_client_set_property (GObject      *object,
 
     case PROP_TIMEOUT:
       authflow_client_set_timeout (self, g_value_get_uint (value));
+      break;
+
+    case PROP_MAX_ANSWER_SIZE:
+      authflow_client_set_max_answer_size (self, g_value_get_uint (value));
+      break;
+
+    case PROP_TOTAL_TIMEOUT:
+      authflow_client_set_total_timeout (self, g_value_get_uint (value));
       break;
 
     default:
@@ -160,6 +188,18 @@ authflow_client_class_init (AuthflowClientClass *klass)
   properties [PROP_CLOCK_OFFSET] =
     g_param_spec_int64 ("clock-offset", NULL, NULL, G_MININT64, G_MAXINT64, 0,
                         (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  /* Bytes of an answer's body past which the call fails. */
+  properties [PROP_MAX_ANSWER_SIZE] =
+    g_param_spec_uint ("max-answer-size", NULL, NULL, 1, G_MAXUINT, DEFAULT_MAX_ANSWER_SIZE,
+                       (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  /* Seconds a whole call may take, redirects and all, however steadily
+   * the server trickles its answer.
+   */
+  properties [PROP_TOTAL_TIMEOUT] =
+    g_param_spec_uint ("total-timeout", NULL, NULL, 1, 3600, DEFAULT_TOTAL_TIMEOUT_SECONDS,
+                       (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -196,6 +236,8 @@ authflow_client_init (AuthflowClient *self)
     g_error ("The built-in reference profile does not load: %s", error->message);
 
   self->base_url = g_strdup (authflow_profile_get_base_url (self->profile));
+  self->max_answer_size = DEFAULT_MAX_ANSWER_SIZE;
+  self->total_timeout = DEFAULT_TOTAL_TIMEOUT_SECONDS;
   self->session = soup_session_new_with_options ("timeout", DEFAULT_TIMEOUT_SECONDS,
                                                  "user-agent", PACKAGE_NAME "/" PACKAGE_VERSION,
                                                  NULL);
@@ -217,6 +259,14 @@ authflow_client_get_base_url (AuthflowClient *self)
   return self->base_url;
 }
 
+/**
+ * authflow_client_set_base_url:
+ * @base_url: (nullable): the server to talk to, %NULL for the profile's
+ *
+ * Takes @base_url as set, as --server and Preferences do; a plain http://
+ * address of another machine then makes every call fail with a message
+ * that says so (see authflow_client_check_url()), before anything is sent.
+ */
 void
 authflow_client_set_base_url (AuthflowClient *self,
                               const char     *base_url)
@@ -302,6 +352,108 @@ authflow_client_set_timeout (AuthflowClient *self,
 
   soup_session_set_timeout (self->session, timeout_seconds);
   g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_TIMEOUT]);
+}
+
+guint
+authflow_client_get_max_answer_size (AuthflowClient *self)
+{
+  g_return_val_if_fail (AUTHFLOW_IS_CLIENT (self), 0);
+
+  return self->max_answer_size;
+}
+
+void
+authflow_client_set_max_answer_size (AuthflowClient *self,
+                                     guint           max_answer_size)
+{
+  g_return_if_fail (AUTHFLOW_IS_CLIENT (self));
+  g_return_if_fail (max_answer_size > 0);
+
+  if (self->max_answer_size == max_answer_size)
+    return;
+
+  self->max_answer_size = max_answer_size;
+  g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_MAX_ANSWER_SIZE]);
+}
+
+guint
+authflow_client_get_total_timeout (AuthflowClient *self)
+{
+  g_return_val_if_fail (AUTHFLOW_IS_CLIENT (self), 0);
+
+  return self->total_timeout;
+}
+
+void
+authflow_client_set_total_timeout (AuthflowClient *self,
+                                   guint           timeout_seconds)
+{
+  g_return_if_fail (AUTHFLOW_IS_CLIENT (self));
+  g_return_if_fail (timeout_seconds > 0);
+
+  if (self->total_timeout == timeout_seconds)
+    return;
+
+  self->total_timeout = timeout_seconds;
+  g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_TOTAL_TIMEOUT]);
+}
+
+static gboolean
+is_loopback_host (const char *host)
+{
+  g_autoptr(GInetAddress) address = NULL;
+
+  if (host == NULL)
+    return FALSE;
+
+  if (g_ascii_strcasecmp (host, "localhost") == 0)
+    return TRUE;
+
+  return (address = g_inet_address_new_from_string (host)) != NULL &&
+         g_inet_address_get_is_loopback (address);
+}
+
+/**
+ * authflow_client_check_url:
+ * @url: a server address, e.g. what the person typed in Preferences
+ *
+ * Whether Authflow may talk to @url: plain http:// goes to this machine
+ * only (127.0.0.0/8, ::1, localhost), since anything else would carry
+ * passwords and tokens in the clear. Every call checks its URL this way;
+ * a settings page can check before it saves.
+ *
+ * Returns: %TRUE if it may, else %FALSE with @error set
+ */
+gboolean
+authflow_client_check_url (const char  *url,
+                           GError     **error)
+{
+  g_autoptr(GUri) uri = NULL;
+
+  g_return_val_if_fail (url != NULL, FALSE);
+
+  if (!(uri = g_uri_parse (url, SOUP_HTTP_URI_FLAGS, NULL)) ||
+      g_uri_get_host (uri) == NULL || g_uri_get_host (uri)[0] == '\0' ||
+      (g_ascii_strcasecmp (g_uri_get_scheme (uri), "http") != 0 &&
+       g_ascii_strcasecmp (g_uri_get_scheme (uri), "https") != 0))
+    {
+      g_set_error (error, AUTHFLOW_CLIENT_ERROR, AUTHFLOW_CLIENT_ERROR_NETWORK,
+                   /* Translators: %s is a URL as the user typed it. */
+                   _("“%s” is not a valid server address"), url);
+      return FALSE;
+    }
+
+  if (g_ascii_strcasecmp (g_uri_get_scheme (uri), "http") == 0 &&
+      !is_loopback_host (g_uri_get_host (uri)))
+    {
+      g_set_error (error, AUTHFLOW_CLIENT_ERROR, AUTHFLOW_CLIENT_ERROR_NETWORK,
+                   /* Translators: %s is a host name, e.g. "example.com". */
+                   _("Authflow talks plain http:// only to this machine; use https:// for %s"),
+                   g_uri_get_host (uri));
+      return FALSE;
+    }
+
+  return TRUE;
 }
 
 /* g_date_time_new_from_unix_usec_utc() arrives in GLib 2.80. */
@@ -525,60 +677,147 @@ network_error (AuthflowClient *self,
                       where);
 }
 
+static void
+copy_header_cb (const char *name,
+                const char *value,
+                gpointer    user_data)
+{
+  soup_message_headers_append (user_data, name, value);
+}
+
+/* One call on the wire, through its redirects. Its own cancellable ends it
+ * when the caller's is cancelled or when the total timeout runs out.
+ */
 typedef struct
 {
-  SoupMessage *message;
-  gint64       sent_at;
+  SoupMessage  *message;
+  GBytes       *body;
+  char         *content_type;
+  gint64        sent_at;
+
+  GCancellable *cancellable;
+  GCancellable *caller_cancellable;
+  gulong        cancelled_id;
+  guint         timeout_id;
+  gboolean      timed_out;
+
+  guint         redirects;
+  GInputStream *stream;
+  GByteArray   *data;
 } Request;
 
 static void
 request_free (Request *request)
 {
+  if (request->cancelled_id != 0)
+    g_cancellable_disconnect (request->caller_cancellable, request->cancelled_id);
+  g_clear_handle_id (&request->timeout_id, g_source_remove);
+  g_clear_object (&request->caller_cancellable);
+  g_clear_object (&request->cancellable);
   g_clear_object (&request->message);
+  g_clear_object (&request->stream);
+  g_clear_pointer (&request->body, g_bytes_unref);
+  g_clear_pointer (&request->content_type, g_free);
+  g_clear_pointer (&request->data, g_byte_array_unref);
   g_free (request);
 }
 
 static void
-send_cb (GObject      *object,
-         GAsyncResult *result,
-         gpointer      user_data)
+caller_cancelled_cb (GCancellable *caller_cancellable,
+                     GCancellable *cancellable)
 {
-  SoupSession *session = SOUP_SESSION (object);
-  g_autoptr(GTask) task = user_data;
+  g_cancellable_cancel (cancellable);
+}
+
+static gboolean
+total_timeout_cb (gpointer user_data)
+{
+  Request *request = user_data;
+
+  request->timeout_id = 0;
+  request->timed_out = TRUE;
+  g_cancellable_cancel (request->cancellable);
+
+  return G_SOURCE_REMOVE;
+}
+
+/* Ends @task with @error, which came from libsoup or a stream, as the
+ * error a person can act on. @answering says whether the server had begun
+ * its answer.
+ */
+static void
+return_transfer_error (GTask    *task,
+                       GError   *error,
+                       gboolean  answering)
+{
   AuthflowClient *self = g_task_get_source_object (task);
   Request *request = g_task_get_task_data (task);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) bytes = NULL;
-  g_autoptr(JsonParser) parser = NULL;
-  JsonObject *object_answer = NULL;
-  JsonNode *root = NULL;
-  guint status;
-  gsize size = 0;
-  gconstpointer data;
+  GTlsCertificateFlags tls_errors = soup_message_get_tls_peer_certificate_errors (request->message);
 
-  bytes = soup_session_send_and_read_finish (session, result, &error);
+  g_clear_handle_id (&request->timeout_id, g_source_remove);
 
-  if (bytes == NULL)
+  if (request->timed_out)
     {
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        g_task_return_error (task, g_steal_pointer (&error));
-      else
-        g_task_return_error (task, network_error (self, error));
+      g_autoptr(GError) timed_out = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_TIMED_OUT, error->message);
+
+      g_task_return_error (task, network_error (self, timed_out));
       return;
     }
 
-  note_server_headers (self, request->message, request->sent_at, g_get_real_time ());
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      g_task_return_error (task, g_error_copy (error));
+      return;
+    }
 
-  status = soup_message_get_status (request->message);
-  g_debug ("%s %s → %u",
-           soup_message_get_method (request->message),
-           g_uri_get_path (soup_message_get_uri (request->message)),
-           status);
+  if (error->domain == G_TLS_ERROR || tls_errors != 0)
+    {
+      g_debug ("The server's certificate is not valid (flags 0x%x): %s", tls_errors, error->message);
+      g_task_return_new_error (task, AUTHFLOW_CLIENT_ERROR, AUTHFLOW_CLIENT_ERROR_NETWORK,
+                               _("The server's certificate is not valid, so Authflow did not talk to it"));
+      return;
+    }
 
-  data = g_bytes_get_data (bytes, &size);
+  if (answering)
+    {
+      g_debug ("The answer broke off: %s", error->message);
+      g_task_return_new_error (task, AUTHFLOW_CLIENT_ERROR, AUTHFLOW_CLIENT_ERROR_NETWORK,
+                               _("The connection to the server broke off before its answer was complete. Try again."));
+      return;
+    }
+
+  g_task_return_error (task, network_error (self, error));
+}
+
+static void
+return_too_large (GTask *task)
+{
+  Request *request = g_task_get_task_data (task);
+
+  g_clear_handle_id (&request->timeout_id, g_source_remove);
+  g_task_return_new_error (task, AUTHFLOW_CLIENT_ERROR, AUTHFLOW_CLIENT_ERROR_BAD_ANSWER,
+                           _("The server's answer is too large"));
+}
+
+/* The whole answer is in: turns it into the task's value or error. */
+static void
+finish_answer (GTask *task)
+{
+  AuthflowClient *self = g_task_get_source_object (task);
+  Request *request = g_task_get_task_data (task);
+  g_autoptr(JsonParser) parser = NULL;
+  JsonObject *object_answer = NULL;
+  JsonNode *root = NULL;
+  guint status = soup_message_get_status (request->message);
+
+  g_clear_handle_id (&request->timeout_id, g_source_remove);
+
+  /* The Content-Type is not checked: a server that labels JSON as
+   * text/html still sent JSON, and anything else fails to parse.
+   */
   parser = json_parser_new_immutable ();
-  if (size > 0 &&
-      json_parser_load_from_data (parser, data, size, NULL) &&
+  if (request->data->len > 0 &&
+      json_parser_load_from_data (parser, (const char *) request->data->data, request->data->len, NULL) &&
       (root = json_parser_get_root (parser)) != NULL &&
       JSON_NODE_HOLDS_OBJECT (root))
     object_answer = json_node_get_object (root);
@@ -600,29 +839,211 @@ send_cb (GObject      *object,
                          (GDestroyNotify) json_object_unref);
 }
 
-/* Sends @message, which @task takes over; the task's value is the
- * answer's JSON object.
+static void
+read_cb (GObject      *object,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  AuthflowClient *self = g_task_get_source_object (task);
+  Request *request = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+  gsize size = 0;
+  gconstpointer data;
+
+  if (!(bytes = g_input_stream_read_bytes_finish (G_INPUT_STREAM (object), result, &error)))
+    {
+      return_transfer_error (task, error, TRUE);
+      return;
+    }
+
+  if (g_bytes_get_size (bytes) == 0)
+    {
+      finish_answer (task);
+      return;
+    }
+
+  data = g_bytes_get_data (bytes, &size);
+  if (size > self->max_answer_size - MIN (request->data->len, self->max_answer_size))
+    {
+      return_too_large (task);
+      return;
+    }
+
+  g_byte_array_append (request->data, data, size);
+  g_input_stream_read_bytes_async (request->stream, READ_CHUNK_SIZE, G_PRIORITY_DEFAULT,
+                                   request->cancellable, read_cb, g_steal_pointer (&task));
+}
+
+static void start_send (GTask *task);
+
+/* Follows a redirect to the same host as a new message; another host is
+ * refused, since the call may carry a password or a token.
+ */
+static void
+follow_redirect (GTask      *task_in,
+                 const char *location)
+{
+  g_autoptr(GTask) task = task_in;
+  Request *request = g_task_get_task_data (task);
+  guint status = soup_message_get_status (request->message);
+  g_autoptr(GUri) target = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *url = NULL;
+  GUri *from = soup_message_get_uri (request->message);
+  gboolean keep_method = status == SOUP_STATUS_TEMPORARY_REDIRECT ||
+                         status == SOUP_STATUS_PERMANENT_REDIRECT;
+  SoupMessage *message;
+
+  if (++request->redirects > MAX_REDIRECTS)
+    {
+      g_clear_handle_id (&request->timeout_id, g_source_remove);
+      g_task_return_new_error (task, AUTHFLOW_CLIENT_ERROR, AUTHFLOW_CLIENT_ERROR_SERVER,
+                               _("The server redirected too many times, so Authflow gave up"));
+      return;
+    }
+
+  if (!(target = g_uri_parse_relative (from, location, SOUP_HTTP_URI_FLAGS, NULL)) ||
+      g_uri_get_host (target) == NULL ||
+      g_ascii_strcasecmp (g_uri_get_host (target), g_uri_get_host (from)) != 0)
+    {
+      g_clear_handle_id (&request->timeout_id, g_source_remove);
+      g_task_return_new_error (task, AUTHFLOW_CLIENT_ERROR, AUTHFLOW_CLIENT_ERROR_SERVER,
+                               _("The server redirected to another host, which Authflow does not follow"));
+      return;
+    }
+
+  url = g_uri_to_string (target);
+  if (!authflow_client_check_url (url, &error))
+    {
+      g_clear_handle_id (&request->timeout_id, g_source_remove);
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  message = soup_message_new_from_uri (keep_method ? soup_message_get_method (request->message)
+                                                   : SOUP_METHOD_GET,
+                                       target);
+  soup_message_headers_foreach (soup_message_get_request_headers (request->message),
+                                copy_header_cb, soup_message_get_request_headers (message));
+  soup_message_headers_remove (soup_message_get_request_headers (message), "Host");
+  soup_message_headers_remove (soup_message_get_request_headers (message), "Content-Type");
+  soup_message_headers_remove (soup_message_get_request_headers (message), "Content-Length");
+  if (keep_method && request->body != NULL)
+    soup_message_set_request_body_from_bytes (message, request->content_type, request->body);
+
+  g_clear_object (&request->stream);
+  g_set_object (&request->message, message);
+  g_object_unref (message);
+
+  start_send (g_steal_pointer (&task));
+}
+
+static void
+send_cb (GObject      *object,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  SoupSession *session = SOUP_SESSION (object);
+  g_autoptr(GTask) task = user_data;
+  AuthflowClient *self = g_task_get_source_object (task);
+  Request *request = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  SoupMessageHeaders *headers;
+  const char *location;
+  guint status;
+
+  if (!(request->stream = soup_session_send_finish (session, result, &error)))
+    {
+      return_transfer_error (task, error, FALSE);
+      return;
+    }
+
+  note_server_headers (self, request->message, request->sent_at, g_get_real_time ());
+
+  status = soup_message_get_status (request->message);
+  headers = soup_message_get_response_headers (request->message);
+  g_debug ("%s %s → %u",
+           soup_message_get_method (request->message),
+           g_uri_get_path (soup_message_get_uri (request->message)),
+           status);
+
+  location = soup_message_headers_get_one (headers, "Location");
+  if (SOUP_STATUS_IS_REDIRECTION (status) && status != SOUP_STATUS_NOT_MODIFIED && location != NULL)
+    {
+      follow_redirect (g_steal_pointer (&task), location);
+      return;
+    }
+
+  /* What the server announces is refused before a byte of it is read. */
+  if (soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH &&
+      soup_message_headers_get_content_length (headers) > self->max_answer_size)
+    {
+      return_too_large (task);
+      return;
+    }
+
+  g_clear_pointer (&request->data, g_byte_array_unref);
+  request->data = g_byte_array_new ();
+  g_input_stream_read_bytes_async (request->stream, READ_CHUNK_SIZE, G_PRIORITY_DEFAULT,
+                                   request->cancellable, read_cb, g_steal_pointer (&task));
+}
+
+static void
+start_send (GTask *task)
+{
+  AuthflowClient *self = g_task_get_source_object (task);
+  Request *request = g_task_get_task_data (task);
+
+  /* Redirects are followed here, where their host can be checked. */
+  soup_message_add_flags (request->message, SOUP_MESSAGE_NO_REDIRECT);
+
+  request->sent_at = g_get_real_time ();
+  soup_session_send_async (self->session,
+                           request->message,
+                           G_PRIORITY_DEFAULT,
+                           request->cancellable,
+                           send_cb,
+                           task);
+}
+
+/* Sends @message, which @task takes over, with @body (if any) as its
+ * request body; the task's value is the answer's JSON object.
  */
 static void
 send_message (AuthflowClient *self,
               GTask          *task,
-              SoupMessage    *message)
+              SoupMessage    *message,
+              GBytes         *body,
+              const char     *content_type)
 {
   Request *request = g_new0 (Request, 1);
+  GCancellable *caller_cancellable = g_task_get_cancellable (task);
 
   request->message = message;
+  request->body = body ? g_bytes_ref (body) : NULL;
+  request->content_type = g_strdup (content_type);
+  request->cancellable = g_cancellable_new ();
   g_task_set_task_data (task, request, (GDestroyNotify) request_free);
+
+  if (caller_cancellable != NULL)
+    {
+      request->caller_cancellable = g_object_ref (caller_cancellable);
+      request->cancelled_id = g_cancellable_connect (caller_cancellable,
+                                                     G_CALLBACK (caller_cancelled_cb),
+                                                     g_object_ref (request->cancellable),
+                                                     g_object_unref);
+    }
+
+  request->timeout_id = g_timeout_add_seconds (self->total_timeout, total_timeout_cb, request);
 
   soup_message_headers_replace (soup_message_get_request_headers (message),
                                 "Accept", "application/json");
+  if (body != NULL)
+    soup_message_set_request_body_from_bytes (message, content_type, body);
 
-  request->sent_at = g_get_real_time ();
-  soup_session_send_and_read_async (self->session,
-                                    message,
-                                    G_PRIORITY_DEFAULT,
-                                    g_task_get_cancellable (task),
-                                    send_cb,
-                                    task);
+  start_send (task);
 }
 
 static SoupMessage *
@@ -631,14 +1052,23 @@ new_message (AuthflowClient  *self,
              const char      *url,
              GError         **error)
 {
-  SoupMessage *message = soup_message_new (method, url);
+  g_autoptr(SoupMessage) message = NULL;
 
-  if (message == NULL)
-    g_set_error (error, AUTHFLOW_CLIENT_ERROR, AUTHFLOW_CLIENT_ERROR_NETWORK,
-                 /* Translators: %s is a URL as the user typed it. */
-                 _("“%s” is not a valid server address"), self->base_url);
+  if (!(message = soup_message_new (method, url)))
+    {
+      g_set_error (error, AUTHFLOW_CLIENT_ERROR, AUTHFLOW_CLIENT_ERROR_NETWORK,
+                   /* Translators: %s is a URL as the user typed it. */
+                   _("“%s” is not a valid server address"), self->base_url);
+      return NULL;
+    }
 
-  return message;
+  /* A base URL from --server or Preferences is taken as set; it is here,
+   * before anything is sent, that plain http:// to elsewhere is refused.
+   */
+  if (!authflow_client_check_url (url, error))
+    return NULL;
+
+  return g_steal_pointer (&message);
 }
 
 /* Sends one call. @body, if any, is sent as JSON; @access_token, if any, as
@@ -658,6 +1088,7 @@ send_json_async (AuthflowClient      *self,
   g_autoptr(GTask) task = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *url = NULL;
+  g_autoptr(GBytes) bytes = NULL;
   SoupMessage *message;
 
   task = g_task_new (self, cancellable, callback, user_data);
@@ -681,20 +1112,11 @@ send_json_async (AuthflowClient      *self,
   if (body != NULL)
     {
       char *text = json_to_string (body, FALSE);
-      g_autoptr(GBytes) bytes = g_bytes_new_with_free_func (text, strlen (text), g_free, text);
 
-      soup_message_set_request_body_from_bytes (message, "application/json", bytes);
+      bytes = g_bytes_new_with_free_func (text, strlen (text), g_free, text);
     }
 
-  send_message (self, g_steal_pointer (&task), message);
-}
-
-static void
-copy_header_cb (const char *name,
-                const char *value,
-                gpointer    user_data)
-{
-  soup_message_headers_append (user_data, name, value);
+  send_message (self, g_steal_pointer (&task), message, bytes, "application/json");
 }
 
 /* Sends the profile's @kind of call with @values filled into its template;
@@ -749,10 +1171,7 @@ send_profile_async (AuthflowClient          *self,
 
   soup_message_headers_foreach (request->headers, copy_header_cb,
                                 soup_message_get_request_headers (message));
-  if (request->body != NULL)
-    soup_message_set_request_body_from_bytes (message, request->content_type, request->body);
-
-  send_message (self, g_steal_pointer (&task), message);
+  send_message (self, g_steal_pointer (&task), message, request->body, request->content_type);
 }
 
 static JsonNode *
@@ -828,6 +1247,29 @@ expiry_from_fields (AuthflowClient *self,
   return NULL;
 }
 
+/* Whether @answered, the identifier in a login answer, is the one that
+ * was typed; an answer without one says nothing against it.
+ */
+static gboolean
+same_identifier (const char *typed,
+                 const char *answered)
+{
+  g_autofree char *typed_stripped = NULL;
+  g_autofree char *answered_stripped = NULL;
+  g_autofree char *typed_folded = NULL;
+  g_autofree char *answered_folded = NULL;
+
+  if (answered == NULL)
+    return TRUE;
+
+  typed_stripped = g_strstrip (g_strdup (typed));
+  answered_stripped = g_strstrip (g_strdup (answered));
+  typed_folded = g_utf8_casefold (typed_stripped, -1);
+  answered_folded = g_utf8_casefold (answered_stripped, -1);
+
+  return g_strcmp0 (typed_folded, answered_folded) == 0;
+}
+
 /* Turns a login, sign-up or refresh answer into what the session takes,
  * through the profile's mapping. The expiry: an explicit `expires_in` or
  * `expires_at` in the answer first (the backend's own word), then what the
@@ -852,6 +1294,27 @@ auth_result_from_answer (AuthflowClient           *self,
       g_debug ("The answer does not map: %s", mapping_error->message);
       g_set_error_literal (error, AUTHFLOW_CLIENT_ERROR, AUTHFLOW_CLIENT_ERROR_BAD_ANSWER,
                            _("The server's answer has no access token"));
+      return NULL;
+    }
+
+  if (mapped->access_token == NULL || mapped->access_token[0] == '\0')
+    {
+      g_set_error_literal (error, AUTHFLOW_CLIENT_ERROR, AUTHFLOW_CLIENT_ERROR_BAD_ANSWER,
+                           _("The server's answer has no access token"));
+      return NULL;
+    }
+
+  /* A login answered for someone else is a server mix-up (a cache or a
+   * proxy in the way); storing it would sign the person in as a stranger.
+   */
+  if (kind == AUTHFLOW_PROFILE_CALL_LOGIN && identifier != NULL && mapped->user != NULL &&
+      !same_identifier (identifier,
+                        authflow_profile_get_login_identifier (self->profile) == AUTHFLOW_PROFILE_IDENTIFIER_EMAIL
+                        ? authflow_user_get_email (mapped->user)
+                        : authflow_user_get_username (mapped->user)))
+    {
+      g_set_error_literal (error, AUTHFLOW_CLIENT_ERROR, AUTHFLOW_CLIENT_ERROR_BAD_ANSWER,
+                           _("The server answered for another user than the one logging in"));
       return NULL;
     }
 

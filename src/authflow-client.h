@@ -63,6 +63,14 @@ GDateTime          *authflow_client_dup_server_now  (AuthflowClient       *self)
 guint               authflow_client_get_retry_after (AuthflowClient       *self);
 void                authflow_client_set_timeout     (AuthflowClient       *self,
                                                      guint                 timeout_seconds);
+guint               authflow_client_get_total_timeout (AuthflowClient     *self);
+void                authflow_client_set_total_timeout (AuthflowClient     *self,
+                                                     guint                 timeout_seconds);
+guint               authflow_client_get_max_answer_size (AuthflowClient   *self);
+void                authflow_client_set_max_answer_size (AuthflowClient   *self,
+                                                     guint                 max_answer_size);
+gboolean            authflow_client_check_url       (const char           *url,
+                                                     GError              **error);
 void                authflow_client_log_in_async    (AuthflowClient       *self,
                                                      const char           *username,
                                                      const char           *password,
