@@ -435,6 +435,52 @@ authflow_test_server_stop (AuthflowTestServer  *self,
 }
 
 /**
+ * authflow_test_server_kill:
+ * @self: a test server
+ * @error: return location for a #GError
+ *
+ * Sends SIGKILL, as a power cut or the OOM killer would end the server, and
+ * waits until it is gone. The database stays for a restart. Fails unless
+ * the server dies of that signal in time. Does nothing if the server is not
+ * running.
+ */
+gboolean
+authflow_test_server_kill (AuthflowTestServer  *self,
+                           GError             **error)
+{
+  g_autoptr(GMainContext) context = g_main_context_ref_thread_default ();
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GString) message = NULL;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  if (self->process == NULL)
+    return TRUE;
+
+  process = g_object_ref (self->process);
+  discard_process (self);
+
+  g_subprocess_send_signal (process, SIGKILL);
+  if (!wait_for_exit (process, context, AUTHFLOW_TEST_SERVER_TIMEOUT_MS))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+                   "authflow-server did not die within %d ms of SIGKILL",
+                   AUTHFLOW_TEST_SERVER_TIMEOUT_MS);
+      return FALSE;
+    }
+
+  if (g_subprocess_get_if_signaled (process) && g_subprocess_get_term_sig (process) == SIGKILL)
+    return TRUE;
+
+  message = g_string_new ("authflow-server ");
+  describe_exit (process, message);
+  g_string_append (message, " before SIGKILL reached it");
+  g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED, message->str);
+
+  return FALSE;
+}
+
+/**
  * authflow_test_server_restart:
  * @self: a test server
  * @error: return location for a #GError

@@ -16,6 +16,8 @@ AuthflowTestServer *authflow_test_server_start       (const char *const      *ex
                                                       GError                **error);
 gboolean            authflow_test_server_stop        (AuthflowTestServer     *self,
                                                       GError                **error);
+gboolean            authflow_test_server_kill        (AuthflowTestServer     *self,
+                                                      GError                **error);
 gboolean            authflow_test_server_restart     (AuthflowTestServer     *self,
                                                       GError                **error);
 void                authflow_test_server_free        (AuthflowTestServer     *self);

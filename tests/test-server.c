@@ -729,6 +729,11 @@ test_me_unauthorized (void)
     /* Wrong algorithm, right key. */
     { secret, "{\"alg\":\"none\",\"typ\":\"JWT\"}", NULL, "Invalid/Expired Token!" },
     { secret, "{\"alg\":\"HS512\",\"typ\":\"JWT\"}", NULL, "Invalid/Expired Token!" },
+    { secret, "{\"alg\":\"HS384\",\"typ\":\"JWT\"}", NULL, "Invalid/Expired Token!" },
+    { secret, "{\"alg\":\"RS256\",\"typ\":\"JWT\"}", NULL, "Invalid/Expired Token!" },
+    { secret, "{\"alg\":\"ES256\",\"typ\":\"JWT\"}", NULL, "Invalid/Expired Token!" },
+    { secret, "{\"alg\":\"None\",\"typ\":\"JWT\"}", NULL, "Invalid/Expired Token!" },
+    { secret, "{\"alg\":[\"HS256\"],\"typ\":\"JWT\"}", NULL, "Invalid/Expired Token!" },
     { secret, "{\"alg\":\"hs256\",\"typ\":\"JWT\"}", NULL, "Invalid/Expired Token!" },
     { secret, "{\"typ\":\"JWT\"}", NULL, "Invalid/Expired Token!" },
     { secret, "{\"alg\":\"HS256\",\"typ\":\"JWS\"}", NULL, "Invalid/Expired Token!" },
@@ -737,6 +742,10 @@ test_me_unauthorized (void)
     /* Wrong claims, right key. */
     { secret, NULL, "{\"sub\":\"1\",\"id\":\"1\",\"username\":\"emilys\",\"iat\":1,\"exp\":9999999999,\"jti\":\"x\"}", "Invalid/Expired Token!" },
     { secret, NULL, "{\"sub\":1,\"id\":1,\"username\":\"emilys\",\"iat\":1,\"exp\":9999999999,\"jti\":\"x\"}", "Invalid/Expired Token!" },
+    { secret, NULL, "{\"sub\":null,\"id\":1,\"username\":\"emilys\",\"iat\":1,\"exp\":9999999999,\"jti\":\"x\"}", "Invalid/Expired Token!" },
+    { secret, NULL, "{\"sub\":\"1\",\"id\":1.0,\"username\":\"emilys\",\"iat\":1,\"exp\":9999999999,\"jti\":\"x\"}", "Invalid/Expired Token!" },
+    { secret, NULL, "{\"sub\":\"1\",\"id\":1,\"username\":\"emilys\",\"iat\":1,\"exp\":null,\"jti\":\"x\"}", "Invalid/Expired Token!" },
+    { secret, NULL, "{\"sub\":\"1\",\"id\":1,\"username\":\"emilys\",\"iat\":1,\"exp\":true,\"jti\":\"x\"}", "Invalid/Expired Token!" },
     { secret, NULL, "{\"sub\":\"1\",\"id\":1,\"username\":\"emilys\",\"iat\":1,\"exp\":\"9999999999\",\"jti\":\"x\"}", "Invalid/Expired Token!" },
     { secret, NULL, "{\"sub\":\"1\",\"id\":1,\"username\":\"emilys\",\"iat\":1,\"exp\":9999999999.5,\"jti\":\"x\"}", "Invalid/Expired Token!" },
     { secret, NULL, "{\"sub\":\"1\",\"id\":1,\"username\":\"emilys\",\"iat\":1,\"exp\":9999999999}", "Invalid/Expired Token!" },
@@ -1160,6 +1169,102 @@ test_protocol_errors (void)
   assert_error (still_fine, SOUP_STATUS_BAD_REQUEST, "Username and password required");
 }
 
+/* Members a call does not know are ignored, as dummyjson.com does, so that
+ * clients may send more than this server needs. */
+static void
+test_unknown_fields (void)
+{
+  g_autofree char *access_token = NULL;
+  g_autofree char *refresh_token = NULL;
+  g_autofree char *refresh_body = NULL;
+  g_autofree char *logout_body = NULL;
+  g_autoptr(Reply) login_reply = NULL;
+  g_autoptr(Reply) refresh_reply = NULL;
+  g_autoptr(Reply) patch = NULL;
+  g_autoptr(Reply) logout = NULL;
+
+  login_reply = request ("POST", "/auth/login", NULL,
+                         "{\"username\":\"emilys\",\"password\":\"emilyspass\",\"remember\":true,"
+                         "\"device\":{\"name\":\"laptop\"},\"id\":99,\"accessToken\":\"x\"}");
+  g_assert_cmpuint (login_reply->status, ==, SOUP_STATUS_OK);
+  assert_emily (login_reply);
+  access_token = g_strdup (reply_string (login_reply, "accessToken"));
+  refresh_token = g_strdup (reply_string (login_reply, "refreshToken"));
+
+  refresh_body = g_strdup_printf ("{\"refreshToken\":\"%s\",\"grant_type\":\"refresh_token\",\"extra\":[null]}",
+                                  refresh_token);
+  refresh_reply = request ("POST", "/auth/refresh", NULL, refresh_body);
+  g_assert_cmpuint (refresh_reply->status, ==, SOUP_STATUS_OK);
+  g_assert_cmpuint (json_object_get_size (reply_object (refresh_reply)), ==, 2);
+
+  /* Not even the id or the username can be changed this way. */
+  patch = request ("PATCH", "/auth/me", access_token,
+                   "{\"id\":42,\"username\":\"someoneelse\",\"password\":\"x\",\"role\":\"admin\"}");
+  g_assert_cmpuint (patch->status, ==, SOUP_STATUS_OK);
+  assert_emily (patch);
+  g_assert_null (reply_string (patch, "password"));
+  g_assert_null (json_object_get_member (reply_object (patch), "role"));
+
+  logout_body = g_strdup_printf ("{\"refreshToken\":\"%s\",\"everywhere\":false}",
+                                 reply_string (refresh_reply, "refreshToken"));
+  logout = request ("POST", "/auth/logout", access_token, logout_body);
+  g_assert_cmpuint (logout->status, ==, SOUP_STATUS_OK);
+}
+
+static AuthflowServer *start_server (const char  *db_path,
+                                     char       **out_url);
+
+/* Failures from one address count across usernames. test-server-hardening
+ * runs the binary through the default limit; here the property is tried
+ * with a small one, on a server of its own so that the count stays out of
+ * the other tests. */
+static void
+test_login_address_lockout (void)
+{
+  g_autofree char *tmpdir = NULL;
+  g_autofree char *db_path = NULL;
+  g_autofree char *url = NULL;
+  g_autoptr(AuthflowServer) server = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(Reply) locked = NULL;
+  g_autoptr(Reply) right_password = NULL;
+
+  tmpdir = g_dir_make_tmp ("authflow-test-server-XXXXXX", &error);
+  g_assert_no_error (error);
+  db_path = g_build_filename (tmpdir, "authflow.db", NULL);
+  server = start_server (db_path, &url);
+
+  g_assert_cmpuint (authflow_server_get_max_address_failures (server), ==,
+                    AUTHFLOW_SERVER_DEFAULT_MAX_ADDRESS_FAILURES);
+  authflow_server_set_max_address_failures (server, 4);
+
+  for (guint i = 0; i < 4; i++)
+    {
+      g_autofree char *body = g_strdup_printf ("{\"username\":\"spray%u\",\"password\":\"wrong-password\"}", i);
+      g_autoptr(Reply) reply = request_at (url, "POST", "/auth/login", NULL, body);
+
+      assert_error (reply, SOUP_STATUS_BAD_REQUEST, "Invalid credentials");
+    }
+
+  locked = request_at (url, "POST", "/auth/login", NULL,
+                       "{\"username\":\"spray-new\",\"password\":\"wrong-password\"}");
+  assert_locked (locked);
+  right_password = request_at (url, "POST", "/auth/login", NULL, EMILY_LOGIN);
+  assert_locked (right_password);
+
+  /* 0 turns the limit off at once. */
+  authflow_server_set_max_address_failures (server, 0);
+  {
+    g_autoptr(Reply) reply = request_at (url, "POST", "/auth/login", NULL, EMILY_LOGIN);
+
+    g_assert_cmpuint (reply->status, ==, SOUP_STATUS_OK);
+  }
+
+  authflow_server_close (server);
+  soup_session_abort (shared.session);
+  authflow_test_remove_tree (tmpdir);
+}
+
 static gboolean
 contains (GBytes     *haystack,
           const void *needle,
@@ -1479,6 +1584,7 @@ main (int   argc,
   g_test_add_func ("/server/login/expires-in-mins", test_login_expires_in_mins);
   g_test_add_func ("/server/login/lockout", test_login_lockout);
   g_test_add_func ("/server/login/lockout-reset", test_login_lockout_reset);
+  g_test_add_func ("/server/login/address-lockout", test_login_address_lockout);
   g_test_add_func ("/server/signup/success", test_signup_success);
   g_test_add_func ("/server/signup/errors", test_signup_errors);
   g_test_add_func ("/server/signup/conflict", test_signup_conflict);
@@ -1490,6 +1596,7 @@ main (int   argc,
   g_test_add_func ("/server/logout/family", test_logout);
   g_test_add_func ("/server/logout/everywhere", test_logout_everywhere);
   g_test_add_func ("/server/protocol-errors", test_protocol_errors);
+  g_test_add_func ("/server/unknown-fields", test_unknown_fields);
   g_test_add_func ("/server/storage", test_storage);
   g_test_add_func ("/server/restart", test_restart);
   g_test_add_func ("/server/schema-too-new", test_schema_too_new);

@@ -15,8 +15,8 @@
 
 #define PRUNE_INTERVAL_SECONDS    3600
 #define MAX_ACCESS_TTL            (AUTHFLOW_SERVER_MAX_EXPIRES_IN_MINS * 60)
-#define MAX_FAILURES_PER_USERNAME 256
-#define MAX_FAILURE_USERNAMES     10000
+#define MAX_FAILURES_PER_KEY      256
+#define MAX_FAILURE_KEYS          10000
 #define HTTP_STATUS_TOO_MANY_REQUESTS 429  /* libsoup 3.2 has no name for it */
 
 struct _AuthflowServer
@@ -34,10 +34,15 @@ struct _AuthflowServer
   /* Lower-cased username → GArray of the monotonic times (µs) of its recent
    * failed logins. Only in memory: a restart forgets them. */
   GHashTable       *login_failures;
+  /* The same for failed logins from each client address, whatever the
+   * username, so that trying many usernames from one place is slowed down
+   * as well. */
+  GHashTable       *address_failures;
 
   guint             access_ttl;
   guint             refresh_ttl;
   guint             max_login_failures;
+  guint             max_address_failures;
   guint             refresh_count;
 };
 
@@ -54,6 +59,7 @@ enum {
   PROP_ACCESS_TTL,
   PROP_REFRESH_TTL,
   PROP_MAX_LOGIN_FAILURES,
+  PROP_MAX_ADDRESS_FAILURES,
   PROP_REFRESH_COUNT,
   N_PROPS
 };
@@ -76,6 +82,7 @@ typedef struct
   SoupServerMessage  *msg;
   AuthflowServerUser *user;
   char               *failure_key;
+  char               *address_key;
   gint64              access_ttl;
 } PendingRequest;
 
@@ -101,6 +108,7 @@ pending_request_free (PendingRequest *pending)
   g_clear_object (&pending->self);
   g_clear_pointer (&pending->user, authflow_server_user_free);
   g_clear_pointer (&pending->failure_key, g_free);
+  g_clear_pointer (&pending->address_key, g_free);
   g_free (pending);
 }
 
@@ -393,57 +401,62 @@ prune_failure_times (GArray *times,
   return times->len;
 }
 
-/* Returns the recent failures of @key, or NULL if there are none. */
+/* Returns the recent failures of @key in @table, or NULL if there are
+ * none. */
 static GArray *
-get_recent_failures (AuthflowServer *self,
-                     const char     *key,
-                     gint64          now)
+get_recent_failures (GHashTable *table,
+                     const char *key,
+                     gint64      now)
 {
-  GArray *times = g_hash_table_lookup (self->login_failures, key);
+  GArray *times = g_hash_table_lookup (table, key);
 
   if (times != NULL && prune_failure_times (times, now) == 0)
     {
-      g_hash_table_remove (self->login_failures, key);
+      g_hash_table_remove (table, key);
       return NULL;
     }
 
   return times;
 }
 
-/* Returns the seconds until @key may try again, 0 if it may now. The lock
- * holds until enough failures have left the window to bring their count
- * under the limit. */
+/* Returns the seconds until @key of @table may try again, 0 if it may now
+ * or if @limit is 0. The lock holds until enough failures have left the
+ * window to bring their count under the limit. */
 static guint
-get_login_retry_after (AuthflowServer *self,
-                       const char     *key)
+get_retry_after (GHashTable *table,
+                 const char *key,
+                 guint       limit)
 {
   gint64 now = g_get_monotonic_time ();
   gint64 window = (gint64) AUTHFLOW_SERVER_LOGIN_FAILURE_WINDOW * G_USEC_PER_SEC;
-  GArray *times = get_recent_failures (self, key, now);
+  GArray *times = get_recent_failures (table, key, now);
   gint64 unlock_at;
 
-  if (self->max_login_failures == 0 || times == NULL || times->len < self->max_login_failures)
+  if (limit == 0 || times == NULL || times->len < limit)
     return 0;
 
-  unlock_at = g_array_index (times, gint64, times->len - self->max_login_failures) + window;
+  unlock_at = g_array_index (times, gint64, times->len - limit) + window;
 
   return MAX (1, (unlock_at - now + G_USEC_PER_SEC - 1) / G_USEC_PER_SEC);
 }
 
 static void
-record_login_failure (AuthflowServer *self,
-                      const char     *key)
+record_failure (GHashTable *table,
+                const char *key,
+                guint       limit)
 {
   gint64 now = g_get_monotonic_time ();
+  guint keep = MAX (limit, MAX_FAILURES_PER_KEY);
   GArray *times;
 
-  /* Guessing many usernames must not grow the table without bound. */
-  if (g_hash_table_size (self->login_failures) >= MAX_FAILURE_USERNAMES)
+  /* Guessing many usernames, or coming from many addresses, must not grow
+   * the table without bound. */
+  if (g_hash_table_size (table) >= MAX_FAILURE_KEYS)
     {
       GHashTableIter iter;
       gpointer value;
 
-      g_hash_table_iter_init (&iter, self->login_failures);
+      g_hash_table_iter_init (&iter, table);
       while (g_hash_table_iter_next (&iter, NULL, &value))
         {
           if (prune_failure_times (value, now) == 0)
@@ -451,16 +464,26 @@ record_login_failure (AuthflowServer *self,
         }
     }
 
-  times = get_recent_failures (self, key, now);
+  times = get_recent_failures (table, key, now);
   if (times == NULL)
     {
       times = g_array_new (FALSE, FALSE, sizeof (gint64));
-      g_hash_table_insert (self->login_failures, g_strdup (key), times);
+      g_hash_table_insert (table, g_strdup (key), times);
     }
 
+  /* Only the last @limit failures decide when a lock ends. */
   g_array_append_val (times, now);
-  if (times->len > MAX_FAILURES_PER_USERNAME)
-    g_array_remove_range (times, 0, times->len - MAX_FAILURES_PER_USERNAME);
+  if (times->len > keep)
+    g_array_remove_range (times, 0, times->len - keep);
+}
+
+/* The client's IP address as text, or NULL if libsoup does not know it. */
+static char *
+dup_client_address (SoupServerMessage *msg)
+{
+  const char *host = soup_server_message_get_remote_host (msg);
+
+  return host != NULL ? g_strdup (host) : NULL;
 }
 
 static void
@@ -497,11 +520,15 @@ login_verified_cb (GObject      *object,
     }
   else if (!matches || pending->user == NULL)
     {
-      record_login_failure (self, pending->failure_key);
+      record_failure (self->login_failures, pending->failure_key, self->max_login_failures);
+      if (pending->address_key != NULL)
+        record_failure (self->address_failures, pending->address_key, self->max_address_failures);
       respond_error (pending->msg, SOUP_STATUS_BAD_REQUEST, "Invalid credentials", NULL);
     }
   else
     {
+      /* Only the username's count starts again: one account that works
+       * must not let its holder go on guessing the passwords of others. */
       g_hash_table_remove (self->login_failures, pending->failure_key);
       respond_new_session (self, pending->msg, SOUP_STATUS_OK, pending->user, pending->access_ttl);
     }
@@ -517,6 +544,7 @@ handle_login (AuthflowServer          *self,
   g_autoptr(AuthflowServerUser) user = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *failure_key = NULL;
+  g_autofree char *address_key = NULL;
   g_autofree char *hash = NULL;
   const char *username = get_string_member (body, "username");
   const char *password = get_string_member (body, "password");
@@ -533,9 +561,14 @@ handle_login (AuthflowServer          *self,
   if (!get_access_ttl (self, msg, body, &access_ttl))
     return;
 
-  /* Checked before any password work, so that a locked name costs nothing. */
+  /* Checked before any password work, so that a locked name or address
+   * costs nothing. */
   failure_key = g_ascii_strdown (username, -1);
-  retry_after = get_login_retry_after (self, failure_key);
+  address_key = dup_client_address (msg);
+  retry_after = get_retry_after (self->login_failures, failure_key, self->max_login_failures);
+  if (address_key != NULL)
+    retry_after = MAX (retry_after, get_retry_after (self->address_failures, address_key,
+                                                     self->max_address_failures));
   if (retry_after > 0)
     {
       respond_login_locked (msg, retry_after);
@@ -552,6 +585,7 @@ handle_login (AuthflowServer          *self,
   pending = pending_request_new (self, msg);
   pending->user = g_steal_pointer (&user);
   pending->failure_key = g_steal_pointer (&failure_key);
+  pending->address_key = g_steal_pointer (&address_key);
   pending->access_ttl = access_ttl;
 
   /* An unknown user is verified against a dummy hash (hash is NULL), so that
@@ -1023,6 +1057,7 @@ authflow_server_finalize (GObject *object)
 
   g_clear_object (&self->cancellable);
   g_clear_pointer (&self->login_failures, g_hash_table_unref);
+  g_clear_pointer (&self->address_failures, g_hash_table_unref);
   g_clear_pointer (&self->db_path, g_free);
   g_clear_pointer (&self->address, g_free);
 
@@ -1059,6 +1094,10 @@ authflow_server_get_property (GObject    *object,
       g_value_set_uint (value, self->max_login_failures);
       break;
 
+    case PROP_MAX_ADDRESS_FAILURES:
+      g_value_set_uint (value, self->max_address_failures);
+      break;
+
     case PROP_REFRESH_COUNT:
       g_value_set_uint (value, self->refresh_count);
       break;
@@ -1092,6 +1131,10 @@ authflow_server_set_property (GObject      *object,
 
     case PROP_MAX_LOGIN_FAILURES:
       authflow_server_set_max_login_failures (self, g_value_get_uint (value));
+      break;
+
+    case PROP_MAX_ADDRESS_FAILURES:
+      authflow_server_set_max_address_failures (self, g_value_get_uint (value));
       break;
 
     default:
@@ -1164,6 +1207,18 @@ authflow_server_class_init (AuthflowServerClass *klass)
                        (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
 
   /**
+   * AuthflowServer:max-address-failures:
+   *
+   * How many failed logins, whatever the usernames, one client address may
+   * have within %AUTHFLOW_SERVER_LOGIN_FAILURE_WINDOW seconds before its
+   * further attempts are answered with 429. 0 turns the limit off.
+   */
+  properties[PROP_MAX_ADDRESS_FAILURES] =
+    g_param_spec_uint ("max-address-failures", NULL, NULL,
+                       0, G_MAXUINT, AUTHFLOW_SERVER_DEFAULT_MAX_ADDRESS_FAILURES,
+                       (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  /**
    * AuthflowServer:refresh-count:
    *
    * How many POST /auth/refresh calls have succeeded.
@@ -1184,9 +1239,12 @@ authflow_server_init (AuthflowServer *self)
   self->access_ttl = AUTHFLOW_SERVER_DEFAULT_ACCESS_TTL;
   self->refresh_ttl = AUTHFLOW_SERVER_DEFAULT_REFRESH_TTL;
   self->max_login_failures = AUTHFLOW_SERVER_DEFAULT_MAX_LOGIN_FAILURES;
+  self->max_address_failures = AUTHFLOW_SERVER_DEFAULT_MAX_ADDRESS_FAILURES;
   self->cancellable = g_cancellable_new ();
   self->login_failures = g_hash_table_new_full (g_str_hash, g_str_equal,
                                                 g_free, (GDestroyNotify) g_array_unref);
+  self->address_failures = g_hash_table_new_full (g_str_hash, g_str_equal,
+                                                  g_free, (GDestroyNotify) g_array_unref);
 
   self->soup = soup_server_new ("server-header", "authflow-server/" PACKAGE_VERSION " ", NULL);
   soup_server_add_early_handler (self->soup, NULL, early_handler_cb, self, NULL);
@@ -1403,6 +1461,27 @@ authflow_server_set_max_login_failures (AuthflowServer *self,
 
   self->max_login_failures = max_login_failures;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MAX_LOGIN_FAILURES]);
+}
+
+guint
+authflow_server_get_max_address_failures (AuthflowServer *self)
+{
+  g_return_val_if_fail (AUTHFLOW_IS_SERVER (self), 0);
+
+  return self->max_address_failures;
+}
+
+void
+authflow_server_set_max_address_failures (AuthflowServer *self,
+                                          guint           max_address_failures)
+{
+  g_return_if_fail (AUTHFLOW_IS_SERVER (self));
+
+  if (self->max_address_failures == max_address_failures)
+    return;
+
+  self->max_address_failures = max_address_failures;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MAX_ADDRESS_FAILURES]);
 }
 
 /**

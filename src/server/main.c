@@ -51,6 +51,7 @@ main (int   argc,
   int access_ttl = AUTHFLOW_SERVER_DEFAULT_ACCESS_TTL;
   int refresh_ttl = AUTHFLOW_SERVER_DEFAULT_REFRESH_TTL;
   int max_login_failures = AUTHFLOW_SERVER_DEFAULT_MAX_LOGIN_FAILURES;
+  int max_address_failures = AUTHFLOW_SERVER_DEFAULT_MAX_ADDRESS_FAILURES;
   gboolean version = FALSE;
   guint sigint_source;
   guint sigterm_source;
@@ -67,6 +68,9 @@ main (int   argc,
       "Lifetime of refresh tokens (default 30 days)", "SECONDS" },
     { "max-login-failures", 0, 0, G_OPTION_ARG_INT, &max_login_failures,
       "Failed logins of one username in five minutes before it is locked, 0 for no limit (default 5)", "N" },
+    { "max-address-failures", 0, 0, G_OPTION_ARG_INT, &max_address_failures,
+      "Failed logins from one client address in five minutes, whatever the usernames, "
+      "before it is locked, 0 for no limit (default 20)", "N" },
     { "version", 0, 0, G_OPTION_ARG_NONE, &version,
       "Show the version and exit", NULL },
     { NULL }
@@ -96,10 +100,11 @@ main (int   argc,
 
   if (port < 0 || port > G_MAXUINT16 ||
       access_ttl < 1 || access_ttl > AUTHFLOW_SERVER_MAX_EXPIRES_IN_MINS * 60 ||
-      refresh_ttl < 1 || max_login_failures < 0)
+      refresh_ttl < 1 || max_login_failures < 0 || max_address_failures < 0)
     {
       g_printerr ("authflow-server: --port must be 0 to 65535, --access-ttl 1 to %d, "
-                  "--refresh-ttl at least 1 and --max-login-failures at least 0\n",
+                  "--refresh-ttl at least 1, and --max-login-failures and "
+                  "--max-address-failures at least 0\n",
                   AUTHFLOW_SERVER_MAX_EXPIRES_IN_MINS * 60);
       return EXIT_FAILURE;
     }
@@ -126,6 +131,7 @@ main (int   argc,
   authflow_server_set_access_ttl (server, access_ttl);
   authflow_server_set_refresh_ttl (server, refresh_ttl);
   authflow_server_set_max_login_failures (server, max_login_failures);
+  authflow_server_set_max_address_failures (server, max_address_failures);
 
   /* Installed before the server announces itself, so that whoever reads the
    * line below can stop it cleanly at once. */
