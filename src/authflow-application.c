@@ -275,6 +275,7 @@ authflow_application_handle_local_options (GApplication *app,
                                            GVariantDict *options)
 {
   AuthflowApplication *self = AUTHFLOW_APPLICATION (app);
+  g_autoptr(GError) error = NULL;
   const char *server = NULL;
   const char *backend = NULL;
 
@@ -297,6 +298,12 @@ authflow_application_handle_local_options (GApplication *app,
         {
           /* Translators: %s is the URL given on the command line. */
           g_printerr (_("“%s” is not an http:// or https:// URL\n"), server);
+          return 1;
+        }
+
+      if (!authflow_client_check_url (server, &error))
+        {
+          g_printerr ("%s\n", error->message);
           return 1;
         }
 

@@ -76,12 +76,21 @@ static void
 server_apply_cb (AuthflowPreferencesWindow *self)
 {
   g_autofree char *text = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->server_row))));
+  g_autoptr(GError) error = NULL;
 
   if (text[0] != '\0' && !is_web_url (text))
     {
       gtk_widget_add_css_class (GTK_WIDGET (self->server_row), "error");
       adw_preferences_group_set_description (self->backend_group,
                                              _("Enter a web address that starts with http:// or https://"));
+      return;
+    }
+
+  /* Said here, not at the next login: plain http only to this machine. */
+  if (text[0] != '\0' && !authflow_client_check_url (text, &error))
+    {
+      gtk_widget_add_css_class (GTK_WIDGET (self->server_row), "error");
+      adw_preferences_group_set_description (self->backend_group, error->message);
       return;
     }
 

@@ -1014,6 +1014,50 @@ test_nested_user (Fixture       *f,
 }
 
 static void
+body_insecure_server_url (Fixture *f)
+{
+  g_autoptr(GSettings) settings = g_settings_new (APP_ID_BASE);
+  GListModel *toplevels = gtk_window_get_toplevels ();
+  AuthflowPreferencesWindow *preferences = NULL;
+  g_autofree char *saved = NULL;
+  AdwEntryRow *row;
+
+  wait_for_page (f, "log-in");
+  g_action_group_activate_action (G_ACTION_GROUP (f->app), "preferences", NULL);
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GObject) window = g_list_model_get_item (toplevels, i);
+
+      if (AUTHFLOW_IS_PREFERENCES_WINDOW (window))
+        preferences = AUTHFLOW_PREFERENCES_WINDOW (window);
+    }
+  g_assert_nonnull (preferences);
+
+  /* Plain http to another machine is refused where it is typed, and not
+   * saved.
+   */
+  row = ADW_ENTRY_ROW (gtk_widget_get_template_child (GTK_WIDGET (preferences),
+                                                      AUTHFLOW_TYPE_PREFERENCES_WINDOW, "server_row"));
+  gtk_editable_set_text (GTK_EDITABLE (row), "http://auth.example.com:8080");
+  g_signal_emit_by_name (row, "apply");
+  g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (row), "error"));
+  g_assert_cmpstr (adw_preferences_group_get_description (ADW_PREFERENCES_GROUP (gtk_widget_get_template_child (GTK_WIDGET (preferences),
+                                                                                         AUTHFLOW_TYPE_PREFERENCES_WINDOW,
+                                                                                         "backend_group"))),
+                   ==, "Authflow talks plain http:// only to this machine; use https:// for auth.example.com");
+  saved = g_settings_get_string (settings, "server-url");
+  g_assert_cmpstr (saved, ==, "");
+  gtk_window_destroy (GTK_WINDOW (preferences));
+}
+
+static void
+test_insecure_server_url (Fixture       *f,
+                          gconstpointer  data)
+{
+  run_app_with (f, body_insecure_server_url, FALSE);
+}
+
+static void
 test_start_on_log_in (Fixture       *f,
                           gconstpointer  data)
 {
@@ -1101,6 +1145,7 @@ main (int   argc,
   ADD ("/ui/server-away", test_server_away);
   ADD ("/ui/switch-backends", test_switch_backends);
   ADD ("/ui/nested-user", test_nested_user);
+  ADD ("/ui/insecure-server-url", test_insecure_server_url);
 
 #undef ADD
 
