@@ -68,6 +68,27 @@ name_buttons (GtkWidget  *widget,
     }
 }
 
+static void
+stop_emission_cb (GtkWidget *widget,
+                  gpointer   user_data)
+{
+  g_signal_stop_emission_by_name (widget, user_data);
+}
+
+/* A password is typed, never copied out: not with the keyboard, not from
+ * the context menu, not even while it is shown with the peek button. The
+ * menu items and Ctrl+C both go through these signals.
+ */
+static void
+refuse_clipboard (GtkWidget *text)
+{
+  if (!GTK_IS_TEXT (text))
+    return;
+
+  g_signal_connect (text, "copy-clipboard", G_CALLBACK (stop_emission_cb), (gpointer) "copy-clipboard");
+  g_signal_connect (text, "cut-clipboard", G_CALLBACK (stop_emission_cb), (gpointer) "cut-clipboard");
+}
+
 /**
  * authflow_page_fix_accessible_names:
  *
@@ -125,7 +146,11 @@ authflow_page_label_entry_row (AdwEntryRow *row)
 
   /* libadwaita 1.2 leaves the password row's peek button unnamed too. */
   if (ADW_IS_PASSWORD_ENTRY_ROW (row))
-    name_buttons (GTK_WIDGET (row), _("Show Password"));
+    {
+      name_buttons (GTK_WIDGET (row), _("Show Password"));
+      if (delegate != NULL)
+        refuse_clipboard (GTK_WIDGET (delegate));
+    }
 }
 
 /**

@@ -1058,6 +1058,60 @@ test_insecure_server_url (Fixture       *f,
 }
 
 static void
+clipboard_text_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  char **text = user_data;
+
+  *text = gdk_clipboard_read_text_finish (GDK_CLIPBOARD (object), result, NULL);
+  if (*text == NULL)
+    *text = g_strdup ("");
+}
+
+static void
+body_password_not_copied (Fixture *f)
+{
+  GdkClipboard *clipboard = gtk_widget_get_clipboard (GTK_WIDGET (f->window));
+  GtkEditable *password = gtk_editable_get_delegate (login (f, "password_row"));
+  g_autofree char *text = NULL;
+
+  wait_for_page (f, "log-in");
+  gdk_clipboard_set_text (clipboard, "what was there before");
+
+  /* Even shown with the peek button, all of it selected, the password
+   * does not go to the clipboard.
+   */
+  type_text (login (f, "password_row"), "emilyspass");
+  gtk_text_set_visibility (GTK_TEXT (password), TRUE);
+  gtk_widget_grab_focus (GTK_WIDGET (password));
+  gtk_editable_select_region (password, 0, -1);
+  g_signal_emit_by_name (password, "copy-clipboard");
+  g_signal_emit_by_name (password, "cut-clipboard");
+
+  gdk_clipboard_read_text_async (clipboard, NULL, clipboard_text_cb, &text);
+  g_assert_true (AUTHFLOW_TEST_WAIT_UNTIL (NULL, TIMEOUT_MS, text != NULL));
+  g_assert_cmpstr (text, ==, "what was there before");
+  g_assert_cmpstr (gtk_editable_get_text (login (f, "password_row")), ==, "emilyspass");
+
+  /* The username copies as any text does. */
+  g_clear_pointer (&text, g_free);
+  type_text (login (f, "username_row"), "emilys");
+  gtk_editable_select_region (gtk_editable_get_delegate (login (f, "username_row")), 0, -1);
+  g_signal_emit_by_name (gtk_editable_get_delegate (login (f, "username_row")), "copy-clipboard");
+  gdk_clipboard_read_text_async (clipboard, NULL, clipboard_text_cb, &text);
+  g_assert_true (AUTHFLOW_TEST_WAIT_UNTIL (NULL, TIMEOUT_MS, text != NULL));
+  g_assert_cmpstr (text, ==, "emilys");
+}
+
+static void
+test_password_not_copied (Fixture       *f,
+                          gconstpointer  data)
+{
+  run_app (f, body_password_not_copied);
+}
+
+static void
 test_start_on_log_in (Fixture       *f,
                           gconstpointer  data)
 {
@@ -1146,6 +1200,7 @@ main (int   argc,
   ADD ("/ui/switch-backends", test_switch_backends);
   ADD ("/ui/nested-user", test_nested_user);
   ADD ("/ui/insecure-server-url", test_insecure_server_url);
+  ADD ("/ui/password-not-copied", test_password_not_copied);
 
 #undef ADD
 
