@@ -1384,10 +1384,23 @@ auth_call_cb (GObject      *object,
     g_task_return_pointer (task, auth, (GDestroyNotify) authflow_auth_result_free);
 }
 
+/* The values hold the password and the tokens: they are wiped, not just
+ * freed, once the request is built.
+ */
+static void
+wipe_free (gpointer data)
+{
+  char *text = data;
+
+  if (text != NULL)
+    memset (text, 0, strlen (text));
+  g_free (text);
+}
+
 static GHashTable *
 new_values (void)
 {
-  return g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
+  return g_hash_table_new_full (g_str_hash, g_str_equal, NULL, wipe_free);
 }
 
 static void
