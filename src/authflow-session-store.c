@@ -229,9 +229,19 @@ return_error (GTask  *task,
                                _("The system keyring did not answer in time"));
       g_error_free (error);
     }
-  else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+  else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) &&
+           g_cancellable_is_cancelled (call->cancellable))
     {
       g_task_return_error (task, error);
+    }
+  else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      /* Cancelled, but not by us: someone dismissed the keyring's unlock
+       * prompt. That is keyring trouble to tell, not a cancel to ignore.
+       */
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED,
+                               _("The system keyring stayed locked"));
+      g_error_free (error);
     }
   else
     {
