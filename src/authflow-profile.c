@@ -767,7 +767,8 @@ parse_profile (AuthflowProfile  *self,
   Mapping base = { 0 };
   gboolean ok;
 
-  if (!JSON_NODE_HOLDS_OBJECT (root_node))
+  /* An empty or blank text parses, to no root at all. */
+  if (root_node == NULL || !JSON_NODE_HOLDS_OBJECT (root_node))
     return fail (self, error, NULL, "must be a JSON object");
 
   root = json_node_get_object (root_node);
@@ -904,7 +905,11 @@ authflow_profile_new_from_bytes (GBytes      *bytes,
   g_return_val_if_fail (bytes != NULL, NULL);
   g_return_val_if_fail (source_name != NULL, NULL);
 
+  /* An empty GBytes may hold no data at all, and memchr () and
+   * g_strndup () must not be given NULL. */
   data = g_bytes_get_data (bytes, &len);
+  if (data == NULL)
+    data = "";
   if (memchr (data, '\0', len) != NULL || !g_utf8_validate_len (data, len, NULL))
     {
       g_set_error (error, AUTHFLOW_PROFILE_ERROR, AUTHFLOW_PROFILE_ERROR_INVALID,
