@@ -595,3 +595,20 @@ authflow_test_server_is_running (AuthflowTestServer *self)
 
   return self->process != NULL;
 }
+
+/**
+ * authflow_test_got_result_cb:
+ * @user_data: a `GAsyncResult **` that takes a reference on the result
+ *
+ * A #GAsyncReadyCallback for tests that wait with AUTHFLOW_TEST_WAIT_UNTIL
+ * until the result pointer is set.
+ */
+void
+authflow_test_got_result_cb (GObject      *object,
+                             GAsyncResult *result,
+                             gpointer      user_data)
+{
+  GAsyncResult **out = user_data;
+
+  *out = g_object_ref (result);
+}

@@ -37,6 +37,9 @@ void                authflow_test_iterate_until      (GMainContext           *co
 void                authflow_test_wait               (GMainContext           *context,
                                                       guint                   ms);
 void                authflow_test_remove_tree        (const char             *path);
+void                authflow_test_got_result_cb      (GObject                *object,
+                                                      GAsyncResult           *result,
+                                                      gpointer                user_data);
 
 /**
  * AUTHFLOW_TEST_WAIT_UNTIL:

@@ -7,6 +7,7 @@
 
 #include "authflow-flow.h"
 #include "authflow-server.h"
+#include "authflow-test-core.h"
 #include "authflow-test-utils.h"
 
 /* The whole flow — log in, the user, a 401 that renews the tokens, log out —
@@ -856,48 +857,14 @@ set_up_nested (Fixture       *f,
   make_app (f, profile);
 }
 
-/* Shuts @flow down and waits until the calls it had out are gone and it
- * is finalized.
- */
-static void
-finalize_flow (AuthflowFlow *flow)
-{
-  authflow_flow_shutdown (flow);
-  g_object_add_weak_pointer (G_OBJECT (flow), (gpointer *) &flow);
-  g_object_unref (flow);
-  g_assert_true (AUTHFLOW_TEST_WAIT_UNTIL (NULL, 10000, flow == NULL));
-}
-
-static void
-got_result_cb (GObject      *object,
-               GAsyncResult *result,
-               gpointer      user_data)
-{
-  GAsyncResult **out = user_data;
-
-  *out = g_object_ref (result);
-}
-
-static void
-clear_stored (AuthflowSessionStore *store)
-{
-  g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(GError) error = NULL;
-
-  authflow_session_store_clear_async (store, NULL, got_result_cb, &result);
-  AWAIT (result);
-  authflow_session_store_clear_finish (store, result, &error);
-  g_assert_no_error (error);
-}
-
 static void
 tear_down (Fixture       *f,
            gconstpointer  data)
 {
-  finalize_flow (g_steal_pointer (&f->flow));
+  authflow_test_finalize_flow (g_steal_pointer (&f->flow));
 
   /* Ports come back; an item left behind must not meet a later test. */
-  clear_stored (f->store);
+  authflow_test_clear_stored (f->store);
 
   g_assert_finalize_object (g_steal_pointer (&f->store));
   g_assert_finalize_object (g_steal_pointer (&f->client));
@@ -936,7 +903,7 @@ restore (Fixture *f)
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
 
-  authflow_flow_restore_async (f->flow, NULL, got_result_cb, &result);
+  authflow_flow_restore_async (f->flow, NULL, authflow_test_got_result_cb, &result);
   AWAIT (result);
   g_assert_true (authflow_flow_restore_finish (f->flow, result, &error));
   g_assert_no_error (error);
@@ -952,7 +919,7 @@ log_in (Fixture     *f,
 {
   g_autoptr(GAsyncResult) result = NULL;
 
-  authflow_flow_log_in_async (f->flow, identifier, password, NULL, got_result_cb, &result);
+  authflow_flow_log_in_async (f->flow, identifier, password, NULL, authflow_test_got_result_cb, &result);
   AWAIT (result);
 
   return authflow_flow_log_in_finish (f->flow, result, error);
@@ -964,7 +931,7 @@ log_out (Fixture *f)
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
 
-  authflow_flow_log_out_async (f->flow, NULL, got_result_cb, &result);
+  authflow_flow_log_out_async (f->flow, NULL, authflow_test_got_result_cb, &result);
   AWAIT (result);
   g_assert_true (authflow_flow_log_out_finish (f->flow, result, &error));
   g_assert_no_error (error);
@@ -976,7 +943,7 @@ fetch_user (Fixture  *f,
 {
   g_autoptr(GAsyncResult) result = NULL;
 
-  authflow_flow_fetch_user_async (f->flow, NULL, got_result_cb, &result);
+  authflow_flow_fetch_user_async (f->flow, NULL, authflow_test_got_result_cb, &result);
   AWAIT (result);
 
   return authflow_flow_fetch_user_finish (f->flow, result, error);
@@ -988,7 +955,7 @@ edit_profile (Fixture  *f,
 {
   g_autoptr(GAsyncResult) result = NULL;
 
-  authflow_flow_edit_profile_async (f->flow, "Em", NULL, NULL, NULL, got_result_cb, &result);
+  authflow_flow_edit_profile_async (f->flow, "Em", NULL, NULL, NULL, authflow_test_got_result_cb, &result);
   AWAIT (result);
 
   return authflow_flow_edit_profile_finish (f->flow, result, error);
@@ -1002,7 +969,7 @@ call (Fixture     *f,
 {
   g_autoptr(GAsyncResult) result = NULL;
 
-  authflow_flow_call_async (f->flow, "GET", path, NULL, NULL, got_result_cb, &result);
+  authflow_flow_call_async (f->flow, "GET", path, NULL, NULL, authflow_test_got_result_cb, &result);
   AWAIT (result);
 
   return authflow_flow_call_finish (f->flow, result, error);
@@ -1017,7 +984,7 @@ load_stored (Fixture *f)
   g_autoptr(AuthflowSession) session = NULL;
   char *stored;
 
-  authflow_session_store_load_async (f->store, NULL, got_result_cb, &result);
+  authflow_session_store_load_async (f->store, NULL, authflow_test_got_result_cb, &result);
   AWAIT (result);
 
   stored = authflow_session_store_load_finish (f->store, result, &error);
@@ -1112,7 +1079,7 @@ outside_refresh (Fixture     *f,
   body = g_bytes_new (json, strlen (json));
   soup_message_set_request_body_from_bytes (request, "application/json", body);
 
-  soup_session_send_and_read_async (session, request, G_PRIORITY_DEFAULT, NULL, got_result_cb, &result);
+  soup_session_send_and_read_async (session, request, G_PRIORITY_DEFAULT, NULL, authflow_test_got_result_cb, &result);
   AWAIT (result);
   answer = soup_session_send_and_read_finish (session, result, &error);
   g_assert_no_error (error);
@@ -1238,7 +1205,7 @@ test_dummyjson (Fixture       *f,
 
   /* No sign-up on dummyjson.com: nothing is sent. */
   authflow_flow_sign_up_async (f->flow, "ada", "ada@example.com", "analytical", "Ada", "Lovelace",
-                               NULL, got_result_cb, &result);
+                               NULL, authflow_test_got_result_cb, &result);
   AWAIT (result);
   g_assert_false (authflow_flow_sign_up_finish (f->flow, result, &error));
   g_assert_error (error, AUTHFLOW_CLIENT_ERROR, AUTHFLOW_CLIENT_ERROR_NOT_SUPPORTED);

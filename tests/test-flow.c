@@ -5,6 +5,7 @@
 #include <libsoup/soup.h>
 
 #include "authflow-flow.h"
+#include "authflow-test-core.h"
 #include "authflow-test-utils.h"
 
 /* The flow actions against the real reference server (the binary, on a free
@@ -33,36 +34,14 @@ fixture_set_up (Fixture       *f,
   f->flow = authflow_flow_new (f->client, f->store);
 }
 
-/* Shuts @flow down and waits until the calls it had out are gone and it
- * is finalized.
- */
-static void
-finalize_flow (AuthflowFlow *flow)
-{
-  authflow_flow_shutdown (flow);
-  g_object_add_weak_pointer (G_OBJECT (flow), (gpointer *) &flow);
-  g_object_unref (flow);
-  g_assert_true (AUTHFLOW_TEST_WAIT_UNTIL (NULL, 10000, flow == NULL));
-}
-
 static void
 fixture_tear_down (Fixture       *f,
                    gconstpointer  data)
 {
-  finalize_flow (g_steal_pointer (&f->flow));
+  authflow_test_finalize_flow (g_steal_pointer (&f->flow));
   g_assert_finalize_object (g_steal_pointer (&f->store));
   g_assert_finalize_object (g_steal_pointer (&f->client));
   g_clear_pointer (&f->server, authflow_test_server_free);
-}
-
-static void
-got_result_cb (GObject      *object,
-               GAsyncResult *result,
-               gpointer      user_data)
-{
-  GAsyncResult **out = user_data;
-
-  *out = g_object_ref (result);
 }
 
 #define AWAIT(res) g_assert_true (AUTHFLOW_TEST_WAIT_UNTIL (NULL, 30000, (res) != NULL))
@@ -73,7 +52,7 @@ restore (AuthflowFlow  *flow,
 {
   g_autoptr(GAsyncResult) result = NULL;
 
-  authflow_flow_restore_async (flow, NULL, got_result_cb, &result);
+  authflow_flow_restore_async (flow, NULL, authflow_test_got_result_cb, &result);
   AWAIT (result);
 
   return authflow_flow_restore_finish (flow, result, error);
@@ -87,7 +66,7 @@ log_in (AuthflowFlow  *flow,
 {
   g_autoptr(GAsyncResult) result = NULL;
 
-  authflow_flow_log_in_async (flow, username, password, NULL, got_result_cb, &result);
+  authflow_flow_log_in_async (flow, username, password, NULL, authflow_test_got_result_cb, &result);
   AWAIT (result);
 
   return authflow_flow_log_in_finish (flow, result, error);
@@ -103,7 +82,7 @@ sign_up (AuthflowFlow  *flow,
   g_autoptr(GAsyncResult) result = NULL;
 
   authflow_flow_sign_up_async (flow, username, email, password, "Ada", "Lovelace",
-                               NULL, got_result_cb, &result);
+                               NULL, authflow_test_got_result_cb, &result);
   AWAIT (result);
 
   return authflow_flow_sign_up_finish (flow, result, error);
@@ -115,7 +94,7 @@ log_out (AuthflowFlow *flow)
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
 
-  authflow_flow_log_out_async (flow, NULL, got_result_cb, &result);
+  authflow_flow_log_out_async (flow, NULL, authflow_test_got_result_cb, &result);
   AWAIT (result);
 
   g_assert_true (authflow_flow_log_out_finish (flow, result, &error));
@@ -129,7 +108,7 @@ load_stored (AuthflowSessionStore *store)
   g_autoptr(GError) error = NULL;
   char *stored;
 
-  authflow_session_store_load_async (store, NULL, got_result_cb, &result);
+  authflow_session_store_load_async (store, NULL, authflow_test_got_result_cb, &result);
   AWAIT (result);
 
   stored = authflow_session_store_load_finish (store, result, &error);
@@ -172,7 +151,7 @@ refresh_status (Fixture    *f,
   soup_message_set_request_body_from_bytes (message, "application/json", body);
 
   soup_session_send_and_read_async (session, message, G_PRIORITY_DEFAULT, NULL,
-                                    got_result_cb, &result);
+                                    authflow_test_got_result_cb, &result);
   AWAIT (result);
   answer = soup_session_send_and_read_finish (session, result, NULL);
 
@@ -349,7 +328,7 @@ test_restore_without_network (Fixture       *f,
   g_assert_true (g_date_time_equal (authflow_session_get_expiry (second), authflow_session_get_expiry (first)));
   g_assert_true (authflow_user_equal (authflow_session_get_user (second), authflow_session_get_user (first)));
 
-  finalize_flow (g_steal_pointer (&flow));
+  authflow_test_finalize_flow (g_steal_pointer (&flow));
 }
 
 static const SecretSchema *
@@ -399,7 +378,7 @@ test_restore_corrupt (Fixture       *f,
 
       /* The bad item is removed, so the next start is clean. */
       g_assert_true (AUTHFLOW_TEST_WAIT_UNTIL (NULL, 10000, !is_stored (f->store, NULL)));
-      finalize_flow (g_steal_pointer (&flow));
+      authflow_test_finalize_flow (g_steal_pointer (&flow));
     }
 }
 

@@ -608,16 +608,6 @@ fixture_tear_down (Fixture       *f,
   g_clear_pointer (&f->new_access, g_free);
 }
 
-static void
-got_result_cb (GObject      *object,
-               GAsyncResult *result,
-               gpointer      user_data)
-{
-  GAsyncResult **out = user_data;
-
-  *out = g_object_ref (result);
-}
-
 #define AWAIT(res) g_assert_true (AUTHFLOW_TEST_WAIT_UNTIL (NULL, 20000, (res) != NULL))
 
 static gboolean
@@ -626,7 +616,7 @@ log_in (Fixture  *f,
 {
   g_autoptr(GAsyncResult) result = NULL;
 
-  authflow_flow_log_in_async (f->flow, "emilys", "emilyspass", NULL, got_result_cb, &result);
+  authflow_flow_log_in_async (f->flow, "emilys", "emilyspass", NULL, authflow_test_got_result_cb, &result);
   AWAIT (result);
 
   return authflow_flow_log_in_finish (f->flow, result, error);
@@ -641,7 +631,7 @@ load_stored (Fixture *f)
   g_autoptr(AuthflowSession) session = NULL;
   char *stored;
 
-  authflow_session_store_load_async (f->store, NULL, got_result_cb, &result);
+  authflow_session_store_load_async (f->store, NULL, authflow_test_got_result_cb, &result);
   AWAIT (result);
 
   stored = authflow_session_store_load_finish (f->store, result, &error);
@@ -756,7 +746,7 @@ test_refresh (Fixture       *f,
 
   /* The protected call gets a 401, the flow renews, the renewal goes wrong. */
   f->mode = f->c->mode;
-  authflow_flow_call_async (f->flow, "GET", "/auth/me", NULL, NULL, got_result_cb, &result);
+  authflow_flow_call_async (f->flow, "GET", "/auth/me", NULL, NULL, authflow_test_got_result_cb, &result);
   AWAIT (result);
   answer = authflow_flow_call_finish (f->flow, result, &error);
 

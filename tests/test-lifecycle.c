@@ -7,6 +7,7 @@
 
 #include "authflow-flow.h"
 #include "authflow-server.h"
+#include "authflow-test-core.h"
 #include "authflow-test-utils.h"
 
 /* The token lifecycle: where the expiry comes from, the server's clock,
@@ -309,45 +310,11 @@ fixture_set_up_fake (Fixture       *f,
   make_app (f);
 }
 
-/* Shuts @flow down and waits until the calls it had out are gone and it
- * is finalized.
- */
-static void
-finalize_flow (AuthflowFlow *flow)
-{
-  authflow_flow_shutdown (flow);
-  g_object_add_weak_pointer (G_OBJECT (flow), (gpointer *) &flow);
-  g_object_unref (flow);
-  g_assert_true (AUTHFLOW_TEST_WAIT_UNTIL (NULL, 10000, flow == NULL));
-}
-
-static void
-got_result_cb (GObject      *object,
-               GAsyncResult *result,
-               gpointer      user_data)
-{
-  GAsyncResult **out = user_data;
-
-  *out = g_object_ref (result);
-}
-
-static void
-clear_stored (AuthflowSessionStore *store)
-{
-  g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(GError) error = NULL;
-
-  authflow_session_store_clear_async (store, NULL, got_result_cb, &result);
-  AWAIT (result);
-  authflow_session_store_clear_finish (store, result, &error);
-  g_assert_no_error (error);
-}
-
 /* The app quits: the flow stops, and what it wrote to the keyring stays. */
 static void
 quit_app (Fixture *f)
 {
-  finalize_flow (g_steal_pointer (&f->flow));
+  authflow_test_finalize_flow (g_steal_pointer (&f->flow));
   g_assert_finalize_object (g_steal_pointer (&f->store));
   g_assert_finalize_object (g_steal_pointer (&f->client));
 }
@@ -356,10 +323,10 @@ static void
 fixture_tear_down (Fixture       *f,
                    gconstpointer  data)
 {
-  finalize_flow (g_steal_pointer (&f->flow));
+  authflow_test_finalize_flow (g_steal_pointer (&f->flow));
 
   /* Ports come back; an item left behind must not meet a later test. */
-  clear_stored (f->store);
+  authflow_test_clear_stored (f->store);
 
   g_assert_finalize_object (g_steal_pointer (&f->store));
   g_assert_finalize_object (g_steal_pointer (&f->client));
@@ -399,7 +366,7 @@ restore (AuthflowFlow  *flow,
 {
   g_autoptr(GAsyncResult) result = NULL;
 
-  authflow_flow_restore_async (flow, NULL, got_result_cb, &result);
+  authflow_flow_restore_async (flow, NULL, authflow_test_got_result_cb, &result);
   AWAIT (result);
 
   return authflow_flow_restore_finish (flow, result, error);
@@ -417,7 +384,7 @@ log_in_emily (Fixture *f)
   g_assert_no_error (error);
   g_assert_cmpint (authflow_session_get_state (session), ==, AUTHFLOW_SESSION_STATE_SIGNED_OUT);
 
-  authflow_flow_log_in_async (f->flow, "emilys", "emilyspass", NULL, got_result_cb, &result);
+  authflow_flow_log_in_async (f->flow, "emilys", "emilyspass", NULL, authflow_test_got_result_cb, &result);
   AWAIT (result);
   g_assert_true (authflow_flow_log_in_finish (f->flow, result, &error));
   g_assert_no_error (error);
@@ -433,7 +400,7 @@ load_stored (AuthflowSessionStore *store)
   g_autoptr(AuthflowSession) session = NULL;
   char *stored;
 
-  authflow_session_store_load_async (store, NULL, got_result_cb, &result);
+  authflow_session_store_load_async (store, NULL, authflow_test_got_result_cb, &result);
   AWAIT (result);
 
   stored = authflow_session_store_load_finish (store, result, &error);
@@ -501,7 +468,7 @@ outside_post (Fixture     *f,
   soup_message_set_request_body_from_bytes (message, "application/json", body);
 
   soup_session_send_and_read_async (session, message, G_PRIORITY_DEFAULT, NULL,
-                                    got_result_cb, &result);
+                                    authflow_test_got_result_cb, &result);
   AWAIT (result);
   bytes = soup_session_send_and_read_finish (session, result, &error);
   g_assert_no_error (error);
@@ -863,7 +830,7 @@ test_concurrent_401 (Fixture       *f,
   f->slow_get = N_CALLS;
 
   for (guint i = 0; i < N_CALLS; i++)
-    authflow_flow_call_async (f->flow, "GET", "/auth/me", NULL, NULL, got_result_cb, &results[i]);
+    authflow_flow_call_async (f->flow, "GET", "/auth/me", NULL, NULL, authflow_test_got_result_cb, &results[i]);
 
   g_assert_true (AUTHFLOW_TEST_WAIT_UNTIL (NULL, 30000, all_in (results)));
 
@@ -930,7 +897,7 @@ test_refresh_rejected (Fixture       *f,
                        authflow_session_get_refresh_token (session));
 
   /* 401, then the refresh gets 403. */
-  authflow_flow_call_async (f->flow, "GET", "/auth/me", NULL, NULL, got_result_cb, &result);
+  authflow_flow_call_async (f->flow, "GET", "/auth/me", NULL, NULL, authflow_test_got_result_cb, &result);
   AWAIT (result);
   answer = authflow_flow_call_finish (f->flow, result, &error);
   g_assert_null (answer);
@@ -1005,10 +972,10 @@ test_stale_refresh (Fixture       *f,
    * and logs in again, and makes a call.
    */
   f->shift = 0;
-  authflow_flow_log_out_async (f->flow, NULL, got_result_cb, &logged_out);
+  authflow_flow_log_out_async (f->flow, NULL, authflow_test_got_result_cb, &logged_out);
   AWAIT (logged_out);
   g_assert_true (authflow_flow_log_out_finish (f->flow, logged_out, &error));
-  authflow_flow_log_in_async (f->flow, "emilys", "emilyspass", NULL, got_result_cb, &logged_in);
+  authflow_flow_log_in_async (f->flow, "emilys", "emilyspass", NULL, authflow_test_got_result_cb, &logged_in);
   AWAIT (logged_in);
   g_assert_true (authflow_flow_log_in_finish (f->flow, logged_in, &error));
   g_assert_no_error (error);
@@ -1017,7 +984,7 @@ test_stale_refresh (Fixture       *f,
   /* The old session's answer, when it comes, is not taken for the new
    * one's: the call works, and the new session keeps working tokens.
    */
-  authflow_flow_call_async (f->flow, "GET", "/auth/me", NULL, NULL, got_result_cb, &called);
+  authflow_flow_call_async (f->flow, "GET", "/auth/me", NULL, NULL, authflow_test_got_result_cb, &called);
   AWAIT (called);
   answer = authflow_flow_call_finish (f->flow, called, &error);
   g_assert_no_error (error);
@@ -1212,7 +1179,7 @@ edit_profile (AuthflowFlow  *flow,
 {
   g_autoptr(GAsyncResult) result = NULL;
 
-  authflow_flow_edit_profile_async (flow, first_name, last_name, email, NULL, got_result_cb, &result);
+  authflow_flow_edit_profile_async (flow, first_name, last_name, email, NULL, authflow_test_got_result_cb, &result);
   AWAIT (result);
 
   return authflow_flow_edit_profile_finish (flow, result, error);
@@ -1277,7 +1244,7 @@ test_edit_profile (Fixture       *f,
   g_assert_cmpint (authflow_session_get_state (session), ==, AUTHFLOW_SESSION_STATE_SIGNED_IN);
 
   /* And so does the server. */
-  authflow_flow_fetch_user_async (f->flow, NULL, got_result_cb, &result);
+  authflow_flow_fetch_user_async (f->flow, NULL, authflow_test_got_result_cb, &result);
   AWAIT (result);
   fetched = authflow_flow_fetch_user_finish (f->flow, result, &error);
   g_assert_no_error (error);

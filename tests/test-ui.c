@@ -536,14 +536,6 @@ use_server (Fixture           *f,
   g_assert_no_error (error);
 }
 
-static void
-got_result_cb (GObject      *object,
-               GAsyncResult *result,
-               gpointer      user_data)
-{
-  *(GAsyncResult **) user_data = g_object_ref (result);
-}
-
 /* Ends the session's refresh family on the server, as a logout from
  * another device would: the app only learns of it when it next renews.
  */
@@ -568,7 +560,7 @@ revoke_elsewhere (Fixture *f)
   body = g_bytes_new (json, strlen (json));
   soup_message_set_request_body_from_bytes (message, "application/json", body);
 
-  soup_session_send_and_read_async (soup, message, G_PRIORITY_DEFAULT, NULL, got_result_cb, &result);
+  soup_session_send_and_read_async (soup, message, G_PRIORITY_DEFAULT, NULL, authflow_test_got_result_cb, &result);
   g_assert_true (AUTHFLOW_TEST_WAIT_UNTIL (NULL, TIMEOUT_MS, result != NULL));
   answer = soup_session_send_and_read_finish (soup, result, NULL);
   g_assert_cmpuint (soup_message_get_status (message), ==, 200);

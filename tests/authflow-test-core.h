@@ -1,0 +1,11 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "authflow-flow.h"
+
+G_BEGIN_DECLS
+
+void authflow_test_finalize_flow (AuthflowFlow         *flow);
+void authflow_test_clear_stored  (AuthflowSessionStore *store);
+
+G_END_DECLS
