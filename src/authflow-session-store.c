@@ -10,10 +10,16 @@
 
 /* Keeps the signed-in session in the Secret Service, one item a backend.
  *
- * A keyring can hang: with a locked keyring gnome-keyring opens an unlock
- * prompt and does not answer until someone deals with it. So every call here
- * is async, carries its own cancellable chained to the caller's, and fails
- * with G_IO_ERROR_TIMED_OUT when the keyring has not answered in time.
+ * A keyring can hang, so every call here is async, carries its own
+ * cancellable chained to the caller's, and fails with G_IO_ERROR_TIMED_OUT
+ * when the keyring has not answered in time.
+ *
+ * A locked keyring is not a hang: gnome-keyring asks the person to unlock
+ * it, and that takes as long as typing a password. While such a prompt is
+ * up ("prompting"), the call waits up to "prompt-timeout" instead; if the
+ * person dismisses the prompt, or nobody answers it, the call fails with
+ * "The system keyring stayed locked", and nothing is lost or pretended:
+ * a load does not say "nothing stored", a removal does not say "removed".
  *
  * Calls run one at a time, in the order they were made: a save still under
  * way when the person logs out must not land after the removal, or the next
@@ -27,22 +33,129 @@ struct _AuthflowSessionStore
   GQueue   queue;
   GTask   *running;
   guint    timeout_ms;
+  guint    prompt_timeout_ms;
   guint    persist : 1;
+  guint    prompting : 1;
 };
 
 G_DEFINE_FINAL_TYPE (AuthflowSessionStore, authflow_session_store, G_TYPE_OBJECT)
 
 #define DEFAULT_TIMEOUT_MS 5000
+#define DEFAULT_PROMPT_TIMEOUT_MS (2 * 60 * 1000)
 
 enum {
   PROP_0,
   PROP_BACKEND,
   PROP_PERSIST,
   PROP_TIMEOUT,
+  PROP_PROMPT_TIMEOUT,
+  PROP_PROMPTING,
   N_PROPS
 };
 
 static GParamSpec *properties [N_PROPS];
+
+/* The Secret Service as libsecret speaks to it, but telling when it shows
+ * a prompt: libsecret gives no other way to know that the keyring is
+ * waiting for the person rather than stuck.
+ */
+#define AUTHFLOW_TYPE_KEYRING_SERVICE (authflow_keyring_service_get_type ())
+
+G_DECLARE_FINAL_TYPE (AuthflowKeyringService, authflow_keyring_service, AUTHFLOW, KEYRING_SERVICE, SecretService)
+
+struct _AuthflowKeyringService
+{
+  SecretService parent_instance;
+  guint         prompting;
+};
+
+G_DEFINE_FINAL_TYPE (AuthflowKeyringService, authflow_keyring_service, SECRET_TYPE_SERVICE)
+
+static guint keyring_service_prompting_signal;
+
+static void
+keyring_service_set_prompting (AuthflowKeyringService *self,
+                               gboolean                prompting)
+{
+  gboolean was_prompting = self->prompting > 0;
+
+  if (prompting)
+    self->prompting++;
+  else
+    self->prompting--;
+
+  if (was_prompting != (self->prompting > 0))
+    g_signal_emit (self, keyring_service_prompting_signal, 0, self->prompting > 0);
+}
+
+static void
+keyring_service_prompt_cb (GObject      *object,
+                           GAsyncResult *result,
+                           gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  AuthflowKeyringService *self = g_task_get_source_object (task);
+  SecretServiceClass *parent_class = SECRET_SERVICE_CLASS (authflow_keyring_service_parent_class);
+  GError *error = NULL;
+  GVariant *answer;
+
+  answer = parent_class->prompt_finish (SECRET_SERVICE (self), result, &error);
+  keyring_service_set_prompting (self, FALSE);
+
+  if (error != NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, answer, (GDestroyNotify) g_variant_unref);
+}
+
+static void
+keyring_service_prompt_async (SecretService       *service,
+                              SecretPrompt        *prompt,
+                              const GVariantType  *return_type,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  AuthflowKeyringService *self = AUTHFLOW_KEYRING_SERVICE (service);
+  SecretServiceClass *parent_class = SECRET_SERVICE_CLASS (authflow_keyring_service_parent_class);
+  GTask *task;
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, keyring_service_prompt_async);
+
+  keyring_service_set_prompting (self, TRUE);
+  parent_class->prompt_async (service, prompt, return_type, cancellable,
+                              keyring_service_prompt_cb, task);
+}
+
+static GVariant *
+keyring_service_prompt_finish (SecretService  *service,
+                               GAsyncResult   *result,
+                               GError        **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static void
+authflow_keyring_service_class_init (AuthflowKeyringServiceClass *klass)
+{
+  SecretServiceClass *service_class = SECRET_SERVICE_CLASS (klass);
+
+  service_class->prompt_async = keyring_service_prompt_async;
+  service_class->prompt_finish = keyring_service_prompt_finish;
+
+  keyring_service_prompting_signal =
+    g_signal_new ("prompting-changed",
+                  G_TYPE_FROM_CLASS (klass),
+                  G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 1, G_TYPE_BOOLEAN);
+}
+
+static void
+authflow_keyring_service_init (AuthflowKeyringService *self)
+{
+}
 
 static const SecretSchema *
 get_schema (void)
@@ -63,14 +176,20 @@ typedef void (*StartFunc) (AuthflowSessionStore *self,
 
 typedef struct
 {
-  StartFunc     start;
-  char         *backend;
-  char         *serialized;
-  GCancellable *cancellable;
-  GCancellable *caller_cancellable;
-  gulong        caller_handler;
-  guint         timeout_id;
-  gboolean      timed_out;
+  StartFunc      start;
+  char          *backend;
+  char          *serialized;
+  GCancellable  *cancellable;
+  GCancellable  *caller_cancellable;
+  gulong         caller_handler;
+  guint          timeout_id;
+  gboolean       timed_out;
+  gboolean       prompting;
+  gboolean       prompt_unanswered;
+  gboolean       searched_again;
+  SecretService *service;
+  gulong         prompting_handler;
+  GList         *items;
 } Call;
 
 static void
@@ -79,6 +198,10 @@ call_free (Call *call)
   g_clear_handle_id (&call->timeout_id, g_source_remove);
   if (call->caller_handler != 0)
     g_cancellable_disconnect (call->caller_cancellable, call->caller_handler);
+  if (call->service != NULL)
+    g_clear_signal_handler (&call->prompting_handler, call->service);
+  g_clear_object (&call->service);
+  g_list_free_full (call->items, g_object_unref);
   g_clear_object (&call->caller_cancellable);
   g_clear_object (&call->cancellable);
   g_free (call->backend);
@@ -94,9 +217,44 @@ call_timeout_cb (gpointer data)
 
   call->timeout_id = 0;
   call->timed_out = TRUE;
+  call->prompt_unanswered = call->prompting;
   g_cancellable_cancel (call->cancellable);
 
   return G_SOURCE_REMOVE;
+}
+
+static void
+set_prompting (AuthflowSessionStore *self,
+               gboolean              prompting)
+{
+  prompting = !!prompting;
+
+  if (self->prompting == prompting)
+    return;
+
+  self->prompting = prompting;
+  g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_PROMPTING]);
+}
+
+/* A prompt stops the keyring's clock and starts the person's; when it is
+ * answered, the keyring gets its full time again for the rest of the call.
+ */
+static void
+call_prompting_cb (SecretService *service,
+                   gboolean       prompting,
+                   GTask         *task)
+{
+  AuthflowSessionStore *self = g_task_get_source_object (task);
+  Call *call = g_task_get_task_data (task);
+
+  g_debug ("The keyring %s a prompt", prompting ? "shows" : "closed");
+
+  call->prompting = prompting;
+  g_clear_handle_id (&call->timeout_id, g_source_remove);
+  if (!call->timed_out)
+    call->timeout_id = g_timeout_add (prompting ? self->prompt_timeout_ms : self->timeout_ms,
+                                      call_timeout_cb, call);
+  set_prompting (self, prompting);
 }
 
 static void
@@ -173,23 +331,7 @@ call_new (AuthflowSessionStore *self,
   return task;
 }
 
-static void
-run_next (AuthflowSessionStore *self)
-{
-  Call *call;
-
-  if (self->running != NULL || g_queue_is_empty (&self->queue))
-    return;
-
-  self->running = g_queue_pop_head (&self->queue);
-  call = g_task_get_task_data (self->running);
-
-  /* The keyring's time starts when it is asked, not while the call waits
-   * for the one before it.
-   */
-  call->timeout_id = g_timeout_add (self->timeout_ms, call_timeout_cb, call);
-  call->start (self, self->running);
-}
+static void run_next (AuthflowSessionStore *self);
 
 /* Queues @task (the store takes it over) and starts it if nothing runs. */
 static void
@@ -208,8 +350,18 @@ call_done (AuthflowSessionStore *self)
   Call *call = g_task_get_task_data (task);
 
   g_clear_handle_id (&call->timeout_id, g_source_remove);
+  if (call->service != NULL)
+    g_clear_signal_handler (&call->prompting_handler, call->service);
+  set_prompting (self, FALSE);
 
   return task;
+}
+
+static GError *
+stayed_locked_error (void)
+{
+  return g_error_new_literal (G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED,
+                              _("The system keyring stayed locked"));
 }
 
 /* Turns what the keyring said into what a person can act on; the technical
@@ -223,7 +375,13 @@ return_error (GTask  *task,
 
   g_debug ("Keyring call failed: %s", error->message);
 
-  if (call->timed_out)
+  if (call->prompt_unanswered)
+    {
+      /* Nobody answered the prompt; libsecret took it away on the cancel. */
+      g_task_return_error (task, stayed_locked_error ());
+      g_error_free (error);
+    }
+  else if (call->timed_out)
     {
       g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
                                _("The system keyring did not answer in time"));
@@ -234,13 +392,13 @@ return_error (GTask  *task,
     {
       g_task_return_error (task, error);
     }
-  else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+  else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
+           g_error_matches (error, SECRET_ERROR, SECRET_ERROR_IS_LOCKED))
     {
-      /* Cancelled, but not by us: someone dismissed the keyring's unlock
-       * prompt. That is keyring trouble to tell, not a cancel to ignore.
+      /* Someone dismissed the keyring's unlock prompt. That is keyring
+       * trouble to tell, not a cancel to ignore.
        */
-      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED,
-                               _("The system keyring stayed locked"));
+      g_task_return_error (task, stayed_locked_error ());
       g_error_free (error);
     }
   else
@@ -249,6 +407,53 @@ return_error (GTask  *task,
                                _("The system keyring is not available"));
       g_error_free (error);
     }
+}
+
+/* Every call opens its own connection to the Secret Service, so that a
+ * keyring that was restarted or replaced since the last call is found.
+ */
+static void
+open_cb (GObject      *object,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  AuthflowSessionStore *self = user_data;
+  GTask *task = self->running;
+  Call *call = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  call->service = secret_service_open_finish (result, &error);
+  if (call->service == NULL)
+    {
+      g_autoptr(GTask) failed = call_done (self);
+
+      return_error (failed, error);
+      run_next (self);
+      return;
+    }
+
+  call->prompting_handler = g_signal_connect (call->service, "prompting-changed",
+                                              G_CALLBACK (call_prompting_cb), task);
+  call->start (self, task);
+}
+
+static void
+run_next (AuthflowSessionStore *self)
+{
+  Call *call;
+
+  if (self->running != NULL || g_queue_is_empty (&self->queue))
+    return;
+
+  self->running = g_queue_pop_head (&self->queue);
+  call = g_task_get_task_data (self->running);
+
+  /* The keyring's time starts when it is asked, not while the call waits
+   * for the one before it.
+   */
+  call->timeout_id = g_timeout_add (self->timeout_ms, call_timeout_cb, call);
+  secret_service_open (AUTHFLOW_TYPE_KEYRING_SERVICE, NULL, SECRET_SERVICE_OPEN_SESSION,
+                       call->cancellable, open_cb, self);
 }
 
 static void
@@ -287,6 +492,14 @@ authflow_session_store_get_property (GObject    *object,
       g_value_set_uint (value, self->timeout_ms);
       break;
 
+    case PROP_PROMPT_TIMEOUT:
+      g_value_set_uint (value, self->prompt_timeout_ms);
+      break;
+
+    case PROP_PROMPTING:
+      g_value_set_boolean (value, self->prompting);
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -312,6 +525,10 @@ authflow_session_store_set_property (GObject      *object,
 
     case PROP_TIMEOUT:
       authflow_session_store_set_timeout (self, g_value_get_uint (value));
+      break;
+
+    case PROP_PROMPT_TIMEOUT:
+      authflow_session_store_set_prompt_timeout (self, g_value_get_uint (value));
       break;
 
     default:
@@ -344,6 +561,18 @@ authflow_session_store_class_init (AuthflowSessionStoreClass *klass)
     g_param_spec_uint ("timeout", NULL, NULL, 1, G_MAXUINT, DEFAULT_TIMEOUT_MS,
                        (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
 
+  /* How long a call waits for the person to answer the keyring's prompt. */
+  properties [PROP_PROMPT_TIMEOUT] =
+    g_param_spec_uint ("prompt-timeout", NULL, NULL, 1, G_MAXUINT, DEFAULT_PROMPT_TIMEOUT_MS,
+                       (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  /* Whether the keyring is asking the person something (to unlock it) and
+   * the store waits for that answer.
+   */
+  properties [PROP_PROMPTING] =
+    g_param_spec_boolean ("prompting", NULL, NULL, FALSE,
+                          (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -354,6 +583,7 @@ authflow_session_store_init (AuthflowSessionStore *self)
   g_queue_init (&self->queue);
   self->persist = TRUE;
   self->timeout_ms = DEFAULT_TIMEOUT_MS;
+  self->prompt_timeout_ms = DEFAULT_PROMPT_TIMEOUT_MS;
 }
 
 AuthflowSessionStore *
@@ -434,22 +664,132 @@ authflow_session_store_set_timeout (AuthflowSessionStore *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_TIMEOUT]);
 }
 
+guint
+authflow_session_store_get_prompt_timeout (AuthflowSessionStore *self)
+{
+  g_return_val_if_fail (AUTHFLOW_IS_SESSION_STORE (self), 0);
+
+  return self->prompt_timeout_ms;
+}
+
+void
+authflow_session_store_set_prompt_timeout (AuthflowSessionStore *self,
+                                           guint                 timeout_ms)
+{
+  g_return_if_fail (AUTHFLOW_IS_SESSION_STORE (self));
+  g_return_if_fail (timeout_ms > 0);
+
+  if (self->prompt_timeout_ms == timeout_ms)
+    return;
+
+  self->prompt_timeout_ms = timeout_ms;
+  g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_PROMPT_TIMEOUT]);
+}
+
+gboolean
+authflow_session_store_get_prompting (AuthflowSessionStore *self)
+{
+  g_return_val_if_fail (AUTHFLOW_IS_SESSION_STORE (self), FALSE);
+
+  return self->prompting;
+}
+
+static GHashTable *
+call_attributes (Call *call)
+{
+  GHashTable *attributes = g_hash_table_new (g_str_hash, g_str_equal);
+
+  g_hash_table_insert (attributes, (gpointer) "backend", call->backend);
+
+  return attributes;
+}
+
+static void start_load (AuthflowSessionStore *self,
+                        GTask                *task);
+
+static gboolean
+is_gone_error (const GError *error)
+{
+  return g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_METHOD) ||
+         g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_OBJECT) ||
+         g_error_matches (error, SECRET_ERROR, SECRET_ERROR_NO_SUCH_OBJECT);
+}
+
+static void
+load_secret_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  AuthflowSessionStore *self = user_data;
+  SecretItem *item = SECRET_ITEM (object);
+  Call *call = g_task_get_task_data (self->running);
+  g_autoptr(GTask) task = NULL;
+  GError *error = NULL;
+  SecretValue *value;
+
+  /* Someone else (another Authflow, Passwords and Keys) removed or
+   * replaced the item between the search and the read: look again, once.
+   */
+  if (!secret_item_load_secret_finish (item, result, &error) &&
+      is_gone_error (error) && !call->searched_again)
+    {
+      g_debug ("The item went away while it was read: %s", error->message);
+      g_error_free (error);
+      call->searched_again = TRUE;
+      g_list_free_full (g_steal_pointer (&call->items), g_object_unref);
+      start_load (self, self->running);
+      return;
+    }
+
+  task = call_done (self);
+
+  if (error != NULL)
+    return_error (task, error);
+  else if ((value = secret_item_get_secret (item)) == NULL)
+    return_error (task, g_error_new_literal (SECRET_ERROR, SECRET_ERROR_PROTOCOL,
+                                             "The item has no secret"));
+  else
+    g_task_return_pointer (task, secret_value_unref_to_password (value, NULL),
+                           (GDestroyNotify) secret_password_free);
+
+  run_next (self);
+}
+
 static void
 load_cb (GObject      *object,
          GAsyncResult *result,
          gpointer      user_data)
 {
   AuthflowSessionStore *self = user_data;
-  g_autoptr(GTask) task = call_done (self);
-  g_autoptr(GError) error = NULL;
-  char *secret;
+  Call *call = g_task_get_task_data (self->running);
+  GError *error = NULL;
+  SecretItem *found = NULL;
 
-  secret = secret_password_lookup_finish (result, &error);
+  call->items = secret_service_search_finish (SECRET_SERVICE (object), result, &error);
 
-  if (error != NULL)
-    return_error (task, g_steal_pointer (&error));
-  else
-    g_task_return_pointer (task, secret, (GDestroyNotify) secret_password_free);
+  for (GList *l = call->items; l != NULL && found == NULL; l = l->next)
+    if (!secret_item_get_locked (l->data))
+      found = l->data;
+
+  if (found != NULL)
+    {
+      secret_item_load_secret (found, call->cancellable, load_secret_cb, self);
+      return;
+    }
+
+  {
+    g_autoptr(GTask) task = call_done (self);
+
+    if (error != NULL)
+      return_error (task, error);
+    else if (call->items == NULL)
+      g_task_return_pointer (task, NULL, NULL);
+    else
+      /* The session is there but stayed locked: that is not "nothing
+       * stored", or the person would be sent to log in again for nothing.
+       */
+      g_task_return_error (task, stayed_locked_error ());
+  }
 
   run_next (self);
 }
@@ -459,11 +799,12 @@ start_load (AuthflowSessionStore *self,
             GTask                *task)
 {
   Call *call = g_task_get_task_data (task);
+  g_autoptr(GHashTable) attributes = call_attributes (call);
 
-  secret_password_lookup (get_schema (), call->cancellable,
-                          load_cb, self,
-                          "backend", call->backend,
-                          NULL);
+  /* Unlocking asks the person only when there is an item to unlock. */
+  secret_service_search (call->service, get_schema (), attributes,
+                         SECRET_SEARCH_ALL | SECRET_SEARCH_UNLOCK,
+                         call->cancellable, load_cb, self);
 }
 
 /**
@@ -519,10 +860,10 @@ save_cb (GObject      *object,
 {
   AuthflowSessionStore *self = user_data;
   g_autoptr(GTask) task = call_done (self);
-  g_autoptr(GError) error = NULL;
+  GError *error = NULL;
 
-  if (!secret_password_store_finish (result, &error))
-    return_error (task, g_steal_pointer (&error));
+  if (!secret_service_store_finish (SECRET_SERVICE (object), result, &error))
+    return_error (task, error);
   else
     g_task_return_boolean (task, TRUE);
 
@@ -534,38 +875,101 @@ start_save (AuthflowSessionStore *self,
             GTask                *task)
 {
   Call *call = g_task_get_task_data (task);
+  g_autoptr(GHashTable) attributes = call_attributes (call);
+  g_autoptr(SecretValue) value = NULL;
   g_autofree char *label = NULL;
 
   /* Translators: the label of the keyring item, as seen in Passwords and
    * Keys; %s is the backend, e.g. "http://127.0.0.1:8787".
    */
   label = g_strdup_printf (_("Authflow session for %s"), call->backend);
+  value = secret_value_new (call->serialized, -1, "text/plain");
 
-  secret_password_store (get_schema (), SECRET_COLLECTION_DEFAULT, label,
-                         call->serialized, call->cancellable,
-                         save_cb, self,
-                         "backend", call->backend,
-                         NULL);
+  secret_service_store (call->service, get_schema (), attributes,
+                        SECRET_COLLECTION_DEFAULT, label, value,
+                        call->cancellable, save_cb, self);
+}
+
+static void delete_next (AuthflowSessionStore *self);
+
+static void
+delete_cb (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  AuthflowSessionStore *self = user_data;
+  GError *error = NULL;
+
+  if (!secret_item_delete_finish (SECRET_ITEM (object), result, &error))
+    {
+      g_autoptr(GTask) task = call_done (self);
+
+      return_error (task, error);
+      run_next (self);
+      return;
+    }
+
+  delete_next (self);
+}
+
+/* Removes the found items one by one; all of them, or the call fails. */
+static void
+delete_next (AuthflowSessionStore *self)
+{
+  Call *call = g_task_get_task_data (self->running);
+  g_autoptr(SecretItem) item = NULL;
+
+  if (call->items == NULL)
+    {
+      g_autoptr(GTask) task = call_done (self);
+
+      g_task_return_boolean (task, TRUE);
+      run_next (self);
+      return;
+    }
+
+  item = call->items->data;
+  call->items = g_list_delete_link (call->items, call->items);
+  secret_item_delete (item, call->cancellable, delete_cb, self);
 }
 
 static void
-clear_cb (GObject      *object,
-          GAsyncResult *result,
-          gpointer      user_data)
+clear_search_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
 {
   AuthflowSessionStore *self = user_data;
-  g_autoptr(GTask) task = call_done (self);
-  g_autoptr(GError) error = NULL;
+  Call *call = g_task_get_task_data (self->running);
+  GError *error = NULL;
 
-  /* "Nothing to remove" is not an error: the item is gone either way. */
-  secret_password_clear_finish (result, &error);
+  call->items = secret_service_search_finish (SECRET_SERVICE (object), result, &error);
 
   if (error != NULL)
-    return_error (task, g_steal_pointer (&error));
-  else
-    g_task_return_boolean (task, TRUE);
+    {
+      g_autoptr(GTask) task = call_done (self);
 
-  run_next (self);
+      return_error (task, error);
+      run_next (self);
+      return;
+    }
+
+  /* gnome-keyring does not remove a locked item, and libsecret's own
+   * removal skips it without a word: a logged-out session would come back
+   * at the next start. So the keyring is unlocked first, or the call fails.
+   */
+  for (GList *l = call->items; l != NULL; l = l->next)
+    {
+      if (secret_item_get_locked (l->data))
+        {
+          g_autoptr(GTask) task = call_done (self);
+
+          g_task_return_error (task, stayed_locked_error ());
+          run_next (self);
+          return;
+        }
+    }
+
+  delete_next (self);
 }
 
 static void
@@ -573,11 +977,11 @@ start_clear (AuthflowSessionStore *self,
              GTask                *task)
 {
   Call *call = g_task_get_task_data (task);
+  g_autoptr(GHashTable) attributes = call_attributes (call);
 
-  secret_password_clear (get_schema (), call->cancellable,
-                         clear_cb, self,
-                         "backend", call->backend,
-                         NULL);
+  secret_service_search (call->service, get_schema (), attributes,
+                         SECRET_SEARCH_ALL | SECRET_SEARCH_UNLOCK,
+                         call->cancellable, clear_search_cb, self);
 }
 
 /**

@@ -21,6 +21,10 @@ void                  authflow_session_store_set_persist (AuthflowSessionStore  
 guint                 authflow_session_store_get_timeout (AuthflowSessionStore  *self);
 void                  authflow_session_store_set_timeout (AuthflowSessionStore  *self,
                                                           guint                  timeout_ms);
+guint                 authflow_session_store_get_prompt_timeout (AuthflowSessionStore *self);
+void                  authflow_session_store_set_prompt_timeout (AuthflowSessionStore *self,
+                                                                 guint                 timeout_ms);
+gboolean              authflow_session_store_get_prompting (AuthflowSessionStore *self);
 void                  authflow_session_store_load_async  (AuthflowSessionStore  *self,
                                                           GCancellable          *cancellable,
                                                           GAsyncReadyCallback    callback,

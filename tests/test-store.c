@@ -17,6 +17,7 @@
 
 #define NOT_AVAILABLE "The system keyring is not available"
 #define NO_ANSWER "The system keyring did not answer in time"
+#define STAYED_LOCKED "The system keyring stayed locked"
 
 /* The schema the app stores its items under, written out again here so that
  * the lookups below do not go through the code under test.
@@ -87,10 +88,18 @@ store_load (AuthflowSessionStore  *store,
 {
   g_autoptr(GAsyncResult) result = NULL;
 
+  char *stored;
+  char *copy;
+
   authflow_session_store_load_async (store, cancellable, result_cb, &result);
   wait_for_result (&result, KEYRING_WAIT_MS);
 
-  return authflow_session_store_load_finish (store, result, error);
+  /* The store's copy is in non-pageable memory; the tests' goes with g_free(). */
+  stored = authflow_session_store_load_finish (store, result, error);
+  copy = g_strdup (stored);
+  secret_password_free (stored);
+
+  return copy;
 }
 
 static gboolean
@@ -548,7 +557,6 @@ test_store_cancel_load (void)
   g_autoptr(GCancellable) cancelled = g_cancellable_new ();
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
-  g_autofree char *loaded = NULL;
   g_autofree char *loaded_before = NULL;
 
   /* There is something to load, so that only the cancellation stops it. */
@@ -558,9 +566,8 @@ test_store_cancel_load (void)
   authflow_session_store_load_async (store, cancellable, result_cb, &result);
   g_cancellable_cancel (cancellable);
   wait_for_result (&result, KEYRING_WAIT_MS);
-  loaded = authflow_session_store_load_finish (store, result, &error);
+  g_assert_null (authflow_session_store_load_finish (store, result, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
-  g_assert_null (loaded);
   g_clear_error (&error);
 
   /* Cancelled before it started. */
@@ -734,10 +741,13 @@ die_with_parent (gpointer user_data)
 
 /* A D-Bus session bus of our own. With @activation, it starts services on
  * demand from the usual service directories, as a desktop session does;
- * without, nothing but what the test itself puts on it is there.
+ * without, nothing but what the test itself puts on it is there. With
+ * @accessible, the services it starts (gnome-keyring's prompt) can be seen
+ * and driven over AT-SPI.
  */
 static PrivateBus *
-private_bus_start (gboolean activation)
+private_bus_start_full (gboolean activation,
+                        gboolean accessible)
 {
   PrivateBus *bus = g_new0 (PrivateBus, 1);
   g_autoptr(GSubprocessLauncher) launcher = NULL;
@@ -803,7 +813,10 @@ private_bus_start (gboolean activation)
   g_subprocess_launcher_unsetenv (launcher, "XDG_STATE_HOME");
   g_subprocess_launcher_unsetenv (launcher, "GNOME_KEYRING_CONTROL");
   g_subprocess_launcher_unsetenv (launcher, "DBUS_SESSION_BUS_ADDRESS");
-  g_subprocess_launcher_setenv (launcher, "NO_AT_BRIDGE", "1", TRUE);
+  if (accessible)
+    g_subprocess_launcher_unsetenv (launcher, "NO_AT_BRIDGE");
+  else
+    g_subprocess_launcher_setenv (launcher, "NO_AT_BRIDGE", "1", TRUE);
 
   bus->daemon = g_subprocess_launcher_spawn (launcher, &error,
                                              dbus_daemon,
@@ -821,6 +834,12 @@ private_bus_start (gboolean activation)
   g_assert_true (g_str_has_prefix (printed_address, bus->address));
 
   return bus;
+}
+
+static PrivateBus *
+private_bus_start (gboolean activation)
+{
+  return private_bus_start_full (activation, FALSE);
 }
 
 static void
@@ -869,6 +888,7 @@ run_call (AuthflowSessionStore *store,
   g_autoptr(AuthflowSession) session = make_session ("trouble");
   g_autoptr(GAsyncResult) result = NULL;
   gint64 start = g_get_monotonic_time ();
+  char *stored;
 
   outcome_clear (outcome);
 
@@ -883,7 +903,9 @@ run_call (AuthflowSessionStore *store,
     case CALL_LOAD:
       authflow_session_store_load_async (store, cancellable, result_cb, &result);
       wait_for_result (&result, 30000);
-      outcome->loaded = authflow_session_store_load_finish (store, result, &outcome->error);
+      stored = authflow_session_store_load_finish (store, result, &outcome->error);
+      outcome->loaded = g_strdup (stored);
+      secret_password_free (stored);
       break;
 
     case CALL_CLEAR:
@@ -1248,10 +1270,20 @@ stop_service (GDBusConnection *connection,
     }
 }
 
-/* The hang this store's timeout is for: gnome-keyring is there, but it
- * waits for someone to answer a password prompt. Here it is the prompt for
- * a new login keyring in a home that has none, which gnome-keyring shows
- * on the display and which nobody answers.
+static void
+count_prompting_cb (AuthflowSessionStore *store,
+                    GParamSpec           *pspec,
+                    guint                *prompts)
+{
+  if (authflow_session_store_get_prompting (store))
+    (*prompts)++;
+}
+
+/* An unlock (or create) prompt is the keyring waiting for the person, not a
+ * hang: it gets the prompt's time, not the keyring's. Here it is the prompt
+ * for a new login keyring in a home that has none, which gnome-keyring shows
+ * on the display and which nobody answers, so in the end the keyring
+ * "stayed locked".
  */
 static void
 test_store_unanswered_prompt (void)
@@ -1262,7 +1294,9 @@ test_store_unanswered_prompt (void)
       g_autoptr(GDBusConnection) connection = NULL;
       g_autoptr(GError) error = NULL;
       AuthflowSessionStore *store = authflow_session_store_new ("http://a");
+      Outcome outcome = { NULL, };
       gboolean prompted = FALSE;
+      guint prompts = 0;
       guint watch;
 
       g_test_message ("A bus that starts gnome-keyring on demand at %s", bus->address);
@@ -1271,11 +1305,26 @@ test_store_unanswered_prompt (void)
       watch = g_bus_watch_name_on_connection (connection, "org.gnome.keyring.SystemPrompter",
                                               G_BUS_NAME_WATCHER_FLAGS_NONE,
                                               name_appeared_cb, NULL, &prompted, NULL);
+      g_signal_connect (store, "notify::prompting", G_CALLBACK (count_prompting_cb), &prompts);
 
-      authflow_session_store_set_timeout (store, 2000);
-      assert_times_out (store, CALL_SAVE);
+      /* The keyring's own time is long; the prompt's is shorter, and it
+       * is the one that counts once the prompt is up.
+       */
+      authflow_session_store_set_timeout (store, 10000);
+      authflow_session_store_set_prompt_timeout (store, 1500);
+      run_call (store, CALL_SAVE, NULL, &outcome);
+      g_test_message ("%s after %" G_GINT64_FORMAT " ms",
+                      outcome.error ? outcome.error->message : "no error", outcome.elapsed_ms);
 
-      /* It was the prompt that the keyring waited for. */
+      g_assert_error (outcome.error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED);
+      g_assert_cmpstr (outcome.error->message, ==, STAYED_LOCKED);
+      g_assert_cmpint (outcome.elapsed_ms, >=, 1500);
+      g_assert_cmpint (outcome.elapsed_ms, <, 1500 + 5000);
+      g_assert_cmpuint (prompts, ==, 1);
+      g_assert_false (authflow_session_store_get_prompting (store));
+      outcome_clear (&outcome);
+
+      /* It was gnome-keyring's prompt that the store waited for. */
       g_assert_true (AUTHFLOW_TEST_WAIT_UNTIL (NULL, 10000, prompted));
       g_assert_true (name_has_owner (connection, "org.freedesktop.secrets"));
 
@@ -1300,6 +1349,315 @@ test_store_unanswered_prompt (void)
     }
 
   g_test_trap_subprocess (NULL, 30 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
+}
+
+/* A locked keyring: a login keyring with a real password, which the test
+ * locks, and gnome-keyring's real unlock prompt, answered over AT-SPI by
+ * tests/keyring_prompt.py the way a person answers it.
+ */
+#define KEYRING_PASSWORD "authflow-keyring-password"
+#define PYTHON3 "/usr/bin/python3"
+
+typedef struct
+{
+  PrivateBus      *bus;
+  GSubprocess     *daemon;
+  GDBusConnection *connection;
+} LockedKeyring;
+
+static LockedKeyring *
+locked_keyring_start (void)
+{
+  LockedKeyring *keyring = g_new0 (LockedKeyring, 1);
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  GOutputStream *stdin_pipe;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *home = NULL;
+  g_autofree char *runtime_dir = NULL;
+
+  keyring->bus = private_bus_start_full (TRUE, TRUE);
+  home = g_build_filename (keyring->bus->tmpdir, "home", NULL);
+  runtime_dir = g_build_filename (keyring->bus->tmpdir, "run", NULL);
+
+  /* The password on stdin creates the login keyring with it, unlocked.
+   * All of stdin is the password, a newline too.
+   */
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE |
+                                        G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
+                                        G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+#ifdef __linux__
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+#endif
+  g_subprocess_launcher_setenv (launcher, "HOME", home, TRUE);
+  g_subprocess_launcher_setenv (launcher, "XDG_RUNTIME_DIR", runtime_dir, TRUE);
+  g_subprocess_launcher_unsetenv (launcher, "XDG_DATA_HOME");
+  g_subprocess_launcher_unsetenv (launcher, "XDG_CONFIG_HOME");
+  g_subprocess_launcher_unsetenv (launcher, "NO_AT_BRIDGE");
+  keyring->daemon = g_subprocess_launcher_spawn (launcher, &error,
+                                                 "gnome-keyring-daemon", "--foreground",
+                                                 "--unlock", "--components=secrets",
+                                                 NULL);
+  g_assert_no_error (error);
+  stdin_pipe = g_subprocess_get_stdin_pipe (keyring->daemon);
+  g_output_stream_write_all (stdin_pipe, KEYRING_PASSWORD, strlen (KEYRING_PASSWORD),
+                             NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_output_stream_close (stdin_pipe, NULL, &error);
+  g_assert_no_error (error);
+
+  keyring->connection = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (AUTHFLOW_TEST_WAIT_UNTIL (NULL, 10000,
+                                           name_has_owner (keyring->connection, "org.freedesktop.secrets")));
+
+  return keyring;
+}
+
+static void
+locked_keyring_lock (LockedKeyring *keyring)
+{
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GVariant) locked = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *login[] = { "/org/freedesktop/secrets/collection/login", NULL };
+
+  reply = g_dbus_connection_call_sync (keyring->connection,
+                                       "org.freedesktop.secrets", "/org/freedesktop/secrets",
+                                       "org.freedesktop.Secret.Service", "Lock",
+                                       g_variant_new ("(^ao)", login),
+                                       G_VARIANT_TYPE ("(aoo)"),
+                                       G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
+  g_assert_no_error (error);
+  g_clear_pointer (&reply, g_variant_unref);
+
+  reply = g_dbus_connection_call_sync (keyring->connection,
+                                       "org.freedesktop.secrets", login[0],
+                                       "org.freedesktop.DBus.Properties", "Get",
+                                       g_variant_new ("(ss)", "org.freedesktop.Secret.Collection", "Locked"),
+                                       G_VARIANT_TYPE ("(v)"),
+                                       G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
+  g_assert_no_error (error);
+  g_variant_get (reply, "(v)", &locked);
+  g_assert_true (g_variant_get_boolean (locked));
+}
+
+static void
+locked_keyring_stop (LockedKeyring *keyring)
+{
+  stop_service (keyring->connection, "org.gnome.keyring.SystemPrompter");
+  g_subprocess_send_signal (keyring->daemon, SIGTERM);
+  g_subprocess_wait (keyring->daemon, NULL, NULL);
+  g_clear_object (&keyring->daemon);
+  g_clear_object (&keyring->connection);
+  g_clear_pointer (&keyring->bus, private_bus_stop);
+  g_free (keyring);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (LockedKeyring, locked_keyring_stop)
+
+/* Starts someone who will answer the next prompt: "dismiss", or "unlock"
+ * after @delay_s seconds of typing.
+ */
+static GSubprocess *
+answer_prompt (const char *answer,
+               double      delay_s)
+{
+  g_autofree char *script = g_test_build_filename (G_TEST_DIST, "keyring_prompt.py", NULL);
+  g_autofree char *delay = g_strdup_printf ("%.1f", delay_s);
+  g_autoptr(GError) error = NULL;
+  GSubprocess *answerer;
+
+  answerer = g_subprocess_new (G_SUBPROCESS_FLAGS_NONE, &error,
+                               PYTHON3, script, answer,
+                               "--password", KEYRING_PASSWORD,
+                               "--delay", delay,
+                               NULL);
+  g_assert_no_error (error);
+
+  return answerer;
+}
+
+static void
+assert_answered (GSubprocess *answerer)
+{
+  /* The identifier goes once the process has been reaped. */
+  g_assert_true (AUTHFLOW_TEST_WAIT_UNTIL (NULL, 20000, g_subprocess_get_identifier (answerer) == NULL));
+  g_assert_true (g_subprocess_get_if_exited (answerer));
+  g_assert_cmpint (g_subprocess_get_exit_status (answerer), ==, 0);
+}
+
+static gboolean
+can_answer_prompts (void)
+{
+  g_autofree char *script = g_test_build_filename (G_TEST_DIST, "keyring_prompt.py", NULL);
+  g_autoptr(GError) error = NULL;
+  const char *argv[] = { PYTHON3, "-c", "import pyatspi", NULL };
+  int status = -1;
+
+  if (g_getenv ("DISPLAY") == NULL)
+    {
+      g_test_skip ("gnome-keyring prompts only on a display: run under build-aux/headless-run");
+      return FALSE;
+    }
+
+  if (!have_program ("dbus-daemon") || !have_program ("gnome-keyring-daemon"))
+    {
+      g_test_skip ("dbus-daemon or gnome-keyring-daemon is not installed");
+      return FALSE;
+    }
+
+  if (!g_file_test (script, G_FILE_TEST_EXISTS) ||
+      !g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
+                     NULL, NULL, NULL, NULL, &status, &error) ||
+      !g_spawn_check_wait_status (status, NULL))
+    {
+      g_test_skip ("Answering the keyring's prompt needs " PYTHON3 " with pyatspi");
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+/* The person dismisses the unlock prompt. Every call says the keyring
+ * stayed locked: a load does not claim that nothing is stored, a removal
+ * does not claim it removed anything. Nothing is lost: once the keyring is
+ * unlocked, the session is there as it was stored.
+ */
+static void
+test_store_locked_dismissed (void)
+{
+  if (g_test_subprocess ())
+    {
+      g_autoptr(LockedKeyring) keyring = locked_keyring_start ();
+      g_autoptr(AuthflowSession) session = make_session ("locked");
+      g_autofree char *expected = authflow_session_serialize (session);
+      AuthflowSessionStore *store = authflow_session_store_new ("http://a");
+      Outcome outcome = { NULL, };
+      g_autoptr(GError) error = NULL;
+      guint prompts = 0;
+      CallKind kinds[] = { CALL_LOAD, CALL_SAVE, CALL_CLEAR };
+
+      g_signal_connect (store, "notify::prompting", G_CALLBACK (count_prompting_cb), &prompts);
+      g_assert_true (store_save (store, session, NULL, &error));
+      g_assert_no_error (error);
+      g_assert_cmpuint (prompts, ==, 0);
+
+      locked_keyring_lock (keyring);
+
+      for (guint i = 0; i < G_N_ELEMENTS (kinds); i++)
+        {
+          g_autoptr(GSubprocess) answerer = answer_prompt ("dismiss", 0);
+
+          run_call (store, kinds[i], NULL, &outcome);
+          g_test_message ("call %d: %s after %" G_GINT64_FORMAT " ms", kinds[i],
+                          outcome.error ? outcome.error->message : "no error", outcome.elapsed_ms);
+          assert_answered (answerer);
+
+          g_assert_error (outcome.error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED);
+          g_assert_cmpstr (outcome.error->message, ==, STAYED_LOCKED);
+          g_assert_null (outcome.loaded);
+          g_assert_cmpuint (prompts, ==, i + 1);
+          g_assert_false (authflow_session_store_get_prompting (store));
+          outcome_clear (&outcome);
+        }
+
+      /* Unlocked at last: the session is the one stored before, untouched
+       * by the save and the removal that stayed locked.
+       */
+      {
+        g_autoptr(GSubprocess) answerer = answer_prompt ("unlock", 0);
+
+        run_call (store, CALL_LOAD, NULL, &outcome);
+        assert_answered (answerer);
+        g_assert_no_error (outcome.error);
+        g_assert_cmpstr (outcome.loaded, ==, expected);
+        outcome_clear (&outcome);
+      }
+
+      g_assert_finalize_object (store);
+      return;
+    }
+
+  if (!can_answer_prompts ())
+    return;
+
+  g_test_trap_subprocess (NULL, 120 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
+}
+
+/* The person takes their time to type the password: the keyring's own
+ * timeout does not run while it waits for them, and the calls go through.
+ */
+static void
+test_store_locked_unlocked (void)
+{
+  if (g_test_subprocess ())
+    {
+      g_autoptr(LockedKeyring) keyring = locked_keyring_start ();
+      g_autoptr(AuthflowSession) session = make_session ("unlocked");
+      g_autofree char *expected = authflow_session_serialize (session);
+      AuthflowSessionStore *store = authflow_session_store_new ("http://a");
+      AuthflowSessionStore *other = authflow_session_store_new ("http://b");
+      Outcome outcome = { NULL, };
+      g_autoptr(GError) error = NULL;
+      guint prompts = 0;
+
+      g_signal_connect (store, "notify::prompting", G_CALLBACK (count_prompting_cb), &prompts);
+      g_assert_true (store_save (store, session, NULL, &error));
+      g_assert_no_error (error);
+
+      /* Nothing stored for a backend: no reason to ask the person. */
+      locked_keyring_lock (keyring);
+      run_call (other, CALL_LOAD, NULL, &outcome);
+      g_assert_no_error (outcome.error);
+      g_assert_null (outcome.loaded);
+      g_assert_cmpint (outcome.elapsed_ms, <, 2000);
+      outcome_clear (&outcome);
+
+      authflow_session_store_set_timeout (store, 1000);
+
+      {
+        g_autoptr(GSubprocess) answerer = answer_prompt ("unlock", 2.5);
+
+        run_call (store, CALL_LOAD, NULL, &outcome);
+        assert_answered (answerer);
+        g_test_message ("loaded after %" G_GINT64_FORMAT " ms", outcome.elapsed_ms);
+        g_assert_no_error (outcome.error);
+        g_assert_cmpstr (outcome.loaded, ==, expected);
+        g_assert_cmpint (outcome.elapsed_ms, >=, 2500);
+        g_assert_cmpuint (prompts, ==, 1);
+        outcome_clear (&outcome);
+      }
+
+      /* A removal unlocks the keyring too, and then the item is gone. */
+      locked_keyring_lock (keyring);
+
+      {
+        g_autoptr(GSubprocess) answerer = answer_prompt ("unlock", 1.5);
+
+        run_call (store, CALL_CLEAR, NULL, &outcome);
+        assert_answered (answerer);
+        g_assert_no_error (outcome.error);
+        g_assert_cmpuint (prompts, ==, 2);
+        outcome_clear (&outcome);
+      }
+
+      run_call (store, CALL_LOAD, NULL, &outcome);
+      g_assert_no_error (outcome.error);
+      g_assert_null (outcome.loaded);
+      outcome_clear (&outcome);
+      g_assert_cmpuint (prompts, ==, 2);
+
+      g_assert_finalize_object (store);
+      g_assert_finalize_object (other);
+      return;
+    }
+
+  if (!can_answer_prompts ())
+    return;
+
+  g_test_trap_subprocess (NULL, 120 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_DEFAULT);
   g_test_trap_assert_passed ();
 }
 
@@ -1352,6 +1710,8 @@ main (int   argc,
   g_test_add_func ("/store/keyring/no-service", test_store_no_service);
   g_test_add_func ("/store/keyring/never-answers", test_store_never_answers);
   g_test_add_func ("/store/keyring/unanswered-prompt", test_store_unanswered_prompt);
+  g_test_add_func ("/store/keyring/locked/dismissed", test_store_locked_dismissed);
+  g_test_add_func ("/store/keyring/locked/unlocked", test_store_locked_unlocked);
 
   return g_test_run ();
 }
