@@ -17,6 +17,16 @@
  * signed in for this run, and "keyring-problem" says why the session will
  * not be remembered.
  */
+
+/* Which keyring call failed last, so that Try Again repeats that one. */
+typedef enum
+{
+  KEYRING_CALL_NONE,
+  KEYRING_CALL_LOAD,
+  KEYRING_CALL_SAVE,
+  KEYRING_CALL_CLEAR,
+} KeyringCall;
+
 struct _AuthflowFlow
 {
   GObject               parent_instance;
@@ -26,6 +36,7 @@ struct _AuthflowFlow
   AuthflowSessionStore *store;
   GCancellable         *cancellable;
   char                 *keyring_problem;
+  KeyringCall           failed_call;
 
   /* The token lifecycle. One refresh at a time: every call that needs new
    * tokens while one runs waits for that one.
@@ -102,12 +113,14 @@ set_keyring_problem (AuthflowFlow *self,
 /* Records how a keyring call went; a cancelled call says nothing. */
 static void
 note_keyring_result (AuthflowFlow *self,
+                     KeyringCall   call,
                      const GError *error)
 {
   g_autofree char *problem = NULL;
 
   if (error == NULL)
     {
+      self->failed_call = KEYRING_CALL_NONE;
       set_keyring_problem (self, NULL);
       return;
     }
@@ -115,11 +128,22 @@ note_keyring_result (AuthflowFlow *self,
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
 
-  /* Translators: %s says what is wrong with the keyring, e.g. "The system
-   * keyring is not available".
-   */
-  problem = g_strdup_printf (_("%s, so your session will not be remembered after Authflow closes."),
-                             error->message);
+  self->failed_call = call;
+
+  /* A removal fails that way only when there was something to remove. */
+  if (call == KEYRING_CALL_CLEAR &&
+      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED))
+    /* Translators: %s says what is wrong with the keyring, e.g. "The system
+     * keyring stayed locked".
+     */
+    problem = g_strdup_printf (_("%s, so the saved session could not be removed from it."),
+                               error->message);
+  else
+    /* Translators: %s says what is wrong with the keyring, e.g. "The system
+     * keyring is not available".
+     */
+    problem = g_strdup_printf (_("%s, so your session will not be remembered after Authflow closes."),
+                               error->message);
   set_keyring_problem (self, problem);
 }
 
@@ -156,7 +180,7 @@ save_cb (GObject      *object,
   g_autoptr(GError) error = NULL;
 
   authflow_session_store_save_finish (store, result, &error);
-  note_keyring_result (self, error);
+  note_keyring_result (self, KEYRING_CALL_SAVE, error);
   release_application ();
 
   g_task_return_boolean (task, TRUE);
@@ -187,7 +211,7 @@ clear_cb (GObject      *object,
   g_autoptr(GError) error = NULL;
 
   authflow_session_store_clear_finish (store, result, &error);
-  note_keyring_result (self, error);
+  note_keyring_result (self, KEYRING_CALL_CLEAR, error);
   release_application ();
 }
 
@@ -1412,6 +1436,40 @@ authflow_flow_edit_profile_finish (AuthflowFlow  *self,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
+/* Signs in with the session the keyring kept. A stored session that cannot
+ * be read is removed, and @error says so in words for the person.
+ */
+static gboolean
+take_stored (AuthflowFlow  *self,
+             const char    *stored,
+             GError       **error)
+{
+  g_autoptr(GError) local_error = NULL;
+
+  if (!authflow_session_restore (self->session, stored, &local_error))
+    {
+      g_debug ("Discarding the stored session: %s", local_error->message);
+      authflow_session_sign_out (self->session);
+      clear_stored (self);
+      g_set_error_literal (error, AUTHFLOW_SESSION_ERROR, local_error->code,
+                           _("The stored session could not be read and was removed. Please log in again."));
+      return FALSE;
+    }
+
+  /* Home shows the stored data at once. Behind it, the tokens are renewed
+   * if they are due, and the user is asked of the server, which also tells
+   * whether it can be reached and the session is still good.
+   */
+  set_string_property (self, &self->last_username,
+                       get_login_identifier (self, authflow_session_get_user (self->session)),
+                       PROP_LAST_USERNAME);
+  authflow_flow_check_schedule (self);
+  if (!self->refreshing)
+    authflow_flow_fetch_user_async (self, self->cancellable, probe_cb, NULL);
+
+  return TRUE;
+}
+
 static void
 load_cb (GObject      *object,
          GAsyncResult *result,
@@ -1424,7 +1482,7 @@ load_cb (GObject      *object,
   char *stored;
 
   stored = authflow_session_store_load_finish (store, result, &error);
-  note_keyring_result (self, error);
+  note_keyring_result (self, KEYRING_CALL_LOAD, error);
 
   if (stored == NULL)
     {
@@ -1441,28 +1499,39 @@ load_cb (GObject      *object,
       return;
     }
 
-  if (!authflow_session_restore (self->session, stored, &error))
-    {
-      g_debug ("Discarding the stored session: %s", error->message);
-      authflow_session_sign_out (self->session);
-      clear_stored (self);
-      g_task_return_new_error (task, AUTHFLOW_SESSION_ERROR, error->code,
-                               _("The stored session could not be read and was removed. Please log in again."));
-    }
+  if (take_stored (self, stored, &error))
+    g_task_return_boolean (task, TRUE);
   else
-    {
-      /* Home shows the stored data at once. Behind it, the tokens are
-       * renewed if they are due, and the user is asked of the server, which
-       * also tells whether it can be reached and the session is still good.
-       */
-      set_string_property (self, &self->last_username,
-                           get_login_identifier (self, authflow_session_get_user (self->session)),
-                           PROP_LAST_USERNAME);
-      authflow_flow_check_schedule (self);
-      if (!self->refreshing)
-        authflow_flow_fetch_user_async (self, self->cancellable, probe_cb, NULL);
-      g_task_return_boolean (task, TRUE);
-    }
+    g_task_return_error (task, g_steal_pointer (&error));
+
+  secret_password_free (stored);
+}
+
+/* Try Again after the keyring failed at start-up: the session it kept may
+ * be there after all, now that it is unlocked.
+ */
+static void
+retry_load_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  AuthflowSessionStore *store = AUTHFLOW_SESSION_STORE (object);
+  g_autoptr(AuthflowFlow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  char *stored;
+
+  stored = authflow_session_store_load_finish (store, result, &error);
+  note_keyring_result (self, KEYRING_CALL_LOAD, error);
+
+  if (stored == NULL)
+    return;
+
+  /* The person logged in while the keyring was asked: that session is the
+   * one that counts, and storing it replaces the one found here.
+   */
+  if (authflow_session_get_state (self->session) == AUTHFLOW_SESSION_STATE_SIGNED_OUT &&
+      !take_stored (self, stored, &error))
+    set_string_property (self, &self->sign_out_reason, error->message, PROP_SIGN_OUT_REASON);
 
   secret_password_free (stored);
 }
@@ -1657,17 +1726,25 @@ authflow_flow_update_user (AuthflowFlow *self,
 /**
  * authflow_flow_retry_keyring:
  *
- * Tries the keyring again after it failed: stores the signed-in session, or
- * checks that the keyring answers. "keyring-problem" tells how it went.
+ * Tries the keyring again after it failed, with the call that failed: the
+ * restore of the stored session, the storing of the signed-in one, or the
+ * removal at log out. "keyring-problem" tells how it went.
  */
 void
 authflow_flow_retry_keyring (AuthflowFlow *self)
 {
+  AuthflowSessionState state;
+
   g_return_if_fail (AUTHFLOW_IS_FLOW (self));
 
-  if (authflow_session_get_state (self->session) == AUTHFLOW_SESSION_STATE_SIGNED_IN)
+  state = authflow_session_get_state (self->session);
+
+  if (state == AUTHFLOW_SESSION_STATE_SIGNED_IN)
     save_session (self, NULL);
-  else
+  else if (self->failed_call == KEYRING_CALL_LOAD && state == AUTHFLOW_SESSION_STATE_SIGNED_OUT)
+    authflow_session_store_load_async (self->store, self->cancellable, retry_load_cb,
+                                       g_object_ref (self));
+  else if (state == AUTHFLOW_SESSION_STATE_SIGNED_OUT)
     clear_stored (self);
 }
 
@@ -1711,7 +1788,7 @@ log_out_clear_cb (GObject      *object,
   g_autoptr(GError) error = NULL;
 
   authflow_session_store_clear_finish (AUTHFLOW_SESSION_STORE (object), result, &error);
-  note_keyring_result (self, error);
+  note_keyring_result (self, KEYRING_CALL_CLEAR, error);
   release_application ();
 
   log_out_step_done (task);
