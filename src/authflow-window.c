@@ -22,6 +22,7 @@ struct _AuthflowWindow
   AdwWindowTitle       *window_title;
   GtkStack             *stack;
   GtkButton            *back_button;
+  GtkLabel             *splash_label;
   GtkRevealer          *keyring_revealer;
   GtkLabel             *keyring_label;
   GtkRevealer          *offline_revealer;
@@ -64,6 +65,20 @@ keyring_problem_cb (AuthflowWindow *self)
     gtk_label_set_text (self->keyring_label, problem);
 
   gtk_revealer_set_reveal_child (self->keyring_revealer, problem != NULL);
+}
+
+/* At start-up the keyring may ask the person to unlock it: the splash says
+ * what it waits for, so that the prompt is not a mystery.
+ */
+static void
+keyring_prompting_cb (AuthflowWindow *self)
+{
+  AuthflowSessionStore *store = authflow_flow_get_store (self->flow);
+
+  if (authflow_session_store_get_prompting (store))
+    gtk_label_set_text (self->splash_label, _("Waiting for the system keyring to be unlocked…"));
+  else
+    gtk_label_set_text (self->splash_label, _("Restoring your session…"));
 }
 
 static void
@@ -162,6 +177,10 @@ authflow_window_set_up (AuthflowWindow      *self,
                            G_CALLBACK (keyring_problem_cb), self,
                            G_CONNECT_SWAPPED);
   keyring_problem_cb (self);
+  g_signal_connect_object (authflow_flow_get_store (self->flow), "notify::prompting",
+                           G_CALLBACK (keyring_prompting_cb), self,
+                           G_CONNECT_SWAPPED);
+  keyring_prompting_cb (self);
   g_signal_connect_object (self->flow, "notify::offline-problem",
                            G_CALLBACK (offline_problem_cb), self,
                            G_CONNECT_SWAPPED);
@@ -198,6 +217,7 @@ authflow_window_class_init (AuthflowWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, AuthflowWindow, stack);
   gtk_widget_class_bind_template_child (widget_class, AuthflowWindow, window_title);
   gtk_widget_class_bind_template_child (widget_class, AuthflowWindow, back_button);
+  gtk_widget_class_bind_template_child (widget_class, AuthflowWindow, splash_label);
   gtk_widget_class_bind_template_child (widget_class, AuthflowWindow, keyring_revealer);
   gtk_widget_class_bind_template_child (widget_class, AuthflowWindow, keyring_label);
   gtk_widget_class_bind_template_child (widget_class, AuthflowWindow, offline_revealer);
