@@ -236,12 +236,32 @@ parse_body (SoupServerMessage *msg)
 {
   SoupMessageBody *body = soup_server_message_get_request_body (msg);
   g_autoptr(GBytes) bytes = soup_message_body_flatten (body);
-  g_autoptr(JsonParser) parser = NULL;
   const char *data;
   gsize len;
-  JsonNode *root;
 
   data = g_bytes_get_data (bytes, &len);
+
+  return authflow_server_parse_json_body (data, len);
+}
+
+/**
+ * authflow_server_parse_json_body:
+ * @data: (array length=len) (nullable): a request body as it came
+ *
+ * What the server makes of a request body, apart from the connection that
+ * brought it (so that it can be fuzzed as it is): an empty body is an empty
+ * object; anything but a JSON object in valid UTF-8 without NUL is refused.
+ *
+ * Returns: (transfer full) (nullable): the object, or %NULL for a body that
+ *   is answered "Invalid JSON body"
+ */
+JsonObject *
+authflow_server_parse_json_body (const char *data,
+                                 gsize       len)
+{
+  g_autoptr(JsonParser) parser = NULL;
+  JsonNode *root;
+
   if (len == 0)
     return json_object_new ();
 

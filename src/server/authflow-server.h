@@ -2,6 +2,7 @@
 #pragma once
 
 #include <gio/gio.h>
+#include <json-glib/json-glib.h>
 
 G_BEGIN_DECLS
 
@@ -19,6 +20,8 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (AuthflowServer, authflow_server, AUTHFLOW, SERVER, GObject)
 
 char           *authflow_server_get_default_db_path      (void);
+JsonObject     *authflow_server_parse_json_body          (const char      *data,
+                                                          gsize            len);
 
 AuthflowServer *authflow_server_new                      (const char      *db_path,
                                                           GError         **error);

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 //
 // Fuzzes what the reference server does with a request before it touches
-// the database: the body is parsed into a JSON object and validated as a
-// sign-up and as a PATCH of /auth/me, and the same bytes are verified as an
-// access token with a fixed secret. No HTTP: the functions are called
-// directly.
+// the database: the body is parsed into a JSON object by the server's own
+// authflow_server_parse_json_body() and validated as a sign-up and as a
+// PATCH of /auth/me, and the same bytes are verified as an access token
+// with a fixed secret. No HTTP: the functions are called directly.
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -13,6 +13,7 @@
 #include <glib.h>
 #include <json-glib/json-glib.h>
 
+#include "authflow-server.h"
 #include "authflow-server-jwt.h"
 #include "authflow-server-user.h"
 
@@ -68,33 +69,6 @@ LLVMFuzzerInitialize (int    *argc,
   return 0;
 }
 
-/* The same steps as parse_body() in src/server/authflow-server.c, which is
- * static and reads a SoupServerMessage that only a real connection makes.
- * Keep the two in step. */
-static JsonObject *
-parse_body (const char *data,
-            gsize       len)
-{
-  g_autoptr(JsonParser) parser = NULL;
-  JsonNode *root;
-
-  if (len == 0)
-    return json_object_new ();
-
-  if (memchr (data, '\0', len) != NULL || !g_utf8_validate (data, len, NULL))
-    return NULL;
-
-  parser = json_parser_new_immutable ();
-  if (!json_parser_load_from_data (parser, data, len, NULL))
-    return NULL;
-
-  root = json_parser_get_root (parser);
-  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
-    return NULL;
-
-  return json_object_ref (json_node_get_object (root));
-}
-
 /* The answer the server would send for @user. */
 static void
 serialize_user (const AuthflowServerUser *user)
@@ -114,7 +88,7 @@ static void
 fuzz_body (const uint8_t *data,
            size_t         size)
 {
-  g_autoptr(JsonObject) body = parse_body ((const char *) data, size);
+  g_autoptr(JsonObject) body = authflow_server_parse_json_body ((const char *) data, size);
   g_autoptr(AuthflowServerUser) user = NULL;
   g_autoptr(AuthflowServerUser) updated = NULL;
   g_autofree char *password = NULL;
