@@ -409,6 +409,17 @@ return_error (GTask  *task,
     }
 }
 
+/* Ends the running call with what the keyring said; the next one starts. */
+static void
+fail_running (AuthflowSessionStore *self,
+              GError               *error)
+{
+  g_autoptr(GTask) task = call_done (self);
+
+  return_error (task, error);
+  run_next (self);
+}
+
 /* Every call opens its own connection to the Secret Service, so that a
  * keyring that was restarted or replaced since the last call is found.
  */
@@ -425,10 +436,7 @@ open_cb (GObject      *object,
   call->service = secret_service_open_finish (result, &error);
   if (call->service == NULL)
     {
-      g_autoptr(GTask) failed = call_done (self);
-
-      return_error (failed, error);
-      run_next (self);
+      fail_running (self, error);
       return;
     }
 
@@ -902,10 +910,7 @@ delete_cb (GObject      *object,
 
   if (!secret_item_delete_finish (SECRET_ITEM (object), result, &error))
     {
-      g_autoptr(GTask) task = call_done (self);
-
-      return_error (task, error);
-      run_next (self);
+      fail_running (self, error);
       return;
     }
 
@@ -946,10 +951,7 @@ clear_search_cb (GObject      *object,
 
   if (error != NULL)
     {
-      g_autoptr(GTask) task = call_done (self);
-
-      return_error (task, error);
-      run_next (self);
+      fail_running (self, error);
       return;
     }
 
