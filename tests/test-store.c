@@ -1279,6 +1279,27 @@ count_prompting_cb (AuthflowSessionStore *store,
     (*prompts)++;
 }
 
+/* Whether gnome-keyring can be started here and show its prompts; the test
+ * is skipped, saying why, if not.
+ */
+static gboolean
+can_show_prompts (void)
+{
+  if (g_getenv ("DISPLAY") == NULL)
+    {
+      g_test_skip ("gnome-keyring prompts only on a display: run under build-aux/headless-run");
+      return FALSE;
+    }
+
+  if (!have_program ("dbus-daemon") || !have_program ("gnome-keyring-daemon"))
+    {
+      g_test_skip ("dbus-daemon or gnome-keyring-daemon is not installed");
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
 /* An unlock (or create) prompt is the keyring waiting for the person, not a
  * hang: it gets the prompt's time, not the keyring's. Here it is the prompt
  * for a new login keyring in a home that has none, which gnome-keyring shows
@@ -1335,18 +1356,8 @@ test_store_unanswered_prompt (void)
       return;
     }
 
-  if (g_getenv ("DISPLAY") == NULL)
-    {
-      g_test_skip ("gnome-keyring prompts only on a display: run under build-aux/headless-run");
-      return;
-    }
-
-  if (!have_program ("dbus-daemon") ||
-      !have_program ("gnome-keyring-daemon"))
-    {
-      g_test_skip ("dbus-daemon or gnome-keyring-daemon is not installed");
-      return;
-    }
+  if (!can_show_prompts ())
+    return;
 
   g_test_trap_subprocess (NULL, 30 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_DEFAULT);
   g_test_trap_assert_passed ();
@@ -1495,17 +1506,8 @@ can_answer_prompts (void)
   const char *argv[] = { PYTHON3, "-c", "import pyatspi", NULL };
   int status = -1;
 
-  if (g_getenv ("DISPLAY") == NULL)
-    {
-      g_test_skip ("gnome-keyring prompts only on a display: run under build-aux/headless-run");
-      return FALSE;
-    }
-
-  if (!have_program ("dbus-daemon") || !have_program ("gnome-keyring-daemon"))
-    {
-      g_test_skip ("dbus-daemon or gnome-keyring-daemon is not installed");
-      return FALSE;
-    }
+  if (!can_show_prompts ())
+    return FALSE;
 
   if (!g_file_test (script, G_FILE_TEST_EXISTS) ||
       !g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
