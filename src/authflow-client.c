@@ -7,6 +7,7 @@
 #include <libsoup/soup.h>
 
 #include "authflow-client.h"
+#include "authflow-json.h"
 #include "authflow-jwt.h"
 
 /* Runs the backend's calls over HTTP. It turns every answer into either a
@@ -30,6 +31,8 @@ struct _AuthflowClient
    * by an hour neither expires sessions early nor keeps dead tokens.
    */
   GTimeSpan    clock_offset;
+  /* A Date that cannot be right is ignored; the debug log says so once. */
+  gboolean     told_bad_date;
 
   /* When the server, with a 429 or 503, last asked to be left alone until. */
   gint64       retry_after_until;
@@ -49,6 +52,14 @@ G_DEFINE_QUARK (authflow-client-error-quark, authflow_client_error)
 #define DEFAULT_MAX_ANSWER_SIZE (1024 * 1024)
 #define MAX_REDIRECTS 5
 #define READ_CHUNK_SIZE 16384
+#define PARSE_IN_THREAD_SIZE (64 * 1024)
+
+/* A server's Date outside these years cannot be right (and one near year
+ * 9999 would take every expiry past what GDateTime can hold), so it is not
+ * taken as the server's clock.
+ */
+#define MIN_SERVER_YEAR 2000
+#define MAX_SERVER_YEAR 2200
 
 enum {
   PROP_0,
@@ -525,7 +536,18 @@ note_server_headers (AuthflowClient *self,
   const char *retry_after = soup_message_headers_get_one (headers, "Retry-After");
   g_autoptr(GDateTime) server_date = NULL;
 
-  if (date != NULL && (server_date = soup_date_time_new_from_http_string (date)))
+  if (date != NULL && (server_date = soup_date_time_new_from_http_string (date)) &&
+      (g_date_time_get_year (server_date) < MIN_SERVER_YEAR ||
+       g_date_time_get_year (server_date) >= MAX_SERVER_YEAR))
+    {
+      if (!self->told_bad_date)
+        g_debug ("Ignoring the server's Date “%s”: it cannot be right, so it does not set the server’s clock",
+                 date);
+      self->told_bad_date = TRUE;
+      g_clear_pointer (&server_date, g_date_time_unref);
+    }
+
+  if (server_date != NULL)
     {
       /* Date has a resolution of one second; the midpoint of the exchange
        * is the best guess of when the server wrote it.
@@ -799,32 +821,35 @@ return_too_large (GTask *task)
                            _("The server's answer is too large"));
 }
 
-/* The whole answer is in: turns it into the task's value or error. */
+/* The whole answer is in and parsed: turns it into the task's value or
+ * error. The Content-Type is not checked: a server that labels JSON as
+ * text/html still sent JSON, and anything else fails to parse.
+ */
 static void
-finish_answer (GTask *task)
+take_answer (GTask    *task,
+             JsonNode *root,
+             GError   *parse_error)
 {
   AuthflowClient *self = g_task_get_source_object (task);
   Request *request = g_task_get_task_data (task);
-  g_autoptr(JsonParser) parser = NULL;
   JsonObject *object_answer = NULL;
-  JsonNode *root = NULL;
   guint status = soup_message_get_status (request->message);
 
-  g_clear_handle_id (&request->timeout_id, g_source_remove);
-
-  /* The Content-Type is not checked: a server that labels JSON as
-   * text/html still sent JSON, and anything else fails to parse.
-   */
-  parser = json_parser_new_immutable ();
-  if (request->data->len > 0 &&
-      json_parser_load_from_data (parser, (const char *) request->data->data, request->data->len, NULL) &&
-      (root = json_parser_get_root (parser)) != NULL &&
-      JSON_NODE_HOLDS_OBJECT (root))
+  if (root != NULL && JSON_NODE_HOLDS_OBJECT (root))
     object_answer = json_node_get_object (root);
 
   if (!SOUP_STATUS_IS_SUCCESSFUL (status))
     {
       g_task_return_error (task, error_from_answer (self, status, root));
+      return;
+    }
+
+  if (g_error_matches (parse_error, AUTHFLOW_JSON_ERROR, AUTHFLOW_JSON_ERROR_TOO_DEEP))
+    {
+      g_task_return_new_error (task, AUTHFLOW_CLIENT_ERROR, AUTHFLOW_CLIENT_ERROR_BAD_ANSWER,
+                               _("The server's answer is nested more than %u levels deep, "
+                                 "which Authflow does not read"),
+                               AUTHFLOW_JSON_MAX_DEPTH);
       return;
     }
 
@@ -837,6 +862,63 @@ finish_answer (GTask *task)
 
   g_task_return_pointer (task, json_object_ref (object_answer),
                          (GDestroyNotify) json_object_unref);
+}
+
+static void
+parse_thread (GTask        *task,
+              gpointer      source_object,
+              gpointer      task_data,
+              GCancellable *cancellable)
+{
+  GByteArray *data = task_data;
+  GError *error = NULL;
+  JsonNode *root = authflow_json_parse ((const char *) data->data, data->len, &error);
+
+  if (root != NULL)
+    g_task_return_pointer (task, root, (GDestroyNotify) json_node_unref);
+  else
+    g_task_return_error (task, error);
+}
+
+static void
+parsed_cb (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) parse_error = NULL;
+  g_autoptr(JsonNode) root = g_task_propagate_pointer (G_TASK (result), &parse_error);
+
+  take_answer (task, root, parse_error);
+}
+
+/* The whole answer is in: a large one is parsed in a worker thread, since
+ * a megabyte of JSON takes json-glib tens of milliseconds.
+ */
+static void
+finish_answer (GTask *task_in)
+{
+  g_autoptr(GTask) task = task_in;
+  Request *request = g_task_get_task_data (task);
+  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(GError) parse_error = NULL;
+
+  g_clear_handle_id (&request->timeout_id, g_source_remove);
+
+  if (request->data->len > PARSE_IN_THREAD_SIZE)
+    {
+      gpointer source_object = g_task_get_source_object (task);
+      g_autoptr(GTask) parse = NULL;
+
+      parse = g_task_new (source_object, NULL, parsed_cb, g_steal_pointer (&task));
+      g_task_set_source_tag (parse, finish_answer);
+      g_task_set_task_data (parse, g_byte_array_ref (request->data), (GDestroyNotify) g_byte_array_unref);
+      g_task_run_in_thread (parse, parse_thread);
+      return;
+    }
+
+  root = authflow_json_parse ((const char *) request->data->data, request->data->len, &parse_error);
+  take_answer (task, root, parse_error);
 }
 
 static void
@@ -860,7 +942,7 @@ read_cb (GObject      *object,
 
   if (g_bytes_get_size (bytes) == 0)
     {
-      finish_answer (task);
+      finish_answer (g_steal_pointer (&task));
       return;
     }
 

@@ -1436,17 +1436,51 @@ authflow_flow_edit_profile_finish (AuthflowFlow  *self,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
-/* Signs in with the session the keyring kept. A stored session that cannot
- * be read is removed, and @error says so in words for the person.
+static void
+parse_stored_thread (GTask        *task,
+                     gpointer      source_object,
+                     gpointer      task_data,
+                     GCancellable *cancellable)
+{
+  GError *error = NULL;
+  JsonNode *root = authflow_session_parse_stored (task_data, &error);
+
+  if (root != NULL)
+    g_task_return_pointer (task, root, (GDestroyNotify) json_node_unref);
+  else
+    g_task_return_error (task, error);
+}
+
+/* Parses what the keyring kept in a worker thread: an item may be as large
+ * as AUTHFLOW_SESSION_MAX_STORED_SIZE, which would hold the main loop up.
+ * Takes @stored.
+ */
+static void
+parse_stored_async (AuthflowFlow        *self,
+                    char                *stored,
+                    GAsyncReadyCallback  callback,
+                    gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, NULL, callback, user_data);
+
+  g_task_set_source_tag (task, parse_stored_async);
+  g_task_set_task_data (task, stored, (GDestroyNotify) secret_password_free);
+  g_task_run_in_thread (task, parse_stored_thread);
+}
+
+/* Signs in with the session the keyring kept, as parse_stored_async() read
+ * it. A stored session that cannot be read is removed, and @error says so
+ * in words for the person.
  */
 static gboolean
 take_stored (AuthflowFlow  *self,
-             const char    *stored,
+             GAsyncResult  *parsed,
              GError       **error)
 {
   g_autoptr(GError) local_error = NULL;
+  g_autoptr(JsonNode) root = g_task_propagate_pointer (G_TASK (parsed), &local_error);
 
-  if (!authflow_session_restore (self->session, stored, &local_error))
+  if (root == NULL || !authflow_session_restore_parsed (self->session, root, &local_error))
     {
       g_debug ("Discarding the stored session: %s", local_error->message);
       authflow_session_sign_out (self->session);
@@ -1468,6 +1502,30 @@ take_stored (AuthflowFlow  *self,
     authflow_flow_fetch_user_async (self, self->cancellable, probe_cb, NULL);
 
   return TRUE;
+}
+
+static void
+load_parsed_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  AuthflowFlow *self = AUTHFLOW_FLOW (object);
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) error = NULL;
+
+  /* Cancelled while the item was read: the start-up was given up on. */
+  if (g_task_return_error_if_cancelled (task))
+    {
+      g_autoptr(JsonNode) root = g_task_propagate_pointer (G_TASK (result), NULL);
+
+      authflow_session_sign_out (self->session);
+      return;
+    }
+
+  if (take_stored (self, result, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, g_steal_pointer (&error));
 }
 
 static void
@@ -1499,12 +1557,23 @@ load_cb (GObject      *object,
       return;
     }
 
-  if (take_stored (self, stored, &error))
-    g_task_return_boolean (task, TRUE);
-  else
-    g_task_return_error (task, g_steal_pointer (&error));
+  parse_stored_async (self, stored, load_parsed_cb, g_steal_pointer (&task));
+}
 
-  secret_password_free (stored);
+static void
+retry_parsed_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  AuthflowFlow *self = AUTHFLOW_FLOW (object);
+  g_autoptr(GError) error = NULL;
+
+  /* The person logged in while the keyring was asked: that session is the
+   * one that counts, and storing it replaces the one found here.
+   */
+  if (authflow_session_get_state (self->session) == AUTHFLOW_SESSION_STATE_SIGNED_OUT &&
+      !take_stored (self, result, &error))
+    set_string_property (self, &self->sign_out_reason, error->message, PROP_SIGN_OUT_REASON);
 }
 
 /* Try Again after the keyring failed at start-up: the session it kept may
@@ -1523,17 +1592,8 @@ retry_load_cb (GObject      *object,
   stored = authflow_session_store_load_finish (store, result, &error);
   note_keyring_result (self, KEYRING_CALL_LOAD, error);
 
-  if (stored == NULL)
-    return;
-
-  /* The person logged in while the keyring was asked: that session is the
-   * one that counts, and storing it replaces the one found here.
-   */
-  if (authflow_session_get_state (self->session) == AUTHFLOW_SESSION_STATE_SIGNED_OUT &&
-      !take_stored (self, stored, &error))
-    set_string_property (self, &self->sign_out_reason, error->message, PROP_SIGN_OUT_REASON);
-
-  secret_password_free (stored);
+  if (stored != NULL)
+    parse_stored_async (self, stored, retry_parsed_cb, NULL);
 }
 
 /**

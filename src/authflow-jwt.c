@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "authflow-json.h"
 #include "authflow-jwt.h"
 
 /* The client reads a JWT's claims only to learn when it expires and whose it
@@ -53,8 +54,7 @@ decode_json_segment (const char  *segment,
                      GError     **error)
 {
   g_autoptr(GBytes) bytes = NULL;
-  g_autoptr(JsonParser) parser = NULL;
-  JsonNode *root;
+  g_autoptr(JsonNode) root = NULL;
   gconstpointer data;
   gsize size;
 
@@ -74,10 +74,8 @@ decode_json_segment (const char  *segment,
       return NULL;
     }
 
-  parser = json_parser_new_immutable ();
-  if (!json_parser_load_from_data (parser, data, size, NULL) ||
-      (root = json_parser_get_root (parser)) == NULL ||
-      !JSON_NODE_HOLDS_OBJECT (root))
+  root = authflow_json_parse (data, size, NULL);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
     {
       g_set_error_literal (error, AUTHFLOW_JWT_ERROR, AUTHFLOW_JWT_ERROR_MALFORMED,
                            "The token does not hold a JSON object");

@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "authflow-json.h"
 #include "authflow-jwt.h"
 #include "authflow-profile.h"
 
@@ -863,7 +864,7 @@ authflow_profile_new_from_string (const char  *text,
                                   GError     **error)
 {
   g_autoptr(AuthflowProfile) self = NULL;
-  g_autoptr(JsonParser) parser = NULL;
+  g_autoptr(JsonNode) root = NULL;
   g_autoptr(GError) local_error = NULL;
 
   g_return_val_if_fail (text != NULL, NULL);
@@ -873,8 +874,8 @@ authflow_profile_new_from_string (const char  *text,
   self = g_object_new (AUTHFLOW_TYPE_PROFILE, NULL);
   self->source = g_strdup (source_name);
 
-  parser = json_parser_new_immutable ();
-  if (!json_parser_load_from_data (parser, text, -1, &local_error))
+  root = authflow_json_parse (text, -1, &local_error);
+  if (root == NULL && !g_error_matches (local_error, AUTHFLOW_JSON_ERROR, AUTHFLOW_JSON_ERROR_EMPTY))
     {
       /* json-glib names the text "<data>"; put the source's name there, so
        * that the message reads "reference.json:2:0: Parse error: …".
@@ -887,7 +888,7 @@ authflow_profile_new_from_string (const char  *text,
       return NULL;
     }
 
-  if (!parse_profile (self, json_parser_get_root (parser), error))
+  if (!parse_profile (self, root, error))
     return NULL;
 
   return g_steal_pointer (&self);

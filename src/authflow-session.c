@@ -3,7 +3,10 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include "authflow-session.h"
+#include "authflow-json.h"
 
 /* The Authenticated User: whether someone is signed in, the auth properties
  * (tokens, expiry, uid) and the user-data record. It knows nothing of the
@@ -437,6 +440,50 @@ get_optional_string (JsonObject  *object,
 }
 
 /**
+ * authflow_session_parse_stored:
+ * @serialized: what authflow_session_serialize() made
+ *
+ * The slow half of authflow_session_restore(), safe to run in a worker
+ * thread: an item larger than %AUTHFLOW_SESSION_MAX_STORED_SIZE (more than
+ * this app ever writes) is refused unread, anything else is parsed.
+ *
+ * Returns: (transfer full) (nullable): the item's JSON, or %NULL with
+ *   %AUTHFLOW_SESSION_ERROR_CORRUPT
+ */
+JsonNode *
+authflow_session_parse_stored (const char  *serialized,
+                               GError     **error)
+{
+  g_autoptr(GError) parse_error = NULL;
+  JsonNode *root;
+  gsize size;
+
+  g_return_val_if_fail (serialized != NULL, NULL);
+
+  size = strnlen (serialized, AUTHFLOW_SESSION_MAX_STORED_SIZE + 1);
+  if (size > AUTHFLOW_SESSION_MAX_STORED_SIZE)
+    {
+      g_set_error (error, AUTHFLOW_SESSION_ERROR, AUTHFLOW_SESSION_ERROR_CORRUPT,
+                   "The stored session is larger than %u bytes, more than Authflow writes",
+                   AUTHFLOW_SESSION_MAX_STORED_SIZE);
+      return NULL;
+    }
+
+  if ((root = authflow_json_parse (serialized, size, &parse_error)) == NULL)
+    {
+      if (g_error_matches (parse_error, AUTHFLOW_JSON_ERROR, AUTHFLOW_JSON_ERROR_TOO_DEEP))
+        g_set_error (error, AUTHFLOW_SESSION_ERROR, AUTHFLOW_SESSION_ERROR_CORRUPT,
+                     "The stored session is %s", parse_error->message);
+      else
+        g_set_error_literal (error, AUTHFLOW_SESSION_ERROR, AUTHFLOW_SESSION_ERROR_CORRUPT,
+                             "The stored session is not a JSON object");
+      return NULL;
+    }
+
+  return root;
+}
+
+/**
  * authflow_session_restore:
  * @serialized: what authflow_session_serialize() made
  *
@@ -449,22 +496,40 @@ authflow_session_restore (AuthflowSession  *self,
                           const char       *serialized,
                           GError          **error)
 {
-  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
+  g_autoptr(JsonNode) root = NULL;
+
+  g_return_val_if_fail (AUTHFLOW_IS_SESSION (self), FALSE);
+  g_return_val_if_fail (serialized != NULL, FALSE);
+
+  if ((root = authflow_session_parse_stored (serialized, error)) == NULL)
+    return FALSE;
+
+  return authflow_session_restore_parsed (self, root, error);
+}
+
+/**
+ * authflow_session_restore_parsed:
+ * @root: what authflow_session_parse_stored() made of a stored item
+ *
+ * authflow_session_restore() for an item already parsed.
+ */
+gboolean
+authflow_session_restore_parsed (AuthflowSession  *self,
+                                 JsonNode         *root,
+                                 GError          **error)
+{
   g_autoptr(AuthflowUser) user = NULL;
   g_autoptr(GDateTime) expiry = NULL;
   JsonObject *object;
-  JsonNode *root;
   JsonNode *node;
   const char *access_token;
   const char *refresh_token;
   const char *uid;
 
   g_return_val_if_fail (AUTHFLOW_IS_SESSION (self), FALSE);
-  g_return_val_if_fail (serialized != NULL, FALSE);
+  g_return_val_if_fail (root != NULL, FALSE);
 
-  if (!json_parser_load_from_data (parser, serialized, -1, NULL) ||
-      (root = json_parser_get_root (parser)) == NULL ||
-      !JSON_NODE_HOLDS_OBJECT (root))
+  if (!JSON_NODE_HOLDS_OBJECT (root))
     {
       g_set_error_literal (error, AUTHFLOW_SESSION_ERROR, AUTHFLOW_SESSION_ERROR_CORRUPT,
                            "The stored session is not a JSON object");

@@ -11,6 +11,11 @@ G_BEGIN_DECLS
 #define AUTHFLOW_TYPE_SESSION       (authflow_session_get_type ())
 #define AUTHFLOW_SESSION_ERROR      (authflow_session_error_quark ())
 
+/* Far more than a session serialized from an answer within the client's
+ * 1 MiB cap, so that anything larger was not written by Authflow.
+ */
+#define AUTHFLOW_SESSION_MAX_STORED_SIZE (2 * 1024 * 1024)
+
 typedef enum
 {
   AUTHFLOW_SESSION_STATE_RESTORING,
@@ -51,6 +56,11 @@ void                  authflow_session_update_user       (AuthflowSession  *self
 void                  authflow_session_sign_out          (AuthflowSession  *self);
 void                  authflow_session_reset             (AuthflowSession  *self);
 char                 *authflow_session_serialize         (AuthflowSession  *self);
+JsonNode             *authflow_session_parse_stored      (const char       *serialized,
+                                                          GError          **error);
+gboolean              authflow_session_restore_parsed    (AuthflowSession  *self,
+                                                          JsonNode         *root,
+                                                          GError          **error);
 gboolean              authflow_session_restore           (AuthflowSession  *self,
                                                           const char       *serialized,
                                                           GError          **error);

@@ -349,13 +349,31 @@ static void
 test_restore_corrupt (Fixture       *f,
                       gconstpointer  data)
 {
+  g_autoptr(GString) deep = g_string_new ("{\"version\": 1, \"accessToken\": \"abc\", \"user\": {\"a\": ");
+  g_autoptr(GString) huge = g_string_new ("{\"version\": 1, \"accessToken\": \"abc\", \"user\": {\"a\": \"");
   const char *items[] = {
     "not json at all",
     "[1, 2, 3]",
     "{\"version\": 1, \"accessToken\": 42, \"user\": {}}",
     "{\"version\": 1, \"user\": {\"id\": 1}}",
     "{\"version\": 99, \"accessToken\": \"abc\", \"user\": {}}",
+    /* Nested 60,000 levels deep: it used to crash every start. */
+    NULL,
+    /* 10 MB: it used to keep the window from ever appearing. */
+    NULL,
   };
+
+  for (guint i = 0; i < 60000; i++)
+    g_string_append_c (deep, '[');
+  for (guint i = 0; i < 60000; i++)
+    g_string_append_c (deep, ']');
+  g_string_append (deep, "}}");
+  items[5] = deep->str;
+
+  while (huge->len < 10 * 1024 * 1024)
+    g_string_append (huge, "0123456789abcdef");
+  g_string_append (huge, "\"}}");
+  items[6] = huge->str;
 
   for (guint i = 0; i < G_N_ELEMENTS (items); i++)
     {

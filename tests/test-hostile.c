@@ -45,6 +45,9 @@ typedef enum
   MODE_JSON_AS_HTML,
   MODE_OTHER_USER,
   MODE_NO_REFRESH_TOKEN,
+  MODE_DEEP,
+  MODE_DEEP_500,
+  MODE_ABSURD_DATE,
 } Mode;
 
 typedef enum
@@ -69,6 +72,12 @@ typedef struct
 #define TIMED_OUT "The server at 127.0.0.1:%u did not answer in time. Check your connection and try again."
 #define NOT_JSON "The server's answer is not the JSON object Authflow expects"
 #define NO_TOKEN "The server's answer has no access token"
+#define TOO_DEEP "The server's answer is nested more than 256 levels deep, which Authflow does not read"
+
+/* Deep enough to overflow json-glib's recursive parser on the main
+ * thread's stack, in 120 KB: well within the 1 MiB answer cap.
+ */
+#define DEEP_LEVELS 60000
 
 static const Case cases[] = {
   { "/hostile/login/malformed-json", MODE_MALFORMED, ON_LOGIN, NOT_JSON },
@@ -98,6 +107,8 @@ static const Case cases[] = {
   { "/hostile/login/empty-200", MODE_EMPTY_200, ON_LOGIN, NOT_JSON },
   { "/hostile/login/other-user", MODE_OTHER_USER, ON_LOGIN,
     "The server answered for another user than the one logging in" },
+  { "/hostile/login/deep-json", MODE_DEEP, ON_LOGIN, TOO_DEEP },
+  { "/hostile/login/deep-json-500", MODE_DEEP_500, ON_LOGIN, "The server had a problem (HTTP 500). Try again later." },
   { "/hostile/login/self-signed-tls", MODE_GOOD, ON_LOGIN,
     "The server's certificate is not valid, so Authflow did not talk to it", 0, TRUE },
 
@@ -111,6 +122,10 @@ static const Case cases[] = {
   { "/hostile/login/json-as-text-html", MODE_JSON_AS_HTML, ON_LOGIN, NULL },
   { "/hostile/login/opaque-token", MODE_OPAQUE_TOKEN, ON_LOGIN, NULL },
   { "/hostile/login/expired", MODE_EXPIRED, ON_LOGIN, NULL },
+  /* A Date of year 9999 is not the server's clock: the token's own expiry
+   * stands, read on the local clock.
+   */
+  { "/hostile/login/absurd-date", MODE_ABSURD_DATE, ON_LOGIN, NULL },
 
   { "/hostile/refresh/malformed-json", MODE_MALFORMED, ON_REFRESH, NOT_JSON },
   { "/hostile/refresh/missing-token", MODE_MISSING_TOKEN, ON_REFRESH, NO_TOKEN },
@@ -119,6 +134,7 @@ static const Case cases[] = {
     "Could not connect to the server at 127.0.0.1:%u. Check that it is running and that you are online." },
   { "/hostile/refresh/stall", MODE_STALL, ON_REFRESH, TIMED_OUT, 1 },
   { "/hostile/refresh/huge", MODE_HUGE_CHUNKED, ON_REFRESH, "The server's answer is too large" },
+  { "/hostile/refresh/deep-json", MODE_DEEP, ON_REFRESH, TOO_DEEP },
   /* The answer renews the access token only: the old refresh token stays. */
   { "/hostile/refresh/no-refresh-token", MODE_NO_REFRESH_TOKEN, ON_REFRESH, NULL },
 };
@@ -457,6 +473,32 @@ misbehave (Fixture           *f,
       }
       break;
 
+    case MODE_DEEP:
+    case MODE_DEEP_500:
+      {
+        GString *deep = g_string_new ("{\"accessToken\": \"abc\", \"user\": ");
+
+        for (guint i = 0; i < DEEP_LEVELS; i++)
+          g_string_append_c (deep, '[');
+        for (guint i = 0; i < DEEP_LEVELS; i++)
+          g_string_append_c (deep, ']');
+        g_string_append_c (deep, '}');
+        respond (msg, f->mode == MODE_DEEP ? SOUP_STATUS_OK : SOUP_STATUS_INTERNAL_SERVER_ERROR,
+                 "application/json", deep->str);
+        g_string_free (deep, TRUE);
+      }
+      break;
+
+    case MODE_ABSURD_DATE:
+      {
+        g_autofree char *jwt = make_jwt (3600, "absurd-date");
+        g_autofree char *answer = login_answer ("emilys", jwt);
+
+        soup_message_headers_replace (headers, "Date", "Fri, 31 Dec 9999 23:59:59 GMT");
+        respond (msg, SOUP_STATUS_OK, "application/json", answer);
+      }
+      break;
+
     case MODE_NO_REFRESH_TOKEN:
       {
         g_autofree char *answer = g_strdup_printf ("{\"accessToken\": \"%s\"}", f->new_access);
@@ -718,6 +760,25 @@ test_login (Fixture       *f,
 
     case MODE_REDIRECT_SAME_HOST:
       g_assert_cmpstr (authflow_session_get_access_token (stored), ==, f->old_access);
+      break;
+
+    case MODE_ABSURD_DATE:
+      {
+        g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+        g_autoptr(GDateTime) server_now = authflow_client_dup_server_now (f->client);
+
+        g_assert_cmpint (authflow_client_get_clock_offset (f->client), ==, 0);
+        g_assert_nonnull (server_now);
+        g_assert_cmpint (g_date_time_get_year (server_now), ==, g_date_time_get_year (now));
+        /* Good for an hour, renewed ahead of that: not taken as expired. */
+        g_assert_cmpint (g_date_time_compare (authflow_session_get_expiry (session), now), >, 0);
+        g_assert_nonnull (authflow_flow_get_next_refresh (f->flow));
+
+        /* The flow's every-10-s check runs on the same clock; one tick
+         * of it must not trip over the date either.
+         */
+        authflow_flow_check_schedule (f->flow);
+      }
       break;
 
     default:
