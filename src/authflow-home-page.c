@@ -3,6 +3,7 @@
 
 #include "config.h"
 
+#include <string.h>
 #include <glib/gi18n.h>
 
 #include "authflow-client.h"
@@ -141,7 +142,7 @@ update_tokens (AuthflowHomePage *self)
   AuthflowSession *session = authflow_flow_get_session (self->flow);
   g_autofree char *access = NULL;
   g_autofree char *refresh = NULL;
-  const char *uid = authflow_session_get_uid (session);
+  g_autofree char *uid = authflow_page_shorten_text (authflow_session_get_uid (session));
 
   access = authflow_page_shorten_token (authflow_session_get_access_token (session));
   refresh = authflow_page_shorten_token (authflow_session_get_refresh_token (session));
@@ -178,6 +179,8 @@ label_for_field (const char *member)
 static char *
 format_value (JsonNode *node)
 {
+  g_autofree char *json = NULL;
+
   if (JSON_NODE_HOLDS_NULL (node))
     return g_strdup ("—");
 
@@ -185,17 +188,44 @@ format_value (JsonNode *node)
     {
       const char *text = json_node_get_string (node);
 
-      return g_strdup (text[0] != '\0' ? text : "—");
+      return text[0] != '\0' ? authflow_page_shorten_text (text) : g_strdup ("—");
     }
 
   /* Numbers and booleans read best as JSON writes them. */
-  return json_to_string (node, FALSE);
+  json = json_to_string (node, FALSE);
+
+  return authflow_page_shorten_text (json);
 }
+
+/* How many rows the user's fields may still take. Far more than a person
+ * scrolls through; 5,000 fields would each cost a row of widgets and hold
+ * the main loop for seconds, and even 200 take a frame too long.
+ */
+#define MAX_SHOWN_FIELDS 100
 
 static GtkWidget *new_field_row (const char *title,
                                  const char *tooltip,
                                  JsonNode   *node,
-                                 guint       depth);
+                                 guint       depth,
+                                 guint      *budget);
+
+/* The last row of a list that was cut: says how much is not shown. */
+static GtkWidget *
+new_more_row (guint n_more)
+{
+  GtkWidget *row = adw_action_row_new ();
+  g_autofree char *title = NULL;
+
+  title = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                        "… %u more field not shown",
+                                        "… %u more fields not shown", n_more),
+                           n_more);
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+  gtk_widget_add_css_class (row, "dim-label");
+
+  return row;
+}
 
 /* An object or an array, opened to its members: nested data stays
  * readable, one field a row, rather than a line of JSON.
@@ -204,7 +234,8 @@ static GtkWidget *
 new_nested_row (const char *title,
                 const char *tooltip,
                 JsonNode   *node,
-                guint       depth)
+                guint       depth,
+                guint      *budget)
 {
   GtkWidget *row = adw_expander_row_new ();
   g_autofree char *subtitle = NULL;
@@ -223,8 +254,17 @@ new_nested_row (const char *title,
 
       subtitle = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u field", "%u fields", n), n);
       json_object_iter_init (&iter, object);
-      while (json_object_iter_next (&iter, &member, &child))
-        adw_expander_row_add_row (ADW_EXPANDER_ROW (row), new_field_row (member, member, child, depth + 1));
+      for (guint i = 0; json_object_iter_next (&iter, &member, &child); i++)
+        {
+          if (*budget == 0)
+            {
+              adw_expander_row_add_row (ADW_EXPANDER_ROW (row), new_more_row (n - i));
+              break;
+            }
+
+          adw_expander_row_add_row (ADW_EXPANDER_ROW (row),
+                                    new_field_row (member, member, child, depth + 1, budget));
+        }
     }
   else
     {
@@ -236,8 +276,15 @@ new_nested_row (const char *title,
         {
           g_autofree char *index = g_strdup_printf ("%u", i + 1);
 
+          if (*budget == 0)
+            {
+              adw_expander_row_add_row (ADW_EXPANDER_ROW (row), new_more_row (n - i));
+              break;
+            }
+
           adw_expander_row_add_row (ADW_EXPANDER_ROW (row),
-                                    new_field_row (index, index, json_array_get_element (array, i), depth + 1));
+                                    new_field_row (index, index, json_array_get_element (array, i),
+                                                   depth + 1, budget));
         }
     }
 
@@ -250,34 +297,37 @@ static GtkWidget *
 new_field_row (const char *title,
                const char *tooltip,
                JsonNode   *node,
-               guint       depth)
+               guint       depth,
+               guint      *budget)
 {
+  g_autofree char *short_title = authflow_page_shorten_text (title);
+  g_autofree char *short_tooltip = authflow_page_shorten_text (tooltip);
   g_autofree char *value = NULL;
   GtkWidget *row;
 
+  g_assert (*budget > 0);
+  (*budget)--;
+
   /* Three levels open up; anything deeper is shown as JSON. */
   if ((JSON_NODE_HOLDS_OBJECT (node) || JSON_NODE_HOLDS_ARRAY (node)) && depth < 3)
-    return new_nested_row (title, tooltip, node, depth);
+    return new_nested_row (short_title, short_tooltip, node, depth, budget);
 
   value = format_value (node);
   row = adw_action_row_new ();
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), short_title);
   adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
   adw_action_row_set_subtitle (ADW_ACTION_ROW (row), value);
   adw_action_row_set_subtitle_lines (ADW_ACTION_ROW (row), 3);
   gtk_widget_add_css_class (row, "property");
-  gtk_widget_set_tooltip_text (row, tooltip);
+  gtk_widget_set_tooltip_text (row, short_tooltip);
 
   return row;
 }
 
 static void
-add_field (AuthflowHomePage *self,
-           const char       *member,
-           JsonNode         *node)
+add_row (AuthflowHomePage *self,
+         GtkWidget        *row)
 {
-  GtkWidget *row = new_field_row (label_for_field (member), member, node, 0);
-
   adw_preferences_group_add (self->user_group, row);
   g_ptr_array_add (self->user_rows, row);
 }
@@ -335,6 +385,8 @@ update_user (AuthflowHomePage *self)
   JsonObjectIter iter;
   const char *member;
   JsonNode *node;
+  guint budget = MAX_SHOWN_FIELDS;
+  guint n_shown = 0;
 
   for (guint i = 0; i < self->user_rows->len; i++)
     adw_preferences_group_remove (self->user_group, g_ptr_array_index (self->user_rows, i));
@@ -349,7 +401,11 @@ update_user (AuthflowHomePage *self)
       return;
     }
 
-  name = authflow_user_dup_display_name (user);
+  {
+    g_autofree char *full_name = authflow_user_dup_display_name (user);
+
+    name = authflow_page_shorten_text (full_name);
+  }
   gtk_label_set_text (self->name_label, name);
   adw_avatar_set_text (self->avatar, name);
   update_avatar (self, user);
@@ -362,7 +418,11 @@ update_user (AuthflowHomePage *self)
         g_string_append (detail, " · ");
       g_string_append (detail, authflow_user_get_email (user));
     }
-  gtk_label_set_text (self->detail_label, detail->str);
+  {
+    g_autofree char *short_detail = authflow_page_shorten_text (detail->str);
+
+    gtk_label_set_text (self->detail_label, short_detail);
+  }
   gtk_widget_set_visible (GTK_WIDGET (self->detail_label), detail->len > 0);
 
   /* The common fields first, in one order whatever the backend's; then
@@ -370,13 +430,23 @@ update_user (AuthflowHomePage *self)
    */
   json = authflow_user_get_json (user);
   for (guint i = 0; common_fields[i] != NULL; i++)
-    if ((node = json_object_get_member (json, common_fields[i])))
-      add_field (self, common_fields[i], node);
+    if (budget > 0 && (node = json_object_get_member (json, common_fields[i])))
+      {
+        add_row (self, new_field_row (label_for_field (common_fields[i]), common_fields[i],
+                                      node, 0, &budget));
+        n_shown++;
+      }
 
   json_object_iter_init (&iter, json);
-  while (json_object_iter_next (&iter, &member, &node))
+  while (json_object_iter_next (&iter, &member, &node) && budget > 0)
     if (!g_strv_contains (common_fields, member))
-      add_field (self, member, node);
+      {
+        add_row (self, new_field_row (label_for_field (member), member, node, 0, &budget));
+        n_shown++;
+      }
+
+  if (n_shown < json_object_get_size (json))
+    add_row (self, new_more_row (json_object_get_size (json) - n_shown));
 }
 
 static gboolean
@@ -420,12 +490,13 @@ call_cb (GObject      *object,
 
   if (user != NULL)
     {
-      g_autofree char *name = authflow_user_dup_display_name (user);
+      g_autofree char *full_name = authflow_user_dup_display_name (user);
+      g_autofree char *name = authflow_page_shorten_text (full_name);
+      g_autofree char *username = authflow_page_shorten_text (authflow_user_get_username (user));
 
       /* Translators: %s is a time of day, then the user's name and username. */
       text = g_strdup_printf (_("200 OK at %s: the server says you are %s (@%s)"),
-                              clock, name,
-                              authflow_user_get_username (user) ? authflow_user_get_username (user) : "?");
+                              clock, name, username ? username : "?");
       self->call_failed_offline = FALSE;
     }
   else
@@ -490,9 +561,11 @@ set_saving (AuthflowHomePage *self,
 {
   gtk_spinner_set_spinning (self->save_spinner, saving);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "home.save-profile", !saving);
-  gtk_widget_set_sensitive (GTK_WIDGET (self->first_name_row), !saving);
-  gtk_widget_set_sensitive (GTK_WIDGET (self->last_name_row), !saving);
-  gtk_widget_set_sensitive (GTK_WIDGET (self->email_row), !saving);
+  AdwEntryRow *rows[] = { self->first_name_row, self->last_name_row, self->email_row };
+
+  for (guint i = 0; i < G_N_ELEMENTS (rows); i++)
+    gtk_widget_set_sensitive (GTK_WIDGET (rows[i]),
+                              !saving && !g_object_get_data (G_OBJECT (rows[i]), "too-long"));
 }
 
 static void
@@ -503,6 +576,32 @@ close_editor (AuthflowHomePage *self)
   gtk_revealer_set_reveal_child (self->edit_revealer, FALSE);
   gtk_widget_set_visible (GTK_WIDGET (self->edit_button),
                           self->flow == NULL || has_call (self, AUTHFLOW_PROFILE_CALL_UPDATE_USER));
+}
+
+/* A value too long to show is not put in an entry either (laying it out
+ * would hold the main loop); it is left as it is when the others are saved.
+ */
+static void
+set_edit_text (AdwEntryRow *row,
+               const char  *value)
+{
+  gboolean too_long = value != NULL && strnlen (value, AUTHFLOW_PAGE_MAX_SHOWN_BYTES + 1) > AUTHFLOW_PAGE_MAX_SHOWN_BYTES;
+
+  gtk_editable_set_text (GTK_EDITABLE (row), value != NULL && !too_long ? value : "");
+  g_object_set_data (G_OBJECT (row), "too-long", GINT_TO_POINTER (too_long));
+  gtk_widget_set_sensitive (GTK_WIDGET (row), !too_long);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (row),
+                               too_long ? _("Too long to edit here; it stays as it is") : NULL);
+}
+
+/* What the editor sends for @row: %NULL leaves the field as it is. */
+static const char *
+get_edit_text (AdwEntryRow *row)
+{
+  if (g_object_get_data (G_OBJECT (row), "too-long"))
+    return NULL;
+
+  return gtk_editable_get_text (GTK_EDITABLE (row));
 }
 
 static void
@@ -516,12 +615,9 @@ edit_profile_action (GtkWidget  *widget,
   if (user == NULL)
     return;
 
-  gtk_editable_set_text (GTK_EDITABLE (self->first_name_row),
-                         authflow_user_get_first_name (user) ? authflow_user_get_first_name (user) : "");
-  gtk_editable_set_text (GTK_EDITABLE (self->last_name_row),
-                         authflow_user_get_last_name (user) ? authflow_user_get_last_name (user) : "");
-  gtk_editable_set_text (GTK_EDITABLE (self->email_row),
-                         authflow_user_get_email (user) ? authflow_user_get_email (user) : "");
+  set_edit_text (self->first_name_row, authflow_user_get_first_name (user));
+  set_edit_text (self->last_name_row, authflow_user_get_last_name (user));
+  set_edit_text (self->email_row, authflow_user_get_email (user));
   show_edit_error (self, NULL, NULL);
   gtk_widget_set_visible (GTK_WIDGET (self->edit_button), FALSE);
   gtk_widget_set_visible (GTK_WIDGET (self->edit_revealer), TRUE);
@@ -587,9 +683,9 @@ save_profile_action (GtkWidget  *widget,
   self->save_cancellable = g_cancellable_new ();
   set_saving (self, TRUE);
   authflow_flow_edit_profile_async (self->flow,
-                                    gtk_editable_get_text (GTK_EDITABLE (self->first_name_row)),
-                                    gtk_editable_get_text (GTK_EDITABLE (self->last_name_row)),
-                                    gtk_editable_get_text (GTK_EDITABLE (self->email_row)),
+                                    get_edit_text (self->first_name_row),
+                                    get_edit_text (self->last_name_row),
+                                    get_edit_text (self->email_row),
                                     self->save_cancellable,
                                     save_cb,
                                     g_object_ref (self));

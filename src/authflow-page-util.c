@@ -3,6 +3,7 @@
 
 #include "config.h"
 
+#include <string.h>
 #include <glib/gi18n.h>
 
 #include "authflow-page-util.h"
@@ -210,4 +211,35 @@ authflow_page_shorten_token (const char *token)
     return g_strdup ("••••••");
 
   return g_strdup_printf ("%.8s…%s", token, token + len - 6);
+}
+
+/**
+ * authflow_page_shorten_text:
+ * @text: (nullable): UTF-8 text from the backend
+ *
+ * Returns: (transfer full): @text as it is when it is short enough to show,
+ *   else its first %AUTHFLOW_PAGE_MAX_SHOWN_BYTES bytes (whole characters)
+ *   and how much was cut, e.g. "aaaa… 880.0 kB more"
+ */
+char *
+authflow_page_shorten_text (const char *text)
+{
+  g_autofree char *rest = NULL;
+  const char *cut;
+  gsize len;
+
+  if (text == NULL)
+    return NULL;
+
+  len = strnlen (text, AUTHFLOW_PAGE_MAX_SHOWN_BYTES + 1);
+  if (len <= AUTHFLOW_PAGE_MAX_SHOWN_BYTES)
+    return g_strdup (text);
+
+  cut = g_utf8_find_prev_char (text, text + AUTHFLOW_PAGE_MAX_SHOWN_BYTES + 1);
+  rest = g_format_size (strlen (cut));
+
+  /* Translators: the start of a long value, then how much of it is not
+   * shown, such as "880.0 kB".
+   */
+  return g_strdup_printf (_("%.*s… %s more"), (int) (cut - text), text, rest);
 }

@@ -7,11 +7,17 @@
 
 G_BEGIN_DECLS
 
+/* More of one value than a person reads on a row. A label with a megabyte
+ * of text takes GTK seconds to lay out, then a texture too wide for X.
+ */
+#define AUTHFLOW_PAGE_MAX_SHOWN_BYTES 1000
+
 void  authflow_page_fix_accessible_names (GtkWidget  *widget);
 void  authflow_page_label_entry_row   (AdwEntryRow    *row);
 void  authflow_page_clear_password    (AdwEntryRow    *row);
 char *authflow_page_format_backend    (const char     *format,
                                        AuthflowClient *client);
 char *authflow_page_shorten_token     (const char     *token);
+char *authflow_page_shorten_text      (const char     *text);
 
 G_END_DECLS

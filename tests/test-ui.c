@@ -969,12 +969,17 @@ body_nested_user (Fixture *f)
   g_assert_false (gtk_widget_get_visible (home (f, "edit_button")));
 }
 
+/* Runs the app against @stand_in, a backend that the nested profile
+ * (tests/profiles/valid/nested.json) describes and whose logins
+ * @login_cb answers, given the stand-in's URL.
+ */
 static void
-test_nested_user (Fixture       *f,
-                  gconstpointer  data)
+run_app_with_nested (Fixture            *f,
+                     SoupServer         *stand_in,
+                     SoupServerCallback  login_cb,
+                     void              (*body) (Fixture *f))
 {
   g_autoptr(GSettings) settings = g_settings_new (APP_ID_BASE);
-  g_autoptr(SoupServer) stand_in = soup_server_new (NULL, NULL);
   g_autoptr(GError) error = NULL;
   g_autofree char *source = NULL;
   g_autofree char *text = NULL;
@@ -991,7 +996,7 @@ test_nested_user (Fixture       *f,
   g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
   if (g_str_has_suffix (url, "/"))
     url[strlen (url) - 1] = '\0';
-  soup_server_add_handler (stand_in, "/sessions", nested_login_cb, url, NULL);
+  soup_server_add_handler (stand_in, "/sessions", login_cb, url, NULL);
   soup_server_add_handler (stand_in, "/avatar.png", avatar_cb, NULL, NULL);
 
   source = g_build_filename (g_getenv ("G_TEST_SRCDIR"), "profiles", "valid", "nested.json", NULL);
@@ -1002,7 +1007,80 @@ test_nested_user (Fixture       *f,
   g_assert_true (g_file_set_contents (path, copy->str, -1, &error));
   g_settings_set_string (settings, "backend", "nested");
 
-  run_app_with (f, body_nested_user, FALSE);
+  run_app_with (f, body, FALSE);
+}
+
+static void
+test_nested_user (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autoptr(SoupServer) stand_in = soup_server_new (NULL, NULL);
+
+  run_app_with_nested (f, stand_in, nested_login_cb, body_nested_user);
+}
+
+#define HUGE_NAME_SIZE (900 * 1024)
+#define MANY_FIELDS 5000
+
+/* A user record a person would never meet, within the 1 MiB answer cap: a
+ * 900 KB first name and 5,000 more fields.
+ */
+static void
+huge_login_cb (SoupServer        *server,
+               SoupServerMessage *message,
+               const char        *path,
+               GHashTable        *query,
+               gpointer           user_data)
+{
+  GString *answer = g_string_new ("{\"token\": \"opaque-token\", \"expires_at\": \"2099-01-01T00:00:00Z\","
+                                  " \"user\": {\"id\": 42, \"email\": \"ada@example.com\", \"firstName\": \"");
+  gsize len;
+
+  for (guint i = 0; i < HUGE_NAME_SIZE; i++)
+    g_string_append_c (answer, 'a');
+  g_string_append_c (answer, '"');
+  for (guint i = 0; i < MANY_FIELDS; i++)
+    g_string_append_printf (answer, ", \"f%u\": %u", i, i);
+  g_string_append (answer, "}}");
+
+  len = answer->len;
+  soup_server_message_set_status (message, SOUP_STATUS_OK, NULL);
+  soup_server_message_set_response (message, "application/json", SOUP_MEMORY_TAKE,
+                                    g_string_free (answer, FALSE), len);
+}
+
+static void
+body_huge_user (Fixture *f)
+{
+  GtkWidget *user_group = home (f, "user_group");
+  g_autofree char *more = NULL;
+  const char *shown;
+  guint rows = 0;
+
+  wait_for_page (f, "log-in");
+  log_in_as (f, "ada@example.com", "secret-engine");
+
+  /* The first kilobyte of the name, and how much more there is. */
+  shown = gtk_label_get_text (home (f, "name_label"));
+  g_assert_cmpuint (strspn (shown, "a"), ==, 1000);
+  g_assert_cmpstr (shown + 1000, ==, "… 920.6\u00a0kB more");
+  g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (find_row (user_group, "First Name"))), ==, shown);
+
+  /* 100 fields and a row that says what was left out. */
+  for (GtkWidget *row = find_row (user_group, "ID"); row != NULL; row = gtk_widget_get_next_sibling (row))
+    rows++;
+  g_assert_cmpuint (rows, ==, 101);
+  more = g_strdup_printf ("… %u more fields not shown", MANY_FIELDS + 3 - 100);
+  g_assert_nonnull (find_row (user_group, more));
+}
+
+static void
+test_huge_user (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autoptr(SoupServer) stand_in = soup_server_new (NULL, NULL);
+
+  run_app_with_nested (f, stand_in, huge_login_cb, body_huge_user);
 }
 
 static void
@@ -1191,6 +1269,7 @@ main (int   argc,
   ADD ("/ui/server-away", test_server_away);
   ADD ("/ui/switch-backends", test_switch_backends);
   ADD ("/ui/nested-user", test_nested_user);
+  ADD ("/ui/huge-user", test_huge_user);
   ADD ("/ui/insecure-server-url", test_insecure_server_url);
   ADD ("/ui/password-not-copied", test_password_not_copied);
 
