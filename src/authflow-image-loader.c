@@ -194,15 +194,93 @@ cache_written_cb (GObject      *object,
     g_debug ("Could not cache an image: %s", error->message);
 }
 
+/* Refuses, from the header alone, an image whose pixels would take far
+ * more memory than its bytes: a 47 KB PNG can declare 20000×20000 pixels,
+ * 1.6 GB decoded. Sizing the load to nothing makes the decoder stop there.
+ */
 static void
-fetch_decode (Fetch    *fetch,
-              GBytes   *bytes,
-              gboolean  from_network)
+size_prepared_cb (GdkPixbufLoader *loader,
+                  int              width,
+                  int              height,
+                  gboolean        *too_large)
 {
+  if (width > AUTHFLOW_IMAGE_LOADER_MAX_SIDE || height > AUTHFLOW_IMAGE_LOADER_MAX_SIDE)
+    {
+      *too_large = TRUE;
+      gdk_pixbuf_loader_set_size (loader, 0, 0);
+    }
+}
+
+/* Decodes in a worker thread: even a picture of sensible size takes a
+ * decoder tens of milliseconds. Returns the texture, scaled down to
+ * AUTHFLOW_IMAGE_LOADER_SHOWN_SIDE at most, since that is all an avatar shows.
+ */
+static void
+decode_thread (GTask        *task,
+               gpointer      source_object,
+               gpointer      task_data,
+               GCancellable *cancellable)
+{
+  GBytes *bytes = task_data;
+  g_autoptr(GdkPixbufLoader) loader = gdk_pixbuf_loader_new ();
+  g_autoptr(GdkPixbuf) scaled = NULL;
+  g_autoptr(GError) error = NULL;
+  gboolean too_large = FALSE;
+  GdkPixbuf *pixbuf;
+  int width, height;
+  double scale;
+
+  g_signal_connect (loader, "size-prepared", G_CALLBACK (size_prepared_cb), &too_large);
+
+  if (!gdk_pixbuf_loader_write_bytes (loader, bytes, &error) ||
+      !gdk_pixbuf_loader_close (loader, &error) ||
+      (pixbuf = gdk_pixbuf_loader_get_pixbuf (loader)) == NULL)
+    {
+      /* Closing a loader that failed is what frees its decoder. */
+      gdk_pixbuf_loader_close (loader, NULL);
+
+      if (too_large)
+        g_task_return_new_error (task, AUTHFLOW_IMAGE_LOADER_ERROR, AUTHFLOW_IMAGE_LOADER_ERROR_TOO_LARGE,
+                                 _("The image is larger than %d×%d pixels"),
+                                 AUTHFLOW_IMAGE_LOADER_MAX_SIDE, AUTHFLOW_IMAGE_LOADER_MAX_SIDE);
+      else
+        g_task_return_new_error (task, AUTHFLOW_IMAGE_LOADER_ERROR, AUTHFLOW_IMAGE_LOADER_ERROR_NOT_AN_IMAGE,
+                                 "%s", error ? error->message : "no image");
+      return;
+    }
+
+  width = gdk_pixbuf_get_width (pixbuf);
+  height = gdk_pixbuf_get_height (pixbuf);
+  scale = MIN (1.0, (double) AUTHFLOW_IMAGE_LOADER_SHOWN_SIDE / MAX (width, height));
+  if (scale < 1.0)
+    pixbuf = scaled = gdk_pixbuf_scale_simple (pixbuf, MAX (1, (int) (width * scale)),
+                                               MAX (1, (int) (height * scale)), GDK_INTERP_BILINEAR);
+
+  g_task_return_pointer (task, gdk_texture_new_for_pixbuf (pixbuf), g_object_unref);
+}
+
+typedef struct
+{
+  Fetch    *fetch;
+  GBytes   *bytes;
+  gboolean  from_network;
+} Decode;
+
+static void
+decoded_cb (GObject      *object,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  Decode *decode = user_data;
+  Fetch *fetch = decode->fetch;
+  g_autoptr(GBytes) bytes = decode->bytes;
+  gboolean from_network = decode->from_network;
   g_autoptr(GdkTexture) texture = NULL;
   g_autoptr(GError) error = NULL;
 
-  if (!(texture = gdk_texture_new_from_bytes (bytes, &error)))
+  g_free (decode);
+
+  if (!(texture = g_task_propagate_pointer (G_TASK (result), &error)))
     {
       g_debug ("The image from %s does not decode: %s", fetch->host, error->message);
 
@@ -213,10 +291,13 @@ fetch_decode (Fetch    *fetch,
           return;
         }
 
-      fetch_complete (fetch, NULL,
-                      g_error_new_literal (AUTHFLOW_IMAGE_LOADER_ERROR,
-                                           AUTHFLOW_IMAGE_LOADER_ERROR_NOT_AN_IMAGE,
-                                           _("The file is not an image Authflow can show")));
+      if (g_error_matches (error, AUTHFLOW_IMAGE_LOADER_ERROR, AUTHFLOW_IMAGE_LOADER_ERROR_TOO_LARGE))
+        fetch_complete (fetch, NULL, g_steal_pointer (&error));
+      else
+        fetch_complete (fetch, NULL,
+                        g_error_new_literal (AUTHFLOW_IMAGE_LOADER_ERROR,
+                                             AUTHFLOW_IMAGE_LOADER_ERROR_NOT_AN_IMAGE,
+                                             _("The file is not an image Authflow can show")));
       return;
     }
 
@@ -232,6 +313,24 @@ fetch_decode (Fetch    *fetch,
     }
 
   fetch_complete (fetch, g_steal_pointer (&texture), NULL);
+}
+
+static void
+fetch_decode (Fetch    *fetch,
+              GBytes   *bytes,
+              gboolean  from_network)
+{
+  g_autoptr(GTask) task = NULL;
+  Decode *decode = g_new0 (Decode, 1);
+
+  decode->fetch = fetch;
+  decode->bytes = g_bytes_ref (bytes);
+  decode->from_network = from_network;
+
+  task = g_task_new (NULL, NULL, decoded_cb, decode);
+  g_task_set_source_tag (task, fetch_decode);
+  g_task_set_task_data (task, g_bytes_ref (bytes), (GDestroyNotify) g_bytes_unref);
+  g_task_run_in_thread (task, decode_thread);
 }
 
 static GError *

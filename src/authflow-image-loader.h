@@ -22,6 +22,11 @@ typedef enum
 
 #define AUTHFLOW_IMAGE_LOADER_DEFAULT_MAX_BYTES (1024 * 1024)
 
+/* The largest width or height an image may declare: 64 MiB of pixels. */
+#define AUTHFLOW_IMAGE_LOADER_MAX_SIDE 4096
+/* What an avatar ever shows; larger images are scaled down to it. */
+#define AUTHFLOW_IMAGE_LOADER_SHOWN_SIDE 256
+
 G_DECLARE_FINAL_TYPE (AuthflowImageLoader, authflow_image_loader, AUTHFLOW, IMAGE_LOADER, GObject)
 
 GQuark               authflow_image_loader_error_quark (void);

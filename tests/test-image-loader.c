@@ -42,6 +42,74 @@ make_png (void)
   return gdk_texture_save_to_png_bytes (texture);
 }
 
+static guint32
+crc32 (const guint8 *data,
+       gsize         len,
+       guint32       crc)
+{
+  crc = ~crc;
+  for (gsize i = 0; i < len; i++)
+    {
+      crc ^= data[i];
+      for (guint k = 0; k < 8; k++)
+        crc = (crc >> 1) ^ (0xEDB88320u & -(crc & 1));
+    }
+
+  return ~crc;
+}
+
+static void
+append_chunk (GByteArray   *png,
+              const char   *type,
+              const guint8 *data,
+              gsize         len)
+{
+  guint32 be_len = GUINT32_TO_BE ((guint32) len);
+  guint32 crc;
+
+  g_byte_array_append (png, (const guint8 *) &be_len, 4);
+  g_byte_array_append (png, (const guint8 *) type, 4);
+  g_byte_array_append (png, data, len);
+  crc = crc32 ((const guint8 *) type, 4, 0);
+  crc = GUINT32_TO_BE (crc32 (data, len, crc));
+  g_byte_array_append (png, (const guint8 *) &crc, 4);
+}
+
+/* A real, valid black PNG of @side × @side pixels, one bit each: 20000 ×
+ * 20000 compresses to some 50 KB, and decodes to 1.6 GB of RGBA.
+ */
+static GBytes *
+make_bilevel_png (guint32 side)
+{
+  static const guint8 signature[] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n' };
+  g_autoptr(GByteArray) png = g_byte_array_new ();
+  g_autoptr(GZlibCompressor) compressor = g_zlib_compressor_new (G_ZLIB_COMPRESSOR_FORMAT_ZLIB, 9);
+  g_autoptr(GOutputStream) memory = g_memory_output_stream_new_resizable ();
+  g_autoptr(GOutputStream) zlib = g_converter_output_stream_new (memory, G_CONVERTER (compressor));
+  gsize row_size = 1 + (side + 7) / 8;
+  g_autofree guint8 *row = g_malloc0 (row_size);
+  guint8 ihdr[13] = { 0 };
+  guint32 be_side = GUINT32_TO_BE (side);
+
+  memcpy (ihdr, &be_side, 4);
+  memcpy (ihdr + 4, &be_side, 4);
+  ihdr[8] = 1;  /* bit depth */
+  ihdr[9] = 0;  /* greyscale */
+
+  for (guint32 y = 0; y < side; y++)
+    g_assert_true (g_output_stream_write_all (zlib, row, row_size, NULL, NULL, NULL));
+  g_assert_true (g_output_stream_close (zlib, NULL, NULL));
+
+  g_byte_array_append (png, signature, sizeof signature);
+  append_chunk (png, "IHDR", ihdr, sizeof ihdr);
+  append_chunk (png, "IDAT",
+                g_memory_output_stream_get_data (G_MEMORY_OUTPUT_STREAM (memory)),
+                g_memory_output_stream_get_data_size (G_MEMORY_OUTPUT_STREAM (memory)));
+  append_chunk (png, "IEND", NULL, 0);
+
+  return g_byte_array_free_to_bytes (g_steal_pointer (&png));
+}
+
 static guint
 count_requests (Fixture    *f,
                 const char *path)
@@ -69,6 +137,14 @@ server_cb (SoupServer        *server,
       soup_server_message_set_response (msg, "image/png", SOUP_MEMORY_COPY,
                                         g_bytes_get_data (f->png, NULL),
                                         g_bytes_get_size (f->png));
+    }
+  else if (g_str_equal (path, "/huge-pixels.png") || g_str_equal (path, "/large-pixels.png"))
+    {
+      g_autoptr(GBytes) png = make_bilevel_png (g_str_equal (path, "/huge-pixels.png") ? 20000 : 1000);
+
+      soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+      soup_server_message_set_response (msg, "image/png", SOUP_MEMORY_COPY,
+                                        g_bytes_get_data (png, NULL), g_bytes_get_size (png));
     }
   else if (g_str_equal (path, "/big.png"))
     {
@@ -361,6 +437,31 @@ test_max_bytes (Fixture       *f,
   g_assert_cmpstr (error->message, ==, "The image is larger than 10 bytes");
 }
 
+/* Few bytes, many pixels: refused from the header, before any decoding. */
+static void
+test_too_many_pixels (Fixture       *f,
+                      gconstpointer  data)
+{
+  assert_load_fails (f, "/huge-pixels.png", AUTHFLOW_IMAGE_LOADER_ERROR,
+                     AUTHFLOW_IMAGE_LOADER_ERROR_TOO_LARGE,
+                     "The image is larger than 4096×4096 pixels");
+}
+
+/* An image larger than an avatar shows is kept at the size it is shown. */
+static void
+test_scaled_down (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autoptr(AuthflowImageLoader) loader = authflow_image_loader_new (NULL);
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autoptr(GError) error = NULL;
+
+  texture = load (f, loader, "/large-pixels.png", &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (gdk_texture_get_width (texture), ==, AUTHFLOW_IMAGE_LOADER_SHOWN_SIDE);
+  g_assert_cmpint (gdk_texture_get_height (texture), ==, AUTHFLOW_IMAGE_LOADER_SHOWN_SIDE);
+}
+
 static void
 test_not_an_image (Fixture       *f,
                    gconstpointer  data)
@@ -454,6 +555,8 @@ main (int   argc,
   ADD ("/image-loader/too-large-chunked", test_too_large_chunked);
   ADD ("/image-loader/max-bytes", test_max_bytes);
   ADD ("/image-loader/not-an-image", test_not_an_image);
+  ADD ("/image-loader/too-many-pixels", test_too_many_pixels);
+  ADD ("/image-loader/scaled-down", test_scaled_down);
   ADD ("/image-loader/not-allowed", test_not_allowed);
   ADD ("/image-loader/cancel", test_cancel);
 #undef ADD
