@@ -939,15 +939,38 @@ authflow_profile_new_from_file (const char  *path,
   g_autofree char *basename = NULL;
   g_autoptr(GBytes) bytes = NULL;
   g_autoptr(GFile) file = NULL;
+  g_autoptr(GFileInfo) info = NULL;
 
   g_return_val_if_fail (path != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   file = g_file_new_for_path (path);
-  if (!(bytes = g_file_load_bytes (file, NULL, NULL, error)))
+  basename = g_path_get_basename (path);
+
+  /* Profiles are read at start-up: a FIFO or /dev/zero under a .json name
+   * would hold the start for ever, a huge file for long.
+   */
+  if (!(info = g_file_query_info (file, G_FILE_ATTRIBUTE_STANDARD_TYPE "," G_FILE_ATTRIBUTE_STANDARD_SIZE,
+                                  G_FILE_QUERY_INFO_NONE, NULL, error)))
     return NULL;
 
-  basename = g_path_get_basename (path);
+  if (g_file_info_get_file_type (info) != G_FILE_TYPE_REGULAR)
+    {
+      g_set_error (error, AUTHFLOW_PROFILE_ERROR, AUTHFLOW_PROFILE_ERROR_INVALID,
+                   "%s: not a regular file", basename);
+      return NULL;
+    }
+
+  if (g_file_info_get_size (info) > AUTHFLOW_PROFILE_MAX_FILE_SIZE)
+    {
+      g_set_error (error, AUTHFLOW_PROFILE_ERROR, AUTHFLOW_PROFILE_ERROR_INVALID,
+                   "%s: larger than %u KiB, which no profile needs", basename,
+                   AUTHFLOW_PROFILE_MAX_FILE_SIZE / 1024);
+      return NULL;
+    }
+
+  if (!(bytes = g_file_load_bytes (file, NULL, NULL, error)))
+    return NULL;
 
   return authflow_profile_new_from_bytes (bytes, basename, error);
 }

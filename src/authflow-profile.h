@@ -12,6 +12,9 @@ G_BEGIN_DECLS
 #define AUTHFLOW_TYPE_PROFILE (authflow_profile_get_type ())
 #define AUTHFLOW_PROFILE_ERROR (authflow_profile_error_quark ())
 
+/* A profile is a few kilobytes; anything past this is not one. */
+#define AUTHFLOW_PROFILE_MAX_FILE_SIZE (256 * 1024)
+
 /* INVALID and INSECURE are a broken profile, with a message of the form
  * "file: key: problem"; MISSING_VALUE and BAD_VALUE come from filling a
  * request template; BAD_ANSWER from mapping a server's answer.

@@ -2,6 +2,8 @@
 
 #include "config.h"
 
+#include <sys/stat.h>
+
 #include <string.h>
 
 #include "authflow-backends.h"
@@ -847,6 +849,8 @@ test_backends_user_dir (void)
   g_autofree char *oauth = g_build_filename (g_getenv ("G_TEST_SRCDIR"), "profiles", "valid", "oauth.json", NULL);
   g_autofree char *oauth_text = NULL;
   g_autoptr(AuthflowBackends) backends = NULL;
+  g_autofree char *fifo = NULL;
+  g_autofree char *huge = NULL;
   const char * const *problems;
   GListModel *profiles;
 
@@ -862,6 +866,14 @@ test_backends_user_dir (void)
               "\"answer\": {\"access_token\": \"$.token\"}}");
   write_file (dir, "notes.txt", "not a profile, not read");
 
+  /* Read at start-up, so neither may hold it: a FIFO would for ever (no
+   * one writes to it), a huge file for long.
+   */
+  fifo = g_build_filename (dir, "d-fifo.json", NULL);
+  g_assert_cmpint (mkfifo (fifo, 0600), ==, 0);
+  huge = g_strnfill (AUTHFLOW_PROFILE_MAX_FILE_SIZE + 1, ' ');
+  write_file (dir, "e-huge.json", huge);
+
   backends = authflow_backends_new (dir);
   profiles = authflow_backends_get_profiles (backends);
 
@@ -876,7 +888,9 @@ test_backends_user_dir (void)
   problems = authflow_backends_get_problems (backends);
   g_assert_cmpstr (problems[0], ==, "a-broken.json: calls.login.path: must start with “/”");
   g_assert_cmpstr (problems[1], ==, "c-taken.json: id: “reference” is taken by another backend");
-  g_assert_null (problems[2]);
+  g_assert_cmpstr (problems[2], ==, "d-fifo.json: not a regular file");
+  g_assert_cmpstr (problems[3], ==, "e-huge.json: larger than 256 KiB, which no profile needs");
+  g_assert_null (problems[4]);
 
   g_assert_finalize_object (g_steal_pointer (&backends));
   authflow_test_remove_tree (dir);
