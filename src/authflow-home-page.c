@@ -7,9 +7,11 @@
 #include <glib/gi18n.h>
 
 #include "authflow-client.h"
+#include "authflow-edit-profile-dialog.h"
 #include "authflow-home-page.h"
 #include "authflow-image-loader.h"
 #include "authflow-page-util.h"
+#include "authflow-window.h"
 
 struct _AuthflowHomePage
 {
@@ -21,8 +23,8 @@ struct _AuthflowHomePage
   AuthflowImageLoader  *image_loader;
   GCancellable         *image_cancellable;
   GCancellable         *call_cancellable;
-  GCancellable         *save_cancellable;
   gboolean              call_failed_offline;
+  GtkWindow            *edit_dialog;
 
   AdwAvatar            *avatar;
   GtkLabel             *name_label;
@@ -34,18 +36,11 @@ struct _AuthflowHomePage
   AdwActionRow         *next_refresh_row;
   AdwPreferencesGroup  *user_group;
   GtkButton            *log_out_button;
+  AdwPreferencesGroup  *call_group;
   GtkButton            *call_button;
   GtkSpinner           *call_spinner;
   AdwActionRow         *call_result_row;
   GtkButton            *edit_button;
-  GtkRevealer          *edit_revealer;
-  AdwPreferencesGroup  *edit_group;
-  AdwEntryRow          *first_name_row;
-  AdwEntryRow          *last_name_row;
-  AdwEntryRow          *email_row;
-  GtkLabel             *edit_error_label;
-  GtkButton            *save_button;
-  GtkSpinner           *save_spinner;
 };
 
 G_DEFINE_FINAL_TYPE (AuthflowHomePage, authflow_home_page, ADW_TYPE_BIN)
@@ -191,8 +186,9 @@ format_value (JsonNode *node)
       return text[0] != '\0' ? authflow_page_shorten_text (text) : g_strdup ("—");
     }
 
-  /* Numbers and booleans read best as JSON writes them. */
-  json = json_to_string (node, FALSE);
+  /* Numbers and booleans read best as JSON writes them, numbers in the
+   * digits the backend sent. */
+  json = authflow_page_format_json (node);
 
   return authflow_page_shorten_text (json);
 }
@@ -222,6 +218,7 @@ new_more_row (guint n_more)
                            n_more);
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
   adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+  gtk_widget_set_focusable (row, FALSE);
   gtk_widget_add_css_class (row, "dim-label");
 
   return row;
@@ -318,6 +315,8 @@ new_field_row (const char *title,
   adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
   adw_action_row_set_subtitle (ADW_ACTION_ROW (row), value);
   adw_action_row_set_subtitle_lines (ADW_ACTION_ROW (row), 3);
+  /* Something to read, not to press: Tab goes past it. */
+  gtk_widget_set_focusable (row, FALSE);
   gtk_widget_add_css_class (row, "property");
   gtk_widget_set_tooltip_text (row, short_tooltip);
 
@@ -460,12 +459,64 @@ static void
 set_calling (AuthflowHomePage *self,
              gboolean          calling)
 {
-  gtk_spinner_set_spinning (self->call_spinner, calling);
+  authflow_page_set_spinning (self->call_spinner, calling);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "home.call-protected-api",
                                  !calling && has_call (self, AUTHFLOW_PROFILE_CALL_ME));
   gtk_accessible_update_state (GTK_ACCESSIBLE (self->call_button),
                                GTK_ACCESSIBLE_STATE_BUSY, calling,
                                -1);
+}
+
+/* How the backend knows the person: "@emilys", or an email address. */
+static char *
+get_identifier (AuthflowHomePage *self,
+                AuthflowUser     *user)
+{
+  AuthflowProfile *profile = authflow_client_get_profile (authflow_flow_get_client (self->flow));
+
+  if (authflow_profile_get_login_identifier (profile) == AUTHFLOW_PROFILE_IDENTIFIER_EMAIL)
+    return g_strdup (authflow_user_get_email (user));
+
+  if (authflow_user_get_username (user) == NULL)
+    return NULL;
+
+  return g_strconcat ("@", authflow_user_get_username (user), NULL);
+}
+
+/* Brings the result row into view: the page may be scrolled anywhere. */
+static void
+show_result_cb (AuthflowHomePage *self)
+{
+  GtkWidget *scrolled = gtk_widget_get_ancestor (GTK_WIDGET (self->call_result_row), GTK_TYPE_SCROLLED_WINDOW);
+  GtkAdjustment *adjustment;
+  graphene_rect_t bounds;
+  GtkWidget *content;
+
+  if (scrolled == NULL || !(content = gtk_scrolled_window_get_child (GTK_SCROLLED_WINDOW (scrolled))) ||
+      !gtk_widget_compute_bounds (GTK_WIDGET (self->call_group), content, &bounds))
+    return;
+
+  adjustment = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scrolled));
+  gtk_adjustment_set_value (adjustment, bounds.origin.y);
+}
+
+/* The answer is told where the person looks, whatever is in view; the
+ * toast's button leads to the result on the page.
+ */
+static void
+show_call_result (AuthflowHomePage *self,
+                  const char       *text)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  AdwToast *toast;
+
+  if (!AUTHFLOW_IS_WINDOW (root))
+    return;
+
+  toast = adw_toast_new (text);
+  adw_toast_set_button_label (toast, _("Show"));
+  g_signal_connect_object (toast, "button-clicked", G_CALLBACK (show_result_cb), self, G_CONNECT_SWAPPED);
+  authflow_window_add_toast (AUTHFLOW_WINDOW (root), toast);
 }
 
 static void
@@ -479,6 +530,7 @@ call_cb (GObject      *object,
   g_autoptr(GDateTime) now = g_date_time_new_now_local ();
   g_autofree char *clock = g_date_time_format (now, "%X");
   g_autofree char *text = NULL;
+  g_autofree char *toast = NULL;
 
   g_clear_object (&self->call_cancellable);
   set_calling (self, FALSE);
@@ -492,21 +544,29 @@ call_cb (GObject      *object,
     {
       g_autofree char *full_name = authflow_user_dup_display_name (user);
       g_autofree char *name = authflow_page_shorten_text (full_name);
-      g_autofree char *username = authflow_page_shorten_text (authflow_user_get_username (user));
+      g_autofree char *who = authflow_page_shorten_text (get_identifier (self, user));
 
-      /* Translators: %s is a time of day, then the user's name and username. */
-      text = g_strdup_printf (_("200 OK at %s: the server says you are %s (@%s)"),
-                              clock, name, username ? username : "?");
+      if (who != NULL && g_strcmp0 (who, name) != 0)
+        /* Translators: %s is a time of day, then the user's name and the
+         * username or email they log in with. */
+        text = g_strdup_printf (_("200 OK at %s: the server says you are %s (%s)"), clock, name, who);
+      else
+        /* Translators: %s is a time of day, then the user's name. */
+        text = g_strdup_printf (_("200 OK at %s: the server says you are %s"), clock, name);
+      /* Translators: %s is the user's name; a toast has room for little. */
+      toast = g_strdup_printf (_("200 OK: you are %s"), name);
       self->call_failed_offline = FALSE;
     }
   else
     {
       /* Translators: %s is a time of day, then what went wrong. */
       text = g_strdup_printf (_("Failed at %s: %s"), clock, error->message);
+      toast = g_strdup (_("The protected call failed"));
       self->call_failed_offline = authflow_flow_get_offline_problem (self->flow) != NULL;
     }
 
   adw_action_row_set_subtitle (self->call_result_row, text);
+  show_call_result (self, toast);
 }
 
 static void
@@ -519,9 +579,17 @@ call_protected_api_action (GtkWidget  *widget,
   if (self->call_cancellable != NULL)
     return;
 
+  {
+    AuthflowProfile *profile = authflow_client_get_profile (authflow_flow_get_client (self->flow));
+    g_autofree char *call = authflow_profile_dup_call_summary (profile, AUTHFLOW_PROFILE_CALL_ME);
+    /* Translators: %s is the backend's call, such as "GET /auth/me". */
+    g_autofree char *progress = g_strdup_printf (_("Calling %s…"), call);
+
+    adw_action_row_set_subtitle (self->call_result_row, progress);
+  }
+
   self->call_cancellable = g_cancellable_new ();
   set_calling (self, TRUE);
-  adw_action_row_set_subtitle (self->call_result_row, _("Calling GET /auth/me…"));
   authflow_flow_fetch_user_async (self->flow, self->call_cancellable, call_cb, g_object_ref (self));
 }
 
@@ -539,69 +607,15 @@ offline_problem_cb (AuthflowHomePage *self)
 }
 
 static void
-show_edit_error (AuthflowHomePage *self,
-                 AdwEntryRow      *row,
-                 const char       *message)
-{
-  AdwEntryRow *rows[] = { self->first_name_row, self->last_name_row, self->email_row };
-
-  for (guint i = 0; i < G_N_ELEMENTS (rows); i++)
-    gtk_widget_remove_css_class (GTK_WIDGET (rows[i]), "error");
-
-  if (row != NULL)
-    gtk_widget_add_css_class (GTK_WIDGET (row), "error");
-
-  gtk_label_set_text (self->edit_error_label, message ? message : "");
-  gtk_widget_set_visible (GTK_WIDGET (self->edit_error_label), message != NULL);
-}
-
-static void
-set_saving (AuthflowHomePage *self,
-            gboolean          saving)
-{
-  gtk_spinner_set_spinning (self->save_spinner, saving);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "home.save-profile", !saving);
-  AdwEntryRow *rows[] = { self->first_name_row, self->last_name_row, self->email_row };
-
-  for (guint i = 0; i < G_N_ELEMENTS (rows); i++)
-    gtk_widget_set_sensitive (GTK_WIDGET (rows[i]),
-                              !saving && !g_object_get_data (G_OBJECT (rows[i]), "too-long"));
-}
-
-static void
 close_editor (AuthflowHomePage *self)
 {
-  g_cancellable_cancel (self->save_cancellable);
-  show_edit_error (self, NULL, NULL);
-  gtk_revealer_set_reveal_child (self->edit_revealer, FALSE);
-  gtk_widget_set_visible (GTK_WIDGET (self->edit_button),
-                          self->flow == NULL || has_call (self, AUTHFLOW_PROFILE_CALL_UPDATE_USER));
-}
+  GtkWindow *dialog = g_steal_pointer (&self->edit_dialog);
 
-/* A value too long to show is not put in an entry either (laying it out
- * would hold the main loop); it is left as it is when the others are saved.
- */
-static void
-set_edit_text (AdwEntryRow *row,
-               const char  *value)
-{
-  gboolean too_long = value != NULL && strnlen (value, AUTHFLOW_PAGE_MAX_SHOWN_BYTES + 1) > AUTHFLOW_PAGE_MAX_SHOWN_BYTES;
-
-  gtk_editable_set_text (GTK_EDITABLE (row), value != NULL && !too_long ? value : "");
-  g_object_set_data (G_OBJECT (row), "too-long", GINT_TO_POINTER (too_long));
-  gtk_widget_set_sensitive (GTK_WIDGET (row), !too_long);
-  gtk_widget_set_tooltip_text (GTK_WIDGET (row),
-                               too_long ? _("Too long to edit here; it stays as it is") : NULL);
-}
-
-/* What the editor sends for @row: %NULL leaves the field as it is. */
-static const char *
-get_edit_text (AdwEntryRow *row)
-{
-  if (g_object_get_data (G_OBJECT (row), "too-long"))
-    return NULL;
-
-  return gtk_editable_get_text (GTK_EDITABLE (row));
+  if (dialog != NULL)
+    {
+      g_object_remove_weak_pointer (G_OBJECT (dialog), (gpointer *) &self->edit_dialog);
+      gtk_window_destroy (dialog);
+    }
 }
 
 static void
@@ -610,100 +624,40 @@ edit_profile_action (GtkWidget  *widget,
                      GVariant   *parameter)
 {
   AuthflowHomePage *self = AUTHFLOW_HOME_PAGE (widget);
-  AuthflowUser *user = authflow_session_get_user (authflow_flow_get_session (self->flow));
+  GtkRoot *root = gtk_widget_get_root (widget);
 
-  if (user == NULL)
+  if (authflow_session_get_user (authflow_flow_get_session (self->flow)) == NULL || !GTK_IS_WINDOW (root))
     return;
 
-  set_edit_text (self->first_name_row, authflow_user_get_first_name (user));
-  set_edit_text (self->last_name_row, authflow_user_get_last_name (user));
-  set_edit_text (self->email_row, authflow_user_get_email (user));
-  show_edit_error (self, NULL, NULL);
-  gtk_widget_set_visible (GTK_WIDGET (self->edit_button), FALSE);
-  gtk_widget_set_visible (GTK_WIDGET (self->edit_revealer), TRUE);
-  gtk_revealer_set_reveal_child (self->edit_revealer, TRUE);
-  gtk_widget_grab_focus (GTK_WIDGET (self->first_name_row));
+  close_editor (self);
+  self->edit_dialog = GTK_WINDOW (authflow_edit_profile_dialog_new (GTK_WINDOW (root), self->flow));
+  g_object_add_weak_pointer (G_OBJECT (self->edit_dialog), (gpointer *) &self->edit_dialog);
 }
 
+/* Says what the profile's call really is, and what an expired token
+ * leads to with this backend.
+ */
 static void
-cancel_edit_action (GtkWidget  *widget,
-                    const char *action_name,
-                    GVariant   *parameter)
+update_call_description (AuthflowHomePage *self)
 {
-  close_editor (AUTHFLOW_HOME_PAGE (widget));
-}
+  AuthflowProfile *profile = authflow_client_get_profile (authflow_flow_get_client (self->flow));
+  g_autofree char *call = NULL;
+  g_autofree char *description = NULL;
 
-static void
-save_cb (GObject      *object,
-         GAsyncResult *result,
-         gpointer      user_data)
-{
-  g_autoptr(AuthflowHomePage) self = user_data;
-  g_autoptr(AuthflowUser) user = NULL;
-  g_autoptr(GError) error = NULL;
-  AdwEntryRow *row = NULL;
-
-  g_clear_object (&self->save_cancellable);
-  set_saving (self, FALSE);
-
-  user = authflow_flow_edit_profile_finish (AUTHFLOW_FLOW (object), result, &error);
-
-  if (user != NULL)
+  if (!authflow_profile_has_call (profile, AUTHFLOW_PROFILE_CALL_ME))
     {
-      close_editor (self);
+      adw_preferences_group_set_description (self->call_group, NULL);
       return;
     }
 
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
-
-  if (g_error_matches (error, AUTHFLOW_CLIENT_ERROR, AUTHFLOW_CLIENT_ERROR_INVALID_FIRST_NAME))
-    row = self->first_name_row;
-  else if (g_error_matches (error, AUTHFLOW_CLIENT_ERROR, AUTHFLOW_CLIENT_ERROR_INVALID_LAST_NAME))
-    row = self->last_name_row;
-  else if (g_error_matches (error, AUTHFLOW_CLIENT_ERROR, AUTHFLOW_CLIENT_ERROR_INVALID_EMAIL))
-    row = self->email_row;
-
-  show_edit_error (self, row, error->message);
-  if (row != NULL)
-    gtk_widget_grab_focus (GTK_WIDGET (row));
-}
-
-static void
-save_profile_action (GtkWidget  *widget,
-                     const char *action_name,
-                     GVariant   *parameter)
-{
-  AuthflowHomePage *self = AUTHFLOW_HOME_PAGE (widget);
-
-  if (self->save_cancellable != NULL)
-    return;
-
-  show_edit_error (self, NULL, NULL);
-  self->save_cancellable = g_cancellable_new ();
-  set_saving (self, TRUE);
-  authflow_flow_edit_profile_async (self->flow,
-                                    get_edit_text (self->first_name_row),
-                                    get_edit_text (self->last_name_row),
-                                    get_edit_text (self->email_row),
-                                    self->save_cancellable,
-                                    save_cb,
-                                    g_object_ref (self));
-}
-
-/* A closed editor takes no room, not even the page's spacing around it. */
-static void
-edit_revealed_cb (AuthflowHomePage *self)
-{
-  if (!gtk_revealer_get_reveal_child (self->edit_revealer) &&
-      !gtk_revealer_get_child_revealed (self->edit_revealer))
-    gtk_widget_set_visible (GTK_WIDGET (self->edit_revealer), FALSE);
-}
-
-static void
-edit_activated_cb (AuthflowHomePage *self)
-{
-  gtk_widget_activate_action (GTK_WIDGET (self), "home.save-profile", NULL);
+  call = authflow_profile_dup_call_summary (profile, AUTHFLOW_PROFILE_CALL_ME);
+  if (authflow_profile_has_call (profile, AUTHFLOW_PROFILE_CALL_REFRESH))
+    /* Translators: %s is the backend's call, such as "GET /auth/me". */
+    description = g_strdup_printf (_("An authenticated %s. An expired token is renewed on the way and the call sent again."), call);
+  else
+    /* Translators: %s is the backend's call, such as "GET /users/{{uid}}". */
+    description = g_strdup_printf (_("An authenticated %s. This backend cannot renew tokens: once the token expires, the session ends."), call);
+  adw_preferences_group_set_description (self->call_group, description);
 }
 
 /* What the backend offers: no "me" call, nothing to call; no
@@ -716,6 +670,7 @@ capabilities_cb (AuthflowHomePage *self)
   gboolean has_update = has_call (self, AUTHFLOW_PROFILE_CALL_UPDATE_USER);
 
   set_calling (self, self->call_cancellable != NULL);
+  update_call_description (self);
   if (!has_me)
     {
       g_autofree char *text = NULL;
@@ -728,8 +683,7 @@ capabilities_cb (AuthflowHomePage *self)
 
   if (!has_update)
     close_editor (self);
-  gtk_widget_set_visible (GTK_WIDGET (self->edit_button),
-                          has_update && !gtk_revealer_get_reveal_child (self->edit_revealer));
+  gtk_widget_set_visible (GTK_WIDGET (self->edit_button), has_update);
 }
 
 static void
@@ -744,6 +698,24 @@ state_changed_cb (AuthflowHomePage *self)
       adw_action_row_set_subtitle (self->call_result_row, _("Not called yet"));
       capabilities_cb (self);
     }
+}
+
+/* Home starts on the first thing a person would use: the protected call,
+ * else editing the profile, else logging out.
+ */
+static gboolean
+authflow_home_page_grab_focus (GtkWidget *widget)
+{
+  AuthflowHomePage *self = AUTHFLOW_HOME_PAGE (widget);
+  GtkWidget *buttons[] = {
+    GTK_WIDGET (self->call_button), GTK_WIDGET (self->edit_button), GTK_WIDGET (self->log_out_button),
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (buttons); i++)
+    if (gtk_widget_get_visible (buttons[i]) && gtk_widget_is_sensitive (buttons[i]))
+      return gtk_widget_grab_focus (buttons[i]);
+
+  return FALSE;
 }
 
 static void
@@ -781,8 +753,7 @@ authflow_home_page_dispose (GObject *object)
   g_clear_object (&self->image_cancellable);
   g_cancellable_cancel (self->call_cancellable);
   g_clear_object (&self->call_cancellable);
-  g_cancellable_cancel (self->save_cancellable);
-  g_clear_object (&self->save_cancellable);
+  close_editor (self);
 
   gtk_widget_dispose_template (GTK_WIDGET (self), AUTHFLOW_TYPE_HOME_PAGE);
 
@@ -802,6 +773,7 @@ authflow_home_page_class_init (AuthflowHomePageClass *klass)
   object_class->dispose = authflow_home_page_dispose;
   widget_class->map = authflow_home_page_map;
   widget_class->unmap = authflow_home_page_unmap;
+  widget_class->grab_focus = authflow_home_page_grab_focus;
 
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_BASE_PATH "/authflow-home-page.ui");
   gtk_widget_class_bind_template_child (widget_class, AuthflowHomePage, avatar);
@@ -814,25 +786,14 @@ authflow_home_page_class_init (AuthflowHomePageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, AuthflowHomePage, user_group);
   gtk_widget_class_bind_template_child (widget_class, AuthflowHomePage, log_out_button);
   gtk_widget_class_bind_template_child (widget_class, AuthflowHomePage, next_refresh_row);
+  gtk_widget_class_bind_template_child (widget_class, AuthflowHomePage, call_group);
   gtk_widget_class_bind_template_child (widget_class, AuthflowHomePage, call_button);
   gtk_widget_class_bind_template_child (widget_class, AuthflowHomePage, call_spinner);
   gtk_widget_class_bind_template_child (widget_class, AuthflowHomePage, call_result_row);
   gtk_widget_class_bind_template_child (widget_class, AuthflowHomePage, edit_button);
-  gtk_widget_class_bind_template_child (widget_class, AuthflowHomePage, edit_revealer);
-  gtk_widget_class_bind_template_child (widget_class, AuthflowHomePage, edit_group);
-  gtk_widget_class_bind_template_child (widget_class, AuthflowHomePage, first_name_row);
-  gtk_widget_class_bind_template_child (widget_class, AuthflowHomePage, last_name_row);
-  gtk_widget_class_bind_template_child (widget_class, AuthflowHomePage, email_row);
-  gtk_widget_class_bind_template_child (widget_class, AuthflowHomePage, edit_error_label);
-  gtk_widget_class_bind_template_child (widget_class, AuthflowHomePage, save_button);
-  gtk_widget_class_bind_template_child (widget_class, AuthflowHomePage, save_spinner);
-  gtk_widget_class_bind_template_callback (widget_class, edit_activated_cb);
-  gtk_widget_class_bind_template_callback (widget_class, edit_revealed_cb);
 
   gtk_widget_class_install_action (widget_class, "home.call-protected-api", NULL, call_protected_api_action);
   gtk_widget_class_install_action (widget_class, "home.edit-profile", NULL, edit_profile_action);
-  gtk_widget_class_install_action (widget_class, "home.cancel-edit", NULL, cancel_edit_action);
-  gtk_widget_class_install_action (widget_class, "home.save-profile", NULL, save_profile_action);
 }
 
 static void

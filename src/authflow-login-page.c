@@ -3,6 +3,7 @@
 
 #include "config.h"
 
+#include <string.h>
 #include <glib/gi18n.h>
 
 #include "authflow-client.h"
@@ -16,8 +17,13 @@ struct _AuthflowLoginPage
   AuthflowFlow *flow;
   GCancellable *cancellable;
 
+  /* Someone was signed in during this run: Log In greets them back. */
+  gboolean      seen_session;
+
   GtkImage     *app_icon;
+  GtkLabel     *greeting_label;
   GtkLabel     *subtitle_label;
+  GtkLabel     *demo_label;
   GtkListBox   *form;
   AdwEntryRow  *username_row;
   AdwEntryRow  *password_row;
@@ -46,7 +52,7 @@ static void
 set_busy (AuthflowLoginPage *self,
           gboolean           busy)
 {
-  gtk_spinner_set_spinning (self->spinner, busy);
+  authflow_page_set_spinning (self->spinner, busy);
   gtk_widget_set_visible (GTK_WIDGET (self->cancel_button), busy);
 
   /* While the call runs, the one thing to press is Cancel. Moving focus
@@ -78,18 +84,14 @@ log_in_cb (GObject      *object,
   g_autoptr(AuthflowLoginPage) self = user_data;
   g_autoptr(GError) error = NULL;
 
+  /* Signed in: the page let go of the call when the session began, while
+   * the call went on to store it in the keyring (see state_changed_cb()).
+   */
+  if (authflow_flow_log_in_finish (AUTHFLOW_FLOW (object), result, &error))
+    return;
+
   g_clear_object (&self->cancellable);
   set_busy (self, FALSE);
-
-  if (authflow_flow_log_in_finish (AUTHFLOW_FLOW (object), result, &error))
-    {
-      /* The navigation controller has shown Home already; the form is left
-       * clean for the next time it is needed.
-       */
-      authflow_page_clear_password (self->password_row);
-      show_error (self, NULL);
-      return;
-    }
 
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
@@ -161,6 +163,20 @@ form_changed_cb (AuthflowLoginPage *self)
   update_actions (self);
 }
 
+/* The demo servers (the reference server and dummyjson.com) know the same
+ * demo user; a person who has not logged in yet is told how to.
+ */
+static void
+update_greeting (AuthflowLoginPage *self)
+{
+  AuthflowProfile *profile = authflow_client_get_profile (authflow_flow_get_client (self->flow));
+  const char *id = authflow_profile_get_id (profile);
+  gboolean demo = g_str_equal (id, "reference") || g_str_equal (id, "dummyjson");
+
+  gtk_label_set_text (self->greeting_label, self->seen_session ? _("Welcome Back") : _("Welcome"));
+  gtk_widget_set_visible (GTK_WIDGET (self->demo_label), demo && !self->seen_session);
+}
+
 static void
 backend_changed_cb (AuthflowLoginPage *self)
 {
@@ -182,6 +198,7 @@ backend_changed_cb (AuthflowLoginPage *self)
   adw_entry_row_set_input_purpose (self->username_row,
                                    by_email ? GTK_INPUT_PURPOSE_EMAIL : GTK_INPUT_PURPOSE_FREE_FORM);
   authflow_page_label_entry_row (self->username_row);
+  update_greeting (self);
 }
 
 /* The session ended without the person asking (the server refused to renew
@@ -203,6 +220,59 @@ sign_out_reason_cb (AuthflowLoginPage *self)
     gtk_editable_set_text (GTK_EDITABLE (self->username_row), username);
 
   authflow_page_clear_password (self->password_row);
+}
+
+static void
+state_changed_cb (AuthflowLoginPage *self)
+{
+  AuthflowSession *session = authflow_flow_get_session (self->flow);
+
+  /* Home shows as soon as the session begins; the login call may still be
+   * storing it in the keyring. The form is done with it, and is left clean
+   * for whoever logs in next, however soon.
+   */
+  if (authflow_session_get_state (session) == AUTHFLOW_SESSION_STATE_SIGNED_IN)
+    {
+      self->seen_session = TRUE;
+      g_clear_object (&self->cancellable);
+      set_busy (self, FALSE);
+      authflow_page_clear_password (self->password_row);
+      show_error (self, NULL);
+    }
+  update_greeting (self);
+}
+
+/**
+ * authflow_login_page_reset:
+ * @after_sign_out: whether the page shows because a session ended (or the
+ *   start found none), rather than because the person came back from
+ *   Sign Up
+ *
+ * Empties the form for whoever logs in next: no old password, no old
+ * error. The username stays only for a session that just ended without the
+ * person asking, with the reason beside it.
+ */
+void
+authflow_login_page_reset (AuthflowLoginPage *self,
+                           gboolean           after_sign_out)
+{
+  const char *reason = NULL;
+  const char *username = NULL;
+
+  g_return_if_fail (AUTHFLOW_IS_LOGIN_PAGE (self));
+
+  g_cancellable_cancel (self->cancellable);
+
+  if (after_sign_out && self->flow != NULL)
+    reason = authflow_flow_get_sign_out_reason (self->flow);
+  if (reason != NULL)
+    username = authflow_flow_get_last_username (self->flow);
+  if (username != NULL && strnlen (username, AUTHFLOW_PAGE_MAX_SHOWN_BYTES + 1) > AUTHFLOW_PAGE_MAX_SHOWN_BYTES)
+    username = NULL;
+
+  gtk_editable_set_text (GTK_EDITABLE (self->username_row), username ? username : "");
+  authflow_page_clear_password (self->password_row);
+  show_error (self, reason);
 }
 
 static gboolean
@@ -243,7 +313,9 @@ authflow_login_page_class_init (AuthflowLoginPageClass *klass)
 
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_BASE_PATH "/authflow-login-page.ui");
   gtk_widget_class_bind_template_child (widget_class, AuthflowLoginPage, app_icon);
+  gtk_widget_class_bind_template_child (widget_class, AuthflowLoginPage, greeting_label);
   gtk_widget_class_bind_template_child (widget_class, AuthflowLoginPage, subtitle_label);
+  gtk_widget_class_bind_template_child (widget_class, AuthflowLoginPage, demo_label);
   gtk_widget_class_bind_template_child (widget_class, AuthflowLoginPage, form);
   gtk_widget_class_bind_template_child (widget_class, AuthflowLoginPage, username_row);
   gtk_widget_class_bind_template_child (widget_class, AuthflowLoginPage, password_row);
@@ -290,6 +362,10 @@ authflow_login_page_set_flow (AuthflowLoginPage *self,
   g_signal_connect_object (flow, "notify::sign-out-reason",
                            G_CALLBACK (sign_out_reason_cb), self,
                            G_CONNECT_SWAPPED);
+  g_signal_connect_object (authflow_flow_get_session (flow), "notify::state",
+                           G_CALLBACK (state_changed_cb), self,
+                           G_CONNECT_SWAPPED);
+  state_changed_cb (self);
   backend_changed_cb (self);
   sign_out_reason_cb (self);
 }

@@ -13,5 +13,7 @@ G_DECLARE_FINAL_TYPE (AuthflowLoginPage, authflow_login_page, AUTHFLOW, LOGIN_PA
 
 void authflow_login_page_set_flow (AuthflowLoginPage *self,
                                    AuthflowFlow      *flow);
+void authflow_login_page_reset    (AuthflowLoginPage *self,
+                                   gboolean           after_sign_out);
 
 G_END_DECLS

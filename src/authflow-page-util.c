@@ -3,6 +3,7 @@
 
 #include "config.h"
 
+#include <math.h>
 #include <string.h>
 #include <glib/gi18n.h>
 
@@ -242,4 +243,126 @@ authflow_page_shorten_text (const char *text)
    * shown, such as "880.0 kB".
    */
   return g_strdup_printf (_("%.*s… %s more"), (int) (cut - text), text, rest);
+}
+
+/**
+ * authflow_page_set_spinning:
+ *
+ * Spins @spinner, shown only while it spins: a spinner beside a button's
+ * label that takes its room while idle pushes the label off centre.
+ */
+void
+authflow_page_set_spinning (GtkSpinner *spinner,
+                            gboolean    spinning)
+{
+  gtk_spinner_set_spinning (spinner, spinning);
+  gtk_widget_set_visible (GTK_WIDGET (spinner), spinning);
+}
+
+/* The shortest text that reads back as @value: json-glib writes doubles with
+ * 17 digits, so 193.24 would show as 193.24000000000001.
+ */
+static void
+append_double (GString *out,
+               double   value)
+{
+  char buffer[G_ASCII_DTOSTR_BUF_SIZE];
+
+  if (!isfinite (value))
+    {
+      g_string_append (out, "null");
+      return;
+    }
+
+  for (int digits = 1; digits <= 17; digits++)
+    {
+      char format[8];
+
+      g_snprintf (format, sizeof format, "%%.%dg", digits);
+      g_ascii_formatd (buffer, sizeof buffer, format, value);
+      if (g_ascii_strtod (buffer, NULL) == value)
+        break;
+    }
+
+  g_string_append (out, buffer);
+}
+
+static void
+append_json (GString  *out,
+             JsonNode *node)
+{
+  switch (json_node_get_node_type (node))
+    {
+    case JSON_NODE_NULL:
+      g_string_append (out, "null");
+      break;
+
+    case JSON_NODE_VALUE:
+      if (json_node_get_value_type (node) == G_TYPE_DOUBLE)
+        {
+          append_double (out, json_node_get_double (node));
+        }
+      else
+        {
+          g_autofree char *text = json_to_string (node, FALSE);
+
+          g_string_append (out, text);
+        }
+      break;
+
+    case JSON_NODE_ARRAY:
+      {
+        JsonArray *array = json_node_get_array (node);
+
+        g_string_append_c (out, '[');
+        for (guint i = 0; i < json_array_get_length (array); i++)
+          {
+            if (i > 0)
+              g_string_append_c (out, ',');
+            append_json (out, json_array_get_element (array, i));
+          }
+        g_string_append_c (out, ']');
+      }
+      break;
+
+    case JSON_NODE_OBJECT:
+      {
+        JsonObject *object = json_node_get_object (node);
+        g_autoptr(GList) members = json_object_get_members (object);
+
+        g_string_append_c (out, '{');
+        for (GList *l = members; l != NULL; l = l->next)
+          {
+            g_autoptr(JsonNode) name = json_node_init_string (json_node_alloc (), l->data);
+            g_autofree char *quoted = json_to_string (name, FALSE);
+
+            if (l != members)
+              g_string_append_c (out, ',');
+            g_string_append_printf (out, "%s:", quoted);
+            append_json (out, json_object_get_member (object, l->data));
+          }
+        g_string_append_c (out, '}');
+      }
+      break;
+
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+/**
+ * authflow_page_format_json:
+ * @node: a value from the backend
+ *
+ * Returns: (transfer full): @node as JSON text, with every number as the
+ *   backend wrote it (its shortest form), never as json-glib's 17 digits
+ */
+char *
+authflow_page_format_json (JsonNode *node)
+{
+  GString *out = g_string_new (NULL);
+
+  append_json (out, node);
+
+  return g_string_free (out, FALSE);
 }

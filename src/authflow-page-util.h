@@ -17,7 +17,10 @@ void  authflow_page_label_entry_row   (AdwEntryRow    *row);
 void  authflow_page_clear_password    (AdwEntryRow    *row);
 char *authflow_page_format_backend    (const char     *format,
                                        AuthflowClient *client);
+void  authflow_page_set_spinning      (GtkSpinner     *spinner,
+                                       gboolean        spinning);
 char *authflow_page_shorten_token     (const char     *token);
 char *authflow_page_shorten_text      (const char     *text);
+char *authflow_page_format_json       (JsonNode       *node);
 
 G_END_DECLS

@@ -1026,6 +1026,24 @@ authflow_profile_has_call (AuthflowProfile         *self,
   return self->calls[kind].present;
 }
 
+/**
+ * authflow_profile_dup_call_summary:
+ * @kind: a call the profile has
+ *
+ * Returns: (transfer full): the call as a person reads it in the docs,
+ *   its method and path template, e.g. "GET /users/{{uid}}"
+ */
+char *
+authflow_profile_dup_call_summary (AuthflowProfile         *self,
+                                   AuthflowProfileCallKind  kind)
+{
+  g_return_val_if_fail (AUTHFLOW_IS_PROFILE (self), NULL);
+  g_return_val_if_fail (kind < AUTHFLOW_PROFILE_N_CALLS, NULL);
+  g_return_val_if_fail (self->calls[kind].present, NULL);
+
+  return g_strdup_printf ("%s %s", self->calls[kind].method, self->calls[kind].path);
+}
+
 /* Requests */
 
 void

@@ -98,6 +98,8 @@ AuthflowProfileIdentifier  authflow_profile_get_login_identifier (AuthflowProfil
 gboolean                   authflow_profile_has_call             (AuthflowProfile          *self,
                                                                   AuthflowProfileCallKind   kind);
 
+char                      *authflow_profile_dup_call_summary     (AuthflowProfile          *self,
+                                                                  AuthflowProfileCallKind   kind);
 AuthflowProfileRequest    *authflow_profile_build_request        (AuthflowProfile          *self,
                                                                   AuthflowProfileCallKind   kind,
                                                                   GHashTable               *values,

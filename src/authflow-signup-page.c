@@ -178,7 +178,7 @@ static void
 set_busy (AuthflowSignupPage *self,
           gboolean            busy)
 {
-  gtk_spinner_set_spinning (self->spinner, busy);
+  authflow_page_set_spinning (self->spinner, busy);
   gtk_widget_set_visible (GTK_WIDGET (self->cancel_button), busy);
 
   /* While the call runs, the one thing to press is Cancel. Moving focus
@@ -253,14 +253,14 @@ sign_up_cb (GObject      *object,
   g_autoptr(GError) error = NULL;
   AdwEntryRow *row;
 
+  /* Signed up and in: the page let go of the call when the session began
+   * (see state_changed_cb()).
+   */
+  if (authflow_flow_sign_up_finish (AUTHFLOW_FLOW (object), result, &error))
+    return;
+
   g_clear_object (&self->cancellable);
   set_busy (self, FALSE);
-
-  if (authflow_flow_sign_up_finish (AUTHFLOW_FLOW (object), result, &error))
-    {
-      clear_form (self);
-      return;
-    }
 
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
@@ -451,6 +451,20 @@ authflow_signup_page_init (AuthflowSignupPage *self)
   update_actions (self);
 }
 
+/* As on Log In: once the session begins, the form is done with the call,
+ * which may still be storing the session in the keyring.
+ */
+static void
+state_changed_cb (AuthflowSignupPage *self)
+{
+  if (authflow_session_get_state (authflow_flow_get_session (self->flow)) != AUTHFLOW_SESSION_STATE_SIGNED_IN)
+    return;
+
+  g_clear_object (&self->cancellable);
+  set_busy (self, FALSE);
+  clear_form (self);
+}
+
 void
 authflow_signup_page_set_flow (AuthflowSignupPage *self,
                                AuthflowFlow       *flow)
@@ -466,5 +480,22 @@ authflow_signup_page_set_flow (AuthflowSignupPage *self,
   g_signal_connect_object (authflow_flow_get_client (flow), "notify::profile",
                            G_CALLBACK (backend_changed_cb), self,
                            G_CONNECT_SWAPPED);
+  g_signal_connect_object (authflow_flow_get_session (flow), "notify::state",
+                           G_CALLBACK (state_changed_cb), self,
+                           G_CONNECT_SWAPPED);
   backend_changed_cb (self);
+}
+
+/**
+ * authflow_signup_page_reset:
+ *
+ * Empties the form, its errors included, for whoever signs up next.
+ */
+void
+authflow_signup_page_reset (AuthflowSignupPage *self)
+{
+  g_return_if_fail (AUTHFLOW_IS_SIGNUP_PAGE (self));
+
+  g_cancellable_cancel (self->cancellable);
+  clear_form (self);
 }

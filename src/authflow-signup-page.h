@@ -14,4 +14,6 @@ G_DECLARE_FINAL_TYPE (AuthflowSignupPage, authflow_signup_page, AUTHFLOW, SIGNUP
 void authflow_signup_page_set_flow (AuthflowSignupPage *self,
                                     AuthflowFlow       *flow);
 
+void authflow_signup_page_reset    (AuthflowSignupPage *self);
+
 G_END_DECLS

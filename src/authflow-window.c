@@ -30,6 +30,11 @@ struct _AuthflowWindow
   AuthflowLoginPage    *login_page;
   AuthflowSignupPage   *signup_page;
   AuthflowHomePage     *home_page;
+
+  /* The page shown before this one: Log In keeps what a session that
+   * just ended left it, not what was typed before a visit to Sign Up.
+   */
+  const char           *last_page;
 };
 
 G_DEFINE_FINAL_TYPE (AuthflowWindow, authflow_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -46,11 +51,22 @@ page_changed_cb (AuthflowWindow *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.show-sign-up", g_strcmp0 (page, "log-in") == 0);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.cancel-restore", g_strcmp0 (page, "splash") == 0);
 
-  /* Each page starts where the person will type first. */
+  /* Every page starts afresh, where the person will type first. */
   if (g_strcmp0 (page, "log-in") == 0)
-    focus = GTK_WIDGET (self->login_page);
+    {
+      authflow_login_page_reset (self->login_page, g_strcmp0 (self->last_page, "sign-up") != 0);
+      focus = GTK_WIDGET (self->login_page);
+    }
   else if (g_strcmp0 (page, "sign-up") == 0)
-    focus = GTK_WIDGET (self->signup_page);
+    {
+      authflow_signup_page_reset (self->signup_page);
+      focus = GTK_WIDGET (self->signup_page);
+    }
+  else if (g_strcmp0 (page, "home") == 0)
+    {
+      focus = GTK_WIDGET (self->home_page);
+    }
+  self->last_page = page;
 
   if (focus != NULL)
     gtk_widget_grab_focus (focus);

@@ -5,6 +5,8 @@
 #include <libsoup/soup.h>
 
 #include "authflow-application.h"
+#include "authflow-edit-profile-dialog.h"
+#include "authflow-profile.h"
 #include "authflow-preferences-window.h"
 #include "authflow-login-page.h"
 #include "authflow-signup-page.h"
@@ -281,6 +283,95 @@ body_log_in (Fixture *f)
                                            g_str_equal (gtk_editable_get_text (login (f, "password_row")), "")));
 }
 
+static GtkWidget *
+find_label (GtkWidget *widget)
+{
+  if (GTK_IS_LABEL (widget))
+    return widget;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_label (child);
+
+      if (found != NULL)
+        return found;
+    }
+
+  return NULL;
+}
+
+static GtkWidget *
+find_label_with_text (GtkWidget  *widget,
+                      const char *text)
+{
+  /* Outside any row: the rows of the page hold the same text. */
+  if (GTK_IS_LABEL (widget) && g_strcmp0 (gtk_label_get_text (GTK_LABEL (widget)), text) == 0 &&
+      gtk_widget_get_ancestor (widget, ADW_TYPE_PREFERENCES_ROW) == NULL)
+    return widget;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_label_with_text (child, text);
+
+      if (found != NULL)
+        return found;
+    }
+
+  return NULL;
+}
+
+/* Lets GTK lay the window out again, as it does before the next frame. */
+static void
+settle (void)
+{
+  authflow_test_wait (NULL, 200);
+}
+
+/* The label sits in the middle of its button, as a person expects: a
+ * spinner that is not spinning takes no room beside it.
+ */
+static void
+assert_label_centred (gpointer button)
+{
+  GtkWidget *label = find_label (button);
+  graphene_rect_t bounds;
+  double left, right;
+
+  settle ();
+  g_assert_true (gtk_widget_get_visible (label));
+  g_assert_true (gtk_widget_compute_bounds (label, button, &bounds));
+  left = bounds.origin.x;
+  right = gtk_widget_get_width (button) - (bounds.origin.x + bounds.size.width);
+  g_test_message ("%s: %.1f px left, %.1f px right", gtk_label_get_text (GTK_LABEL (label)), left, right);
+  g_assert_cmpfloat (ABS (left - right), <=, 1.0);
+}
+
+static void
+body_busy_labels (Fixture *f)
+{
+  wait_for_page (f, "log-in");
+  type_text (login (f, "username_row"), "emilys");
+  type_text (login (f, "password_row"), "wrong-password");
+  click (login (f, "log_in_button"));
+  g_assert_true (AUTHFLOW_TEST_WAIT_UNTIL (NULL, TIMEOUT_MS, gtk_widget_get_visible (login (f, "error_label"))));
+  assert_label_centred (login (f, "log_in_button"));
+
+  click (login (f, "sign_up_button"));
+  wait_for_page (f, "sign-up");
+  type_text (signup (f, "username_row"), "emilys");
+  type_text (signup (f, "email_row"), "emily@example.com");
+  type_text (signup (f, "password_row"), "long-enough-password");
+  click (signup (f, "create_button"));
+  g_assert_true (AUTHFLOW_TEST_WAIT_UNTIL (NULL, TIMEOUT_MS, gtk_widget_get_visible (signup (f, "error_label"))));
+  assert_label_centred (signup (f, "create_button"));
+
+  click (signup (f, "log_in_button"));
+  log_in_as_emily (f);
+  click (home (f, "call_button"));
+  g_assert_true (AUTHFLOW_TEST_WAIT_UNTIL (NULL, TIMEOUT_MS, gtk_widget_is_sensitive (home (f, "call_button"))));
+  assert_label_centred (home (f, "call_button"));
+}
+
 static void
 body_log_in_wrong_password (Fixture *f)
 {
@@ -434,6 +525,157 @@ body_log_out (Fixture *f)
 
   /* The keyring item goes too, so the next start asks to log in. */
   g_assert_true (AUTHFLOW_TEST_WAIT_UNTIL (NULL, TIMEOUT_MS, !is_stored (f)));
+}
+
+static const char *
+text_of (gpointer editable)
+{
+  return gtk_editable_get_text (GTK_EDITABLE (editable));
+}
+
+static void
+assert_log_in_empty (Fixture *f)
+{
+  g_assert_cmpstr (text_of (login (f, "username_row")), ==, "");
+  g_assert_cmpstr (text_of (login (f, "password_row")), ==, "");
+  g_assert_false (gtk_widget_get_visible (login (f, "error_label")));
+}
+
+static void
+assert_sign_up_empty (Fixture *f)
+{
+  const char *rows[] = { "username_row", "email_row", "password_row", "first_name_row", "last_name_row" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (rows); i++)
+    {
+      g_assert_cmpstr (text_of (signup (f, rows[i])), ==, "");
+      g_assert_false (gtk_widget_has_css_class (signup (f, rows[i]), "error"));
+    }
+  g_assert_false (gtk_widget_get_visible (signup (f, "error_label")));
+}
+
+/* Whoever logs in next finds the forms empty: after a sign-out, and after
+ * every switch between Log In and Sign Up. A first-time person is greeted
+ * as one and told how to log in to the demo server.
+ */
+static void
+body_forms_reset (Fixture *f)
+{
+  wait_for_page (f, "log-in");
+  g_assert_cmpstr (gtk_label_get_text (login (f, "greeting_label")), ==, "Welcome");
+  g_assert_true (gtk_widget_get_visible (login (f, "demo_label")));
+  g_assert_cmpstr (gtk_label_get_text (login (f, "demo_label")), ==,
+                   "To try Authflow, log in as the demo user “emilys” with the password “emilyspass”.");
+
+  /* A wrong password, then Sign Up and back: nothing of it is left. */
+  type_text (login (f, "username_row"), "emilys");
+  type_text (login (f, "password_row"), "wrong-password");
+  click (login (f, "log_in_button"));
+  g_assert_true (AUTHFLOW_TEST_WAIT_UNTIL (NULL, TIMEOUT_MS, gtk_widget_get_visible (login (f, "error_label"))));
+  click (login (f, "sign_up_button"));
+  wait_for_page (f, "sign-up");
+  assert_sign_up_empty (f);
+
+  /* A rejected sign-up, then Log In and back. */
+  type_text (signup (f, "username_row"), "emilys");
+  type_text (signup (f, "email_row"), "not-an-email");
+  type_text (signup (f, "password_row"), "long-enough-password");
+  click (signup (f, "create_button"));
+  g_assert_true (gtk_widget_get_visible (signup (f, "error_label")));
+  click (signup (f, "log_in_button"));
+  wait_for_page (f, "log-in");
+  assert_log_in_empty (f);
+  click (login (f, "sign_up_button"));
+  wait_for_page (f, "sign-up");
+  assert_sign_up_empty (f);
+
+  /* A new user signs up, then logs out: Log In is empty, and greets back. */
+  type_text (signup (f, "username_row"), "grace");
+  type_text (signup (f, "email_row"), "grace@example.com");
+  type_text (signup (f, "password_row"), "long-enough-password");
+  click (signup (f, "create_button"));
+  wait_for_page (f, "home");
+  click (home (f, "log_out_button"));
+  wait_for_page (f, "log-in");
+  assert_log_in_empty (f);
+  g_assert_cmpstr (gtk_label_get_text (login (f, "greeting_label")), ==, "Welcome Back");
+  g_assert_false (gtk_widget_get_visible (login (f, "demo_label")));
+}
+
+/* The widgets Tab visits, from the focus now round to it again. */
+static GPtrArray *
+tab_stops (Fixture *f)
+{
+  GPtrArray *stops = g_ptr_array_new ();
+  GtkWidget *start = gtk_root_get_focus (GTK_ROOT (f->window));
+
+  for (guint i = 0; i < 100; i++)
+    {
+      GtkWidget *focus;
+
+      /* At the end of the chain, the next Tab starts it over. */
+      if (!gtk_widget_child_focus (GTK_WIDGET (f->window), GTK_DIR_TAB_FORWARD))
+        gtk_widget_child_focus (GTK_WIDGET (f->window), GTK_DIR_TAB_FORWARD);
+
+      focus = gtk_root_get_focus (GTK_ROOT (f->window));
+      if (focus == start || focus == NULL)
+        break;
+      g_ptr_array_add (stops, focus);
+    }
+
+  return stops;
+}
+
+/* Something to press or type into, not a label or a row to read. */
+static gboolean
+is_control (GtkWidget *widget)
+{
+  return GTK_IS_BUTTON (widget) || GTK_IS_TEXT (widget) || GTK_IS_SWITCH (widget) ||
+         gtk_widget_get_ancestor (widget, ADW_TYPE_EXPANDER_ROW) != NULL;
+}
+
+static void
+body_focus (Fixture *f)
+{
+  g_autoptr(GPtrArray) stops = NULL;
+  guint log_out = G_MAXUINT;
+
+  log_in_as_emily (f);
+
+  /* Home starts on the first thing to use. */
+  g_assert_true (has_focus_within (f, home (f, "call_button")));
+
+  /* Only controls take Tab, and Log Out is a few of them away. */
+  stops = tab_stops (f);
+  for (guint i = 0; i < stops->len; i++)
+    {
+      GtkWidget *stop = g_ptr_array_index (stops, i);
+
+      g_test_message ("Tab stop %u: %s", i + 1, G_OBJECT_TYPE_NAME (stop));
+      g_assert_true (is_control (stop));
+      if (stop == home (f, "log_out_button"))
+        log_out = i + 1;
+    }
+  g_assert_cmpuint (log_out, <=, 3);
+
+  /* Log Out, and Log In starts on the username. */
+  click (home (f, "log_out_button"));
+  wait_for_page (f, "log-in");
+  g_assert_true (has_focus_within (f, login (f, "username_row")));
+}
+
+static void
+test_focus (Fixture       *f,
+            gconstpointer  data)
+{
+  run_app (f, body_focus);
+}
+
+static void
+test_forms_reset (Fixture       *f,
+                  gconstpointer  data)
+{
+  run_app (f, body_forms_reset);
 }
 
 static void
@@ -625,37 +867,199 @@ test_protected_call (Fixture       *f,
   run_app (f, body_protected_call);
 }
 
+static GtkWindow *
+find_toplevel (GType type)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWindow) window = g_list_model_get_item (toplevels, i);
+
+      if (G_TYPE_CHECK_INSTANCE_TYPE (window, type) && gtk_widget_get_visible (GTK_WIDGET (window)))
+        return window;
+    }
+
+  return NULL;
+}
+
+static gpointer
+dialog_child (GtkWindow  *dialog,
+              const char *name)
+{
+  return gtk_widget_get_template_child (GTK_WIDGET (dialog), AUTHFLOW_TYPE_EDIT_PROFILE_DIALOG, name);
+}
+
+/* The action that @keyval (without modifiers) triggers in @widget's own
+ * shortcuts, or %NULL.
+ */
+static char *
+shortcut_action (GtkWidget *widget,
+                 guint      keyval)
+{
+  g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (widget);
+
+  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+    {
+      g_autoptr(GObject) controller = g_list_model_get_item (controllers, i);
+
+      if (!GTK_IS_SHORTCUT_CONTROLLER (controller))
+        continue;
+
+      for (guint j = 0; j < g_list_model_get_n_items (G_LIST_MODEL (controller)); j++)
+        {
+          g_autoptr(GtkShortcut) shortcut = g_list_model_get_item (G_LIST_MODEL (controller), j);
+          GtkShortcutTrigger *trigger = gtk_shortcut_get_trigger (shortcut);
+          GtkShortcutAction *action = gtk_shortcut_get_action (shortcut);
+
+          if (GTK_IS_KEYVAL_TRIGGER (trigger) &&
+              gtk_keyval_trigger_get_keyval (GTK_KEYVAL_TRIGGER (trigger)) == keyval &&
+              gtk_keyval_trigger_get_modifiers (GTK_KEYVAL_TRIGGER (trigger)) == 0 &&
+              GTK_IS_NAMED_ACTION (action))
+            return g_strdup (gtk_named_action_get_action_name (GTK_NAMED_ACTION (action)));
+        }
+    }
+
+  return NULL;
+}
+
+static GtkWindow *
+open_editor (Fixture *f)
+{
+  GtkWindow *dialog;
+
+  click (home (f, "edit_button"));
+  dialog = find_toplevel (AUTHFLOW_TYPE_EDIT_PROFILE_DIALOG);
+  g_assert_nonnull (dialog);
+  g_assert_true (AUTHFLOW_TEST_WAIT_UNTIL (NULL, TIMEOUT_MS, gtk_widget_get_mapped (GTK_WIDGET (dialog))));
+
+  return dialog;
+}
+
 static void
 body_edit_profile (Fixture *f)
 {
-  GtkLabel *error_label = home (f, "edit_error_label");
+  GtkWindow *dialog;
+  GtkLabel *error_label;
+  g_autofree char *escape = NULL;
 
   log_in_as_emily (f);
-  g_assert_false (gtk_revealer_get_reveal_child (home (f, "edit_revealer")));
 
-  click (home (f, "edit_button"));
-  g_assert_true (gtk_revealer_get_reveal_child (home (f, "edit_revealer")));
-  g_assert_cmpstr (gtk_editable_get_text (home (f, "first_name_row")), ==, "Emily");
-  g_assert_cmpstr (gtk_editable_get_text (home (f, "email_row")), ==, "emily.johnson@x.dummyjson.com");
+  /* A dialog over the window, all of it in view, focus on the first field. */
+  dialog = open_editor (f);
+  g_assert_true (gtk_window_get_transient_for (dialog) == GTK_WINDOW (f->window));
+  g_assert_true (gtk_window_get_modal (dialog));
+  g_assert_cmpstr (gtk_window_get_title (dialog), ==, "Edit Profile");
+  g_assert_true (gtk_widget_has_focus (gtk_root_get_focus (GTK_ROOT (dialog))));
+  g_assert_true (gtk_widget_is_ancestor (gtk_root_get_focus (GTK_ROOT (dialog)), dialog_child (dialog, "first_name_row")));
+  g_assert_cmpstr (gtk_editable_get_text (dialog_child (dialog, "first_name_row")), ==, "Emily");
+  g_assert_cmpstr (gtk_editable_get_text (dialog_child (dialog, "email_row")), ==, "emily.johnson@x.dummyjson.com");
+  g_assert_cmpstr (adw_preferences_group_get_description (dialog_child (dialog, "group")), ==,
+                   "Sent with PATCH /auth/me; the answer updates the signed-in user and the keyring.");
 
-  /* The server's objection lands on its field, and nothing changes. */
-  type_text (home (f, "first_name_row"), "Em");
-  type_text (home (f, "email_row"), "nope");
-  click (home (f, "save_button"));
-  g_assert_true (AUTHFLOW_TEST_WAIT_UNTIL (NULL, TIMEOUT_MS, gtk_widget_get_visible (GTK_WIDGET (error_label))));
-  g_assert_cmpstr (gtk_label_get_text (error_label), ==, "Email is not valid");
-  g_assert_true (gtk_widget_has_css_class (home (f, "email_row"), "error"));
+  /* Escape closes it, and nothing changes. */
+  escape = shortcut_action (GTK_WIDGET (dialog), GDK_KEY_Escape);
+  g_assert_cmpstr (escape, ==, "window.close");
+  type_text (dialog_child (dialog, "first_name_row"), "Not Saved");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (dialog), escape, NULL));
+  g_assert_true (AUTHFLOW_TEST_WAIT_UNTIL (NULL, TIMEOUT_MS, find_toplevel (AUTHFLOW_TYPE_EDIT_PROFILE_DIALOG) == NULL));
   g_assert_cmpstr (gtk_label_get_text (home (f, "name_label")), ==, "Emily Johnson");
 
-  /* Fixed, it is saved: Home, the session and the keyring follow. */
-  type_text (home (f, "email_row"), "em@example.com");
-  press_enter (home (f, "email_row"));
-  g_assert_true (AUTHFLOW_TEST_WAIT_UNTIL (NULL, TIMEOUT_MS,
-                                           !gtk_revealer_get_reveal_child (home (f, "edit_revealer"))));
+  /* The server's objection lands on its field, in the dialog. */
+  dialog = open_editor (f);
+  error_label = dialog_child (dialog, "error_label");
+  g_assert_cmpstr (gtk_editable_get_text (dialog_child (dialog, "first_name_row")), ==, "Emily");
+  type_text (dialog_child (dialog, "first_name_row"), "Em");
+  type_text (dialog_child (dialog, "email_row"), "nope");
+  click (dialog_child (dialog, "save_button"));
+  g_assert_true (AUTHFLOW_TEST_WAIT_UNTIL (NULL, TIMEOUT_MS, gtk_widget_get_visible (GTK_WIDGET (error_label))));
+  g_assert_cmpstr (gtk_label_get_text (error_label), ==, "Email is not valid");
+  g_assert_true (gtk_widget_has_css_class (dialog_child (dialog, "email_row"), "error"));
+  g_assert_true (gtk_widget_is_ancestor (gtk_root_get_focus (GTK_ROOT (dialog)), dialog_child (dialog, "email_row")));
+  g_assert_cmpstr (gtk_label_get_text (home (f, "name_label")), ==, "Emily Johnson");
+
+  /* Fixed, it is saved: a toast says so; Home, the session and the
+   * keyring follow.
+   */
+  type_text (dialog_child (dialog, "email_row"), "em@example.com");
+  press_enter (dialog_child (dialog, "email_row"));
+  g_assert_true (AUTHFLOW_TEST_WAIT_UNTIL (NULL, TIMEOUT_MS, find_toplevel (AUTHFLOW_TYPE_EDIT_PROFILE_DIALOG) == NULL));
+  g_assert_nonnull (find_label_with_text (GTK_WIDGET (f->window), "Profile saved"));
   g_assert_cmpstr (gtk_label_get_text (home (f, "name_label")), ==, "Em Johnson");
   g_assert_cmpstr (gtk_label_get_text (home (f, "detail_label")), ==, "@emilys · em@example.com");
   g_assert_true (AUTHFLOW_TEST_WAIT_UNTIL (NULL, TIMEOUT_MS,
                                            stored_contains (f, "\"firstName\":\"Em\"")));
+}
+
+/* Every mnemonic a person can press in @root now: the drawable labels
+ * that underline a letter. Two of one letter would each take the other's
+ * Alt+letter away.
+ */
+static void
+collect_mnemonics (GtkWidget  *widget,
+                   GHashTable *seen)
+{
+  if (!gtk_widget_is_drawable (widget))
+    return;
+
+  if (GTK_IS_LABEL (widget) && gtk_label_get_use_underline (GTK_LABEL (widget)) &&
+      gtk_label_get_mnemonic_keyval (GTK_LABEL (widget)) != GDK_KEY_VoidSymbol)
+    {
+      guint keyval = gdk_keyval_to_lower (gtk_label_get_mnemonic_keyval (GTK_LABEL (widget)));
+      const char *other = g_hash_table_lookup (seen, GUINT_TO_POINTER (keyval));
+
+      if (other != NULL)
+        g_error ("Alt+%s is claimed by “%s” and “%s”", gdk_keyval_name (keyval), other,
+                 gtk_label_get_label (GTK_LABEL (widget)));
+      g_hash_table_insert (seen, GUINT_TO_POINTER (keyval), (gpointer) gtk_label_get_label (GTK_LABEL (widget)));
+    }
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child; child = gtk_widget_get_next_sibling (child))
+    collect_mnemonics (child, seen);
+}
+
+static guint
+assert_mnemonics_unique (gpointer root)
+{
+  g_autoptr(GHashTable) seen = g_hash_table_new (NULL, NULL);
+
+  settle ();
+  collect_mnemonics (GTK_WIDGET (root), seen);
+
+  return g_hash_table_size (seen);
+}
+
+static void
+body_mnemonics (Fixture *f)
+{
+  GtkWindow *window;
+
+  wait_for_page (f, "log-in");
+  g_assert_cmpuint (assert_mnemonics_unique (f->window), >=, 2);
+  click (login (f, "sign_up_button"));
+  wait_for_page (f, "sign-up");
+  g_assert_cmpuint (assert_mnemonics_unique (f->window), >=, 2);
+  click (signup (f, "log_in_button"));
+  log_in_as_emily (f);
+  g_assert_cmpuint (assert_mnemonics_unique (f->window), >=, 3);
+
+  window = open_editor (f);
+  g_assert_cmpuint (assert_mnemonics_unique (window), >=, 2);
+  gtk_window_destroy (window);
+
+  g_action_group_activate_action (G_ACTION_GROUP (f->app), "preferences", NULL);
+  window = find_toplevel (AUTHFLOW_TYPE_PREFERENCES_WINDOW);
+  g_assert_nonnull (window);
+  g_assert_true (AUTHFLOW_TEST_WAIT_UNTIL (NULL, TIMEOUT_MS, gtk_widget_get_mapped (GTK_WIDGET (window))));
+  assert_mnemonics_unique (window);
+  gtk_window_destroy (window);
+}
+
+static void
+test_mnemonics (Fixture       *f,
+                gconstpointer  data)
+{
+  run_app (f, body_mnemonics);
 }
 
 static void
@@ -973,18 +1377,22 @@ body_nested_user (Fixture *f)
  * (tests/profiles/valid/nested.json) describes and whose logins
  * @login_cb answers, given the stand-in's URL.
  */
+/* Runs the app against @stand_in, a backend that @profile_text (with
+ * https://api.example.com for its address) describes, and whose logins
+ * at /sessions @login_cb answers, given the stand-in's URL.
+ */
 static void
-run_app_with_nested (Fixture            *f,
-                     SoupServer         *stand_in,
-                     SoupServerCallback  login_cb,
-                     void              (*body) (Fixture *f))
+run_app_with_backend (Fixture            *f,
+                      SoupServer         *stand_in,
+                      const char         *profile_text,
+                      SoupServerCallback  login_cb,
+                      void              (*body) (Fixture *f))
 {
   g_autoptr(GSettings) settings = g_settings_new (APP_ID_BASE);
   g_autoptr(GError) error = NULL;
-  g_autofree char *source = NULL;
-  g_autofree char *text = NULL;
+  g_autoptr(AuthflowProfile) profile = NULL;
   g_autofree char *dir = g_build_filename (g_get_user_config_dir (), "authflow", "backends", NULL);
-  g_autofree char *path = g_build_filename (dir, "nested.json", NULL);
+  g_autofree char *path = g_build_filename (dir, "stand-in.json", NULL);
   g_autofree char *url = NULL;
   g_autoptr(GString) copy = NULL;
   GSList *uris;
@@ -999,15 +1407,30 @@ run_app_with_nested (Fixture            *f,
   soup_server_add_handler (stand_in, "/sessions", login_cb, url, NULL);
   soup_server_add_handler (stand_in, "/avatar.png", avatar_cb, NULL, NULL);
 
-  source = g_build_filename (g_getenv ("G_TEST_SRCDIR"), "profiles", "valid", "nested.json", NULL);
-  g_assert_true (g_file_get_contents (source, &text, NULL, &error));
-  copy = g_string_new (text);
+  copy = g_string_new (profile_text);
   g_assert_cmpint (g_string_replace (copy, "https://api.example.com", url, 1), ==, 1);
+  profile = authflow_profile_new_from_string (copy->str, "stand-in.json", &error);
+  g_assert_no_error (error);
   g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
   g_assert_true (g_file_set_contents (path, copy->str, -1, &error));
-  g_settings_set_string (settings, "backend", "nested");
+  g_settings_set_string (settings, "backend", authflow_profile_get_id (profile));
 
   run_app_with (f, body, FALSE);
+}
+
+static void
+run_app_with_nested (Fixture            *f,
+                     SoupServer         *stand_in,
+                     SoupServerCallback  login_cb,
+                     void              (*body) (Fixture *f))
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *source = NULL;
+  g_autofree char *text = NULL;
+
+  source = g_build_filename (g_getenv ("G_TEST_SRCDIR"), "profiles", "valid", "nested.json", NULL);
+  g_assert_true (g_file_get_contents (source, &text, NULL, &error));
+  run_app_with_backend (f, stand_in, text, login_cb, body);
 }
 
 static void
@@ -1072,6 +1495,91 @@ body_huge_user (Fixture *f)
   g_assert_cmpuint (rows, ==, 101);
   more = g_strdup_printf ("… %u more fields not shown", MANY_FIELDS + 3 - 100);
   g_assert_nonnull (find_row (user_group, more));
+}
+
+/* A backend that logs in by email and has a "me" call, but no refresh:
+ * what Home says of its protected call, and how it shows numbers.
+ */
+static const char email_me_profile[] =
+  "{\"id\": \"email-me\", \"name\": \"Email and me\", \"base_url\": \"https://api.example.com\","
+  " \"login_identifier\": \"email\","
+  " \"calls\": {\"login\": {\"method\": \"POST\", \"path\": \"/sessions\","
+  "                         \"body\": {\"email\": \"{{email}}\", \"password\": \"{{password}}\"}},"
+  "           \"me\": {\"method\": \"GET\", \"path\": \"/whoami\"}},"
+  " \"answer\": {\"access_token\": \"$.token\", \"uid\": \"$.user.id\", \"user\": \"$.user\"}}";
+
+#define EMAIL_ME_USER \
+  "{\"id\": 7, \"email\": \"ada@example.com\", \"firstName\": \"Ada\", \"weight\": 193.24," \
+  " \"ratios\": [0.1, 2.5e-7, 1e21], \"rank\": 12345678901234}"
+
+static void
+email_me_login_cb (SoupServer        *server,
+                   SoupServerMessage *message,
+                   const char        *path,
+                   GHashTable        *query,
+                   gpointer           user_data)
+{
+  static const char answer[] = "{\"token\": \"opaque-token\", \"user\": " EMAIL_ME_USER "}";
+
+  soup_server_message_set_status (message, SOUP_STATUS_OK, NULL);
+  soup_server_message_set_response (message, "application/json", SOUP_MEMORY_STATIC, answer, strlen (answer));
+}
+
+static void
+body_email_me (Fixture *f)
+{
+  GtkWidget *user_group = home (f, "user_group");
+  GtkWidget *ratios;
+
+  log_in_as (f, "ada@example.com", "secret-engine");
+
+  /* The protected call is the profile's own, and the backend's lack of a
+   * refresh call is said, not "renewed on the way".
+   */
+  g_assert_cmpstr (adw_preferences_group_get_description (home (f, "call_group")), ==,
+                   "An authenticated GET /whoami. This backend cannot renew tokens: "
+                   "once the token expires, the session ends.");
+  click (home (f, "call_button"));
+  g_assert_true (g_str_has_prefix (adw_action_row_get_subtitle (home (f, "call_result_row")), "Calling GET /whoami"));
+  g_assert_true (AUTHFLOW_TEST_WAIT_UNTIL (NULL, TIMEOUT_MS, gtk_widget_is_sensitive (home (f, "call_button"))));
+
+  /* The person is named by what they log in with, not "(@?)"; and the
+   * answer is in a toast, whatever part of Home is in view.
+   */
+  g_assert_nonnull (strstr (adw_action_row_get_subtitle (home (f, "call_result_row")),
+                            ": the server says you are Ada (ada@example.com)"));
+  g_assert_nonnull (find_label_with_text (GTK_WIDGET (f->window), "200 OK: you are Ada"));
+
+  /* Numbers read as the backend wrote them. */
+  g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (find_row (user_group, "weight"))), ==, "193.24");
+  g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (find_row (user_group, "rank"))), ==, "12345678901234");
+  ratios = find_row (user_group, "ratios");
+  g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (find_row (ratios, "1"))), ==, "0.1");
+  g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (find_row (ratios, "2"))), ==, "2.5e-07");
+  g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (find_row (ratios, "3"))), ==, "1e+21");
+}
+
+static void
+email_me_whoami_cb (SoupServer        *server,
+                    SoupServerMessage *message,
+                    const char        *path,
+                    GHashTable        *query,
+                    gpointer           user_data)
+{
+  static const char answer[] = "{\"user\": " EMAIL_ME_USER "}";
+
+  soup_server_message_set_status (message, SOUP_STATUS_OK, NULL);
+  soup_server_message_set_response (message, "application/json", SOUP_MEMORY_STATIC, answer, strlen (answer));
+}
+
+static void
+test_email_me (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autoptr(SoupServer) stand_in = soup_server_new (NULL, NULL);
+
+  soup_server_add_handler (stand_in, "/whoami", email_me_whoami_cb, NULL, NULL);
+  run_app_with_backend (f, stand_in, email_me_profile, email_me_login_cb, body_email_me);
 }
 
 static void
@@ -1224,6 +1732,13 @@ test_sign_up_and_back (Fixture       *f,
 }
 
 static void
+test_busy_labels (Fixture       *f,
+                  gconstpointer  data)
+{
+  run_app (f, body_busy_labels);
+}
+
+static void
 test_log_out_action (Fixture       *f,
                          gconstpointer  data)
 {
@@ -1258,6 +1773,10 @@ main (int   argc,
   ADD ("/ui/sign-up", test_sign_up);
   ADD ("/ui/sign-up/and-back", test_sign_up_and_back);
   ADD ("/ui/second-start", test_second_start);
+  ADD ("/ui/busy-labels", test_busy_labels);
+  ADD ("/ui/forms-reset", test_forms_reset);
+  ADD ("/ui/focus", test_focus);
+  ADD ("/ui/mnemonics", test_mnemonics);
   ADD ("/ui/log-out", test_log_out);
   ADD ("/ui/log-out/action", test_log_out_action);
   ADD ("/ui/persist-off", test_persist_off);
@@ -1270,6 +1789,7 @@ main (int   argc,
   ADD ("/ui/switch-backends", test_switch_backends);
   ADD ("/ui/nested-user", test_nested_user);
   ADD ("/ui/huge-user", test_huge_user);
+  ADD ("/ui/email-me", test_email_me);
   ADD ("/ui/insecure-server-url", test_insecure_server_url);
   ADD ("/ui/password-not-copied", test_password_not_copied);
 
