@@ -771,14 +771,33 @@ authflow_flow_check_schedule (AuthflowFlow *self)
 
   expiry = authflow_session_get_expiry (self->session);
   if (authflow_session_get_state (self->session) != AUTHFLOW_SESSION_STATE_SIGNED_IN ||
-      expiry == NULL ||
-      !can_refresh (self))
+      expiry == NULL)
     {
       set_next_refresh (self, NULL);
       return;
     }
 
   now = authflow_flow_dup_now (self);
+
+  /* A session that can never be renewed ends at its expiry, as one whose
+   * renewal the server refused: nothing it holds works any longer. That
+   * goes for a stored one found expired at start-up too.
+   */
+  if (!can_refresh (self))
+    {
+      set_next_refresh (self, NULL);
+      wait = g_date_time_difference (expiry, now);
+      if (wait <= 0)
+        {
+          start_refresh (self);
+          return;
+        }
+
+      wait = MIN (wait, MAX_CHECK_INTERVAL_S * G_TIME_SPAN_SECOND);
+      self->check_id = g_timeout_add (MAX (wait / 1000, 1), check_cb, self);
+      return;
+    }
+
   issued = dup_tokens_issued (self);
   lifetime = issued ? g_date_time_difference (expiry, issued) : 0;
   margin = CLAMP (lifetime / 10, 0, MAX_REFRESH_MARGIN_S * G_TIME_SPAN_SECOND);

@@ -403,6 +403,113 @@ test_restore_corrupt (Fixture       *f,
     }
 }
 
+/* A backend with no refresh call: a stand-in on loopback whose login gives
+ * a 2-second opaque token. No real server of this project lacks a refresh
+ * call, so this is the one place where the test makes up the backend.
+ */
+static const char no_refresh_profile[] =
+  "{\"id\": \"no-refresh\", \"name\": \"No refresh\", \"base_url\": \"http://127.0.0.1\","
+  " \"calls\": {\"login\": {\"method\": \"POST\", \"path\": \"/login\","
+  "                         \"body\": {\"username\": \"{{username}}\", \"password\": \"{{password}}\"}}},"
+  " \"answer\": {\"access_token\": \"$.token\", \"expiry\": {\"path\": \"$.expires_in\", \"form\": \"seconds\"},"
+  "            \"user\": \"$.user\"}}";
+
+static void
+no_refresh_login_cb (SoupServer        *server,
+                     SoupServerMessage *msg,
+                     const char        *path,
+                     GHashTable        *query,
+                     gpointer           user_data)
+{
+  static const char answer[] = "{\"token\": \"opaque\", \"expires_in\": 2, \"user\": {\"id\": 3, \"username\": \"ada\"}}";
+
+  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_STATIC, answer, strlen (answer));
+}
+
+static AuthflowFlow *
+new_no_refresh_flow (const char            *url,
+                     AuthflowSessionStore **out_store)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(AuthflowProfile) profile = authflow_profile_new_from_string (no_refresh_profile, "no-refresh.json", &error);
+  g_autoptr(AuthflowClient) client = authflow_client_new (NULL);
+
+  g_assert_no_error (error);
+  authflow_client_set_profile (client, profile);
+  authflow_client_set_base_url (client, url);
+  *out_store = authflow_session_store_new (authflow_client_get_base_url (client));
+
+  return authflow_flow_new (client, *out_store);
+}
+
+static void
+assert_ended (AuthflowFlow         *flow,
+              AuthflowSessionStore *store)
+{
+  g_assert_cmpint (authflow_session_get_state (authflow_flow_get_session (flow)), ==,
+                   AUTHFLOW_SESSION_STATE_SIGNED_OUT);
+  g_assert_cmpstr (authflow_flow_get_sign_out_reason (flow), ==, "Your session has expired. Please log in again.");
+  g_assert_cmpstr (authflow_flow_get_last_username (flow), ==, "ada");
+  g_assert_true (AUTHFLOW_TEST_WAIT_UNTIL (NULL, 10000, !is_stored (store, NULL)));
+}
+
+/* A session that can never be renewed ends at its expiry, like one whose
+ * renewal the server refused, and a restart never brings it back.
+ */
+static void
+test_no_refresh_expiry (void)
+{
+  g_autoptr(SoupServer) stand_in = soup_server_new (NULL, NULL);
+  g_autoptr(AuthflowSessionStore) store = NULL;
+  g_autoptr(AuthflowFlow) flow = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *url = NULL;
+  GSList *uris;
+
+  soup_server_add_handler (stand_in, "/login", no_refresh_login_cb, NULL, NULL);
+  g_assert_true (soup_server_listen_local (stand_in, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error));
+  uris = soup_server_get_uris (stand_in);
+  url = g_strdup_printf ("http://127.0.0.1:%u", g_uri_get_port (uris->data));
+  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+
+  /* Expiry while signed in: the session ends by itself. */
+  flow = new_no_refresh_flow (url, &store);
+  g_assert_true (restore (flow, &error));
+  authflow_flow_log_in_async (flow, "ada", "secret", NULL, authflow_test_got_result_cb, &result);
+  AWAIT (result);
+  authflow_flow_log_in_finish (flow, result, &error);
+  g_assert_no_error (error);
+  g_assert_true (is_stored (store, NULL));
+  g_assert_null (authflow_flow_get_next_refresh (flow));
+  g_assert_true (AUTHFLOW_TEST_WAIT_UNTIL (NULL, 10000,
+                                           authflow_session_get_state (authflow_flow_get_session (flow)) ==
+                                           AUTHFLOW_SESSION_STATE_SIGNED_OUT));
+  assert_ended (flow, store);
+  g_clear_object (&result);
+  authflow_test_finalize_flow (g_steal_pointer (&flow));
+  g_assert_finalize_object (g_steal_pointer (&store));
+
+  /* Expiry while the app was closed: the next start does not restore it. */
+  flow = new_no_refresh_flow (url, &store);
+  g_assert_true (restore (flow, &error));
+  authflow_flow_log_in_async (flow, "ada", "secret", NULL, authflow_test_got_result_cb, &result);
+  AWAIT (result);
+  g_assert_true (authflow_flow_log_in_finish (flow, result, &error));
+  g_clear_object (&result);
+  authflow_test_finalize_flow (g_steal_pointer (&flow));
+  g_assert_finalize_object (g_steal_pointer (&store));
+  authflow_test_wait (NULL, 2500);
+
+  flow = new_no_refresh_flow (url, &store);
+  g_assert_true (restore (flow, &error));
+  g_assert_no_error (error);
+  assert_ended (flow, store);
+  authflow_test_finalize_flow (g_steal_pointer (&flow));
+  g_assert_finalize_object (g_steal_pointer (&store));
+}
+
 static void
 count_cb (GObject    *object,
           GParamSpec *pspec,
@@ -540,6 +647,7 @@ main (int   argc,
   ADD ("/flow/log-out/server-down", test_log_out_server_down);
   ADD ("/flow/persist-off", test_persist_off);
   ADD ("/flow/update-user", test_update_user);
+  g_test_add_func ("/flow/no-refresh/ends-at-expiry", test_no_refresh_expiry);
 
 #undef ADD
 
