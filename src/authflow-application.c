@@ -321,6 +321,7 @@ authflow_application_startup (GApplication *app)
   g_autoptr(AuthflowSessionStore) store = NULL;
   static const char *quit_accels[] = { "<Control>q", NULL };
   static const char *preferences_accels[] = { "<Control>comma", NULL };
+  static const char *log_out_accels[] = { "<Control><Shift>l", NULL };
 
   G_APPLICATION_CLASS (authflow_application_parent_class)->startup (app);
 
@@ -328,6 +329,7 @@ authflow_application_startup (GApplication *app)
                                    G_N_ELEMENTS (app_actions), self);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.quit", quit_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.preferences", preferences_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.log-out", log_out_accels);
 
   self->settings = g_settings_new (APP_ID_BASE);
 

@@ -366,3 +366,66 @@ authflow_page_format_json (JsonNode *node)
 
   return g_string_free (out, FALSE);
 }
+
+static void
+open_menu_button_cb (GSimpleAction *action,
+                     GVariant      *parameter,
+                     gpointer       user_data)
+{
+  gtk_menu_button_popup (GTK_MENU_BUTTON (user_data));
+}
+
+static void
+set_accessible_name (GtkWidget  *widget,
+                     const char *name)
+{
+  gtk_accessible_reset_relation (GTK_ACCESSIBLE (widget), GTK_ACCESSIBLE_RELATION_LABELLED_BY);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (widget), GTK_ACCESSIBLE_PROPERTY_LABEL, name, -1);
+}
+
+/**
+ * authflow_page_name_stock_controls:
+ *
+ * GTK 4.8 names the controls inside GtkShortcutsWindow and
+ * AdwPreferencesWindow by their types over AT-SPI, and gives a menu button
+ * no action. This names them, and gives each menu button the action
+ * "menu-button.open" that UI automation can invoke.
+ */
+void
+authflow_page_name_stock_controls (GtkWidget *widget)
+{
+  if (GTK_IS_SEARCH_ENTRY (widget))
+    {
+      set_accessible_name (widget, _("Search"));
+      return;
+    }
+
+  if (GTK_IS_MENU_BUTTON (widget))
+    {
+      g_autoptr(GSimpleActionGroup) group = g_simple_action_group_new ();
+      g_autoptr(GSimpleAction) open = g_simple_action_new ("open", NULL);
+
+      set_accessible_name (widget, _("Sections"));
+      g_signal_connect_object (open, "activate", G_CALLBACK (open_menu_button_cb), widget, 0);
+      g_action_map_add_action (G_ACTION_MAP (group), G_ACTION (open));
+      gtk_widget_insert_action_group (widget, "menu-button", G_ACTION_GROUP (group));
+      return;
+    }
+
+  /* The window's own buttons (Close…) are named already. */
+  if (GTK_IS_WINDOW_CONTROLS (widget))
+    return;
+
+  if (GTK_IS_BUTTON (widget) && gtk_button_get_label (GTK_BUTTON (widget)) == NULL &&
+      GTK_IS_IMAGE (gtk_button_get_child (GTK_BUTTON (widget))))
+    {
+      const char *tooltip = gtk_widget_get_tooltip_text (widget);
+
+      set_accessible_name (widget, tooltip != NULL ? tooltip : _("Search"));
+      return;
+    }
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child; child = gtk_widget_get_next_sibling (child))
+    authflow_page_name_stock_controls (child);
+}
+

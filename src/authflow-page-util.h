@@ -13,6 +13,7 @@ G_BEGIN_DECLS
 #define AUTHFLOW_PAGE_MAX_SHOWN_BYTES 1000
 
 void  authflow_page_fix_accessible_names (GtkWidget  *widget);
+void  authflow_page_name_stock_controls  (GtkWidget  *widget);
 void  authflow_page_label_entry_row   (AdwEntryRow    *row);
 void  authflow_page_clear_password    (AdwEntryRow    *row);
 char *authflow_page_format_backend    (const char     *format,

@@ -98,6 +98,14 @@ server_apply_cb (AuthflowPreferencesWindow *self)
   update_server_row (self);
 }
 
+static void
+open_combo_cb (GSimpleAction *action,
+               GVariant      *parameter,
+               gpointer       user_data)
+{
+  gtk_widget_activate (GTK_WIDGET (user_data));
+}
+
 static char *
 profile_name (AuthflowProfile *profile)
 {
@@ -146,6 +154,11 @@ update_backend_row (AuthflowPreferencesWindow *self)
   self->updating = FALSE;
 
   gtk_widget_set_sensitive (GTK_WIDGET (self->backend_row), backend == NULL);
+  /* The chosen backend, for a screen reader and for UI automation, which
+   * do not see the row's value otherwise. */
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->backend_row),
+                                  GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, authflow_profile_get_name (current),
+                                  -1);
   if (backend != NULL)
     adw_action_row_set_subtitle (ADW_ACTION_ROW (self->backend_row), _("Chosen with --backend for this run."));
   else
@@ -281,6 +294,23 @@ static void
 authflow_preferences_window_init (AuthflowPreferencesWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+
+  /* The row lends the switch its title as well, which GTK 4.8 reads out
+   * after the switch's own name: "Persist Auth Sessions Persist Auth
+   * Sessions". One name is enough. */
+  gtk_accessible_reset_relation (GTK_ACCESSIBLE (self->persist_switch), GTK_ACCESSIBLE_RELATION_LABELLED_BY);
+  authflow_page_name_stock_controls (GTK_WIDGET (self));
+
+  /* GTK 4.8 gives a combo row no action over AT-SPI; UI automation opens
+   * it with this one ("combo.open"). */
+  {
+    g_autoptr(GSimpleActionGroup) group = g_simple_action_group_new ();
+    g_autoptr(GSimpleAction) open = g_simple_action_new ("open", NULL);
+
+    g_signal_connect_object (open, "activate", G_CALLBACK (open_combo_cb), self->backend_row, 0);
+    g_action_map_add_action (G_ACTION_MAP (group), G_ACTION (open));
+    gtk_widget_insert_action_group (GTK_WIDGET (self->backend_row), "combo", G_ACTION_GROUP (group));
+  }
 
   authflow_page_fix_accessible_names (GTK_WIDGET (self));
 }

@@ -148,8 +148,12 @@ show_error (AuthflowSignupPage *self,
             AdwEntryRow        *row,
             const char         *message)
 {
+  /* The message leaves the field it was about, for a screen reader too. */
   if (self->error_row != NULL)
-    gtk_widget_remove_css_class (GTK_WIDGET (self->error_row), "error");
+    {
+      gtk_widget_remove_css_class (GTK_WIDGET (self->error_row), "error");
+      gtk_accessible_reset_property (GTK_ACCESSIBLE (self->error_row), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION);
+    }
 
   self->error_row = row;
 
@@ -319,6 +323,22 @@ cancel_action (GtkWidget  *widget,
   g_cancellable_cancel (AUTHFLOW_SIGNUP_PAGE (widget)->cancellable);
 }
 
+/* Escape stops a running call; with nothing running it goes back to Log
+ * In, as Alt+Left and the header bar's back button do.
+ */
+static void
+back_action (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *parameter)
+{
+  AuthflowSignupPage *self = AUTHFLOW_SIGNUP_PAGE (widget);
+
+  if (self->cancellable != NULL)
+    g_cancellable_cancel (self->cancellable);
+  else
+    gtk_widget_activate_action (widget, "win.show-log-in", NULL);
+}
+
 static void
 entry_activated_cb (AuthflowSignupPage *self,
                     AdwEntryRow        *row)
@@ -439,7 +459,9 @@ authflow_signup_page_class_init (AuthflowSignupPageClass *klass)
   gtk_widget_class_install_action (widget_class, "signup.submit", NULL, submit_action);
   gtk_widget_class_install_action (widget_class, "signup.cancel", NULL, cancel_action);
 
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "signup.cancel", NULL);
+  gtk_widget_class_install_action (widget_class, "signup.back", NULL, back_action);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "signup.back", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Left, GDK_ALT_MASK, "signup.back", NULL);
 }
 
 static void

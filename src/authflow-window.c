@@ -27,6 +27,7 @@ struct _AuthflowWindow
   GtkLabel             *keyring_label;
   GtkRevealer          *offline_revealer;
   GtkLabel             *offline_label;
+  GtkMenuButton        *menu_button;
   AuthflowLoginPage    *login_page;
   AuthflowSignupPage   *signup_page;
   AuthflowHomePage     *home_page;
@@ -117,6 +118,33 @@ offline_problem_cb (AuthflowWindow *self)
   gtk_revealer_set_reveal_child (self->offline_revealer, problem != NULL);
 }
 
+/* A notice stays until its problem goes, or until the person says they
+ * have read it: it comes back if the problem changes.
+ */
+static void
+dismiss_notice_action (GtkWidget  *widget,
+                       const char *action_name,
+                       GVariant   *parameter)
+{
+  AuthflowWindow *self = AUTHFLOW_WINDOW (widget);
+
+  if (g_str_equal (action_name, "win.dismiss-keyring-notice"))
+    gtk_revealer_set_reveal_child (self->keyring_revealer, FALSE);
+  else
+    gtk_revealer_set_reveal_child (self->offline_revealer, FALSE);
+}
+
+/* GTK 4.8 gives a menu button no action over AT-SPI; UI automation opens
+ * the menu with this one ("menu-button.open").
+ */
+static void
+open_menu_cb (GSimpleAction *action,
+              GVariant      *parameter,
+              gpointer       user_data)
+{
+  gtk_menu_button_popup (GTK_MENU_BUTTON (user_data));
+}
+
 static void
 retry_now_action (GtkWidget  *widget,
                   const char *action_name,
@@ -169,6 +197,9 @@ authflow_window_set_up (AuthflowWindow      *self,
   GSettings *settings;
 
   self->flow = g_object_ref (authflow_application_get_flow (app));
+
+  if (gtk_application_window_get_help_overlay (GTK_APPLICATION_WINDOW (self)) != NULL)
+    authflow_page_name_stock_controls (GTK_WIDGET (gtk_application_window_get_help_overlay (GTK_APPLICATION_WINDOW (self))));
   authflow_login_page_set_flow (self->login_page, self->flow);
   authflow_signup_page_set_flow (self->signup_page, self->flow);
   authflow_home_page_set_flow (self->home_page, self->flow);
@@ -238,6 +269,7 @@ authflow_window_class_init (AuthflowWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, AuthflowWindow, keyring_label);
   gtk_widget_class_bind_template_child (widget_class, AuthflowWindow, offline_revealer);
   gtk_widget_class_bind_template_child (widget_class, AuthflowWindow, offline_label);
+  gtk_widget_class_bind_template_child (widget_class, AuthflowWindow, menu_button);
   gtk_widget_class_bind_template_child (widget_class, AuthflowWindow, login_page);
   gtk_widget_class_bind_template_child (widget_class, AuthflowWindow, signup_page);
   gtk_widget_class_bind_template_child (widget_class, AuthflowWindow, home_page);
@@ -247,6 +279,8 @@ authflow_window_class_init (AuthflowWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.cancel-restore", NULL, cancel_restore_action);
   gtk_widget_class_install_action (widget_class, "win.retry-keyring", NULL, retry_keyring_action);
   gtk_widget_class_install_action (widget_class, "win.retry-now", NULL, retry_now_action);
+  gtk_widget_class_install_action (widget_class, "win.dismiss-keyring-notice", NULL, dismiss_notice_action);
+  gtk_widget_class_install_action (widget_class, "win.dismiss-offline-notice", NULL, dismiss_notice_action);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_w, GDK_CONTROL_MASK, "window.close", NULL);
 }
@@ -255,6 +289,15 @@ static void
 authflow_window_init (AuthflowWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+
+  {
+    g_autoptr(GSimpleActionGroup) group = g_simple_action_group_new ();
+    g_autoptr(GSimpleAction) open = g_simple_action_new ("open", NULL);
+
+    g_signal_connect_object (open, "activate", G_CALLBACK (open_menu_cb), self->menu_button, 0);
+    g_action_map_add_action (G_ACTION_MAP (group), G_ACTION (open));
+    gtk_widget_insert_action_group (GTK_WIDGET (self->menu_button), "menu-button", G_ACTION_GROUP (group));
+  }
   authflow_page_fix_accessible_names (GTK_WIDGET (self));
 
 #if DEVELOPMENT_BUILD
