@@ -320,6 +320,59 @@ find_label_with_text (GtkWidget  *widget,
   return NULL;
 }
 
+static GtkWidget *
+find_button_with_action (GtkWidget  *widget,
+                         const char *action_name)
+{
+  if (GTK_IS_ACTIONABLE (widget) &&
+      g_strcmp0 (gtk_actionable_get_action_name (GTK_ACTIONABLE (widget)), action_name) == 0)
+    return widget;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_button_with_action (child, action_name);
+
+      if (found != NULL)
+        return found;
+    }
+
+  return NULL;
+}
+
+/* The action that @keyval with @modifiers triggers in @widget's own
+ * shortcuts (its class's key bindings), or %NULL.
+ */
+static char *
+shortcut_action (GtkWidget       *widget,
+                 guint            keyval,
+                 GdkModifierType  modifiers)
+{
+  g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (widget);
+
+  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+    {
+      g_autoptr(GObject) controller = g_list_model_get_item (controllers, i);
+
+      if (!GTK_IS_SHORTCUT_CONTROLLER (controller))
+        continue;
+
+      for (guint j = 0; j < g_list_model_get_n_items (G_LIST_MODEL (controller)); j++)
+        {
+          g_autoptr(GtkShortcut) shortcut = g_list_model_get_item (G_LIST_MODEL (controller), j);
+          GtkShortcutTrigger *trigger = gtk_shortcut_get_trigger (shortcut);
+          GtkShortcutAction *action = gtk_shortcut_get_action (shortcut);
+
+          if (GTK_IS_KEYVAL_TRIGGER (trigger) &&
+              gtk_keyval_trigger_get_keyval (GTK_KEYVAL_TRIGGER (trigger)) == keyval &&
+              gtk_keyval_trigger_get_modifiers (GTK_KEYVAL_TRIGGER (trigger)) == modifiers &&
+              GTK_IS_NAMED_ACTION (action))
+            return g_strdup (gtk_named_action_get_action_name (GTK_NAMED_ACTION (action)));
+        }
+    }
+
+  return NULL;
+}
+
 /* Lets GTK lay the window out again, as it does before the next frame. */
 static void
 settle (void)
@@ -472,12 +525,25 @@ body_sign_up (Fixture *f)
 static void
 body_sign_up_and_back (Fixture *f)
 {
+  g_autofree char *escape = NULL;
+  g_autofree char *alt_left = NULL;
+
   wait_for_page (f, "log-in");
   click (login (f, "sign_up_button"));
   wait_for_page (f, "sign-up");
   click (signup (f, "log_in_button"));
   wait_for_page (f, "log-in");
   g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (f->window)), ==, "Log In");
+
+  /* Escape and Alt+Left go back too. */
+  click (login (f, "sign_up_button"));
+  wait_for_page (f, "sign-up");
+  escape = shortcut_action (child (f->window, AUTHFLOW_TYPE_WINDOW, "signup_page"), GDK_KEY_Escape, 0);
+  alt_left = shortcut_action (child (f->window, AUTHFLOW_TYPE_WINDOW, "signup_page"), GDK_KEY_Left, GDK_ALT_MASK);
+  g_assert_cmpstr (escape, ==, "signup.back");
+  g_assert_cmpstr (alt_left, ==, "signup.back");
+  g_assert_true (gtk_widget_activate_action (child (f->window, AUTHFLOW_TYPE_WINDOW, "signup_page"), escape, NULL));
+  wait_for_page (f, "log-in");
 }
 
 static void
@@ -742,6 +808,10 @@ body_no_keyring (Fixture *f)
   authflow_test_wait (NULL, 200);
   g_assert_true (gtk_revealer_get_reveal_child (notice));
 
+  /* Read, it can be put away. */
+  click (find_button_with_action (GTK_WIDGET (notice), "win.dismiss-keyring-notice"));
+  g_assert_false (gtk_revealer_get_reveal_child (notice));
+
   click (home (f, "log_out_button"));
   wait_for_page (f, "log-in");
 }
@@ -890,39 +960,6 @@ dialog_child (GtkWindow  *dialog,
   return gtk_widget_get_template_child (GTK_WIDGET (dialog), AUTHFLOW_TYPE_EDIT_PROFILE_DIALOG, name);
 }
 
-/* The action that @keyval (without modifiers) triggers in @widget's own
- * shortcuts, or %NULL.
- */
-static char *
-shortcut_action (GtkWidget *widget,
-                 guint      keyval)
-{
-  g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (widget);
-
-  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
-    {
-      g_autoptr(GObject) controller = g_list_model_get_item (controllers, i);
-
-      if (!GTK_IS_SHORTCUT_CONTROLLER (controller))
-        continue;
-
-      for (guint j = 0; j < g_list_model_get_n_items (G_LIST_MODEL (controller)); j++)
-        {
-          g_autoptr(GtkShortcut) shortcut = g_list_model_get_item (G_LIST_MODEL (controller), j);
-          GtkShortcutTrigger *trigger = gtk_shortcut_get_trigger (shortcut);
-          GtkShortcutAction *action = gtk_shortcut_get_action (shortcut);
-
-          if (GTK_IS_KEYVAL_TRIGGER (trigger) &&
-              gtk_keyval_trigger_get_keyval (GTK_KEYVAL_TRIGGER (trigger)) == keyval &&
-              gtk_keyval_trigger_get_modifiers (GTK_KEYVAL_TRIGGER (trigger)) == 0 &&
-              GTK_IS_NAMED_ACTION (action))
-            return g_strdup (gtk_named_action_get_action_name (GTK_NAMED_ACTION (action)));
-        }
-    }
-
-  return NULL;
-}
-
 static GtkWindow *
 open_editor (Fixture *f)
 {
@@ -958,7 +995,7 @@ body_edit_profile (Fixture *f)
                    "Sent with PATCH /auth/me; the answer updates the signed-in user and the keyring.");
 
   /* Escape closes it, and nothing changes. */
-  escape = shortcut_action (GTK_WIDGET (dialog), GDK_KEY_Escape);
+  escape = shortcut_action (GTK_WIDGET (dialog), GDK_KEY_Escape, 0);
   g_assert_cmpstr (escape, ==, "window.close");
   type_text (dialog_child (dialog, "first_name_row"), "Not Saved");
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (dialog), escape, NULL));
