@@ -535,6 +535,11 @@ call_cb (GObject      *object,
   g_clear_object (&self->call_cancellable);
   set_calling (self, FALSE);
 
+  /* The button went insensitive while it ran, which took the keyboard
+   * focus away: give it back, so that Tab goes on from where it was. */
+  if (gtk_widget_get_mapped (GTK_WIDGET (self)) && gtk_root_get_focus (gtk_widget_get_root (GTK_WIDGET (self))) == NULL)
+    gtk_widget_grab_focus (GTK_WIDGET (self->call_button));
+
   user = authflow_flow_fetch_user_finish (AUTHFLOW_FLOW (object), result, &error);
 
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
