@@ -656,8 +656,8 @@ error_from_answer (AuthflowClient *self,
   if (status >= 500)
     {
       if (message != NULL)
-        /* Translators: %s is the server's own error message. */
         return g_error_new (AUTHFLOW_CLIENT_ERROR, AUTHFLOW_CLIENT_ERROR_SERVER,
+                            /* Translators: %s is the server's own error message. */
                             _("The server had a problem: %s"), message);
 
       return g_error_new (AUTHFLOW_CLIENT_ERROR, AUTHFLOW_CLIENT_ERROR_SERVER,
@@ -688,13 +688,13 @@ network_error (AuthflowClient *self,
     where = g_strdup (self->base_url);
 
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
-    /* Translators: %s is the server's address, e.g. "127.0.0.1:8787". */
     return g_error_new (AUTHFLOW_CLIENT_ERROR, AUTHFLOW_CLIENT_ERROR_NETWORK,
+                        /* Translators: %s is the server's address, e.g. "127.0.0.1:8787". */
                         _("The server at %s did not answer in time. Check your connection and try again."),
                         where);
 
-  /* Translators: %s is the server's address, e.g. "127.0.0.1:8787". */
   return g_error_new (AUTHFLOW_CLIENT_ERROR, AUTHFLOW_CLIENT_ERROR_NETWORK,
+                      /* Translators: %s is the server's address, e.g. "127.0.0.1:8787". */
                       _("Could not connect to the server at %s. Check that it is running and that you are online."),
                       where);
 }
