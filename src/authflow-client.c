@@ -6,6 +6,7 @@
 #include <glib/gi18n.h>
 #include <libsoup/soup.h>
 
+#include "authflow-backend-messages.h"
 #include "authflow-client.h"
 #include "authflow-json.h"
 #include "authflow-jwt.h"
@@ -617,7 +618,8 @@ field_error_code (const char *field)
 }
 
 /* Makes the error for an answer that is not a success. The server's own
- * message is what the person sees, when it sent one that fits on a line.
+ * message is what the person sees, when it sent one that fits on a line:
+ * in their language if it is one the built-in backends send, else as sent.
  */
 static GError *
 error_from_answer (AuthflowClient *self,
@@ -625,6 +627,7 @@ error_from_answer (AuthflowClient *self,
                    JsonNode       *root)
 {
   g_autofree char *mapped = NULL;
+  g_autofree char *translated = NULL;
   const char *message = NULL;
   const char *field = NULL;
 
@@ -644,6 +647,9 @@ error_from_answer (AuthflowClient *self,
   if (message != NULL && (message[0] == '\0' || strlen (message) > 500 ||
                           !g_utf8_validate (message, -1, NULL)))
     message = NULL;
+
+  if (message != NULL)
+    message = translated = authflow_backend_message_translate (message);
 
   if (status == SOUP_STATUS_UNAUTHORIZED)
     return g_error_new_literal (AUTHFLOW_CLIENT_ERROR, AUTHFLOW_CLIENT_ERROR_UNAUTHORIZED,
