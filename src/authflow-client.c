@@ -6,6 +6,7 @@
 #include <glib/gi18n.h>
 #include <libsoup/soup.h>
 
+#include "authflow-backend-messages.h"
 #include "authflow-client.h"
 #include "authflow-json.h"
 #include "authflow-jwt.h"
@@ -617,7 +618,8 @@ field_error_code (const char *field)
 }
 
 /* Makes the error for an answer that is not a success. The server's own
- * message is what the person sees, when it sent one that fits on a line.
+ * message is what the person sees, when it sent one that fits on a line:
+ * in their language if it is one the built-in backends send, else as sent.
  */
 static GError *
 error_from_answer (AuthflowClient *self,
@@ -625,6 +627,7 @@ error_from_answer (AuthflowClient *self,
                    JsonNode       *root)
 {
   g_autofree char *mapped = NULL;
+  g_autofree char *translated = NULL;
   const char *message = NULL;
   const char *field = NULL;
 
@@ -645,6 +648,9 @@ error_from_answer (AuthflowClient *self,
                           !g_utf8_validate (message, -1, NULL)))
     message = NULL;
 
+  if (message != NULL)
+    message = translated = authflow_backend_message_translate (message);
+
   if (status == SOUP_STATUS_UNAUTHORIZED)
     return g_error_new_literal (AUTHFLOW_CLIENT_ERROR, AUTHFLOW_CLIENT_ERROR_UNAUTHORIZED,
                                 message ? message : _("The server did not accept the session"));
@@ -656,8 +662,8 @@ error_from_answer (AuthflowClient *self,
   if (status >= 500)
     {
       if (message != NULL)
-        /* Translators: %s is the server's own error message. */
         return g_error_new (AUTHFLOW_CLIENT_ERROR, AUTHFLOW_CLIENT_ERROR_SERVER,
+                            /* Translators: %s is the server's own error message. */
                             _("The server had a problem: %s"), message);
 
       return g_error_new (AUTHFLOW_CLIENT_ERROR, AUTHFLOW_CLIENT_ERROR_SERVER,
@@ -688,13 +694,13 @@ network_error (AuthflowClient *self,
     where = g_strdup (self->base_url);
 
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
-    /* Translators: %s is the server's address, e.g. "127.0.0.1:8787". */
     return g_error_new (AUTHFLOW_CLIENT_ERROR, AUTHFLOW_CLIENT_ERROR_NETWORK,
+                        /* Translators: %s is the server's address, e.g. "127.0.0.1:8787". */
                         _("The server at %s did not answer in time. Check your connection and try again."),
                         where);
 
-  /* Translators: %s is the server's address, e.g. "127.0.0.1:8787". */
   return g_error_new (AUTHFLOW_CLIENT_ERROR, AUTHFLOW_CLIENT_ERROR_NETWORK,
+                      /* Translators: %s is the server's address, e.g. "127.0.0.1:8787". */
                       _("Could not connect to the server at %s. Check that it is running and that you are online."),
                       where);
 }

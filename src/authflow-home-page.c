@@ -110,10 +110,11 @@ update_expiry (AuthflowHomePage *self)
     refresh = g_strdup (_("Not scheduled"));
 
   if (count > 0)
-    /* Translators: the first %s is when the next refresh is; %u how many
-     * times the tokens were renewed since the app started.
-     */
     text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                         /* Translators: the first %s is when the next
+                                          * refresh is; %u how many times the tokens were
+                                          * renewed since the app started.
+                                          */
                                          "%s · renewed %u time",
                                          "%s · renewed %u times", count),
                             refresh, count);

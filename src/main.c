@@ -10,8 +10,15 @@ main (int   argc,
       char *argv[])
 {
   g_autoptr(AuthflowApplication) app = NULL;
+  const char *localedir = g_getenv ("AUTHFLOW_LOCALEDIR");
 
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  /* Runs from the build tree (tests, screenshots, `meson devenv`) find the
+   * catalogues that the build compiled, in <builddir>/po.
+   */
+  if (localedir == NULL || localedir[0] == '\0')
+    localedir = LOCALEDIR;
+
+  bindtextdomain (GETTEXT_PACKAGE, localedir);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 
