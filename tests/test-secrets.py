@@ -95,8 +95,9 @@ def run(url, secrets):
 
     home = t.find(app, 'panel', 'Home')
     t.press(home, 'Edit Profile')
-    t.type_into(home, 'First Name', 'Em')
-    t.press(home, 'Save Profile')
+    dialog = t.wait_for('Edit Profile', lambda: t.find(app, 'frame', 'Edit Profile'))
+    t.type_into(dialog, 'First Name', 'Em')
+    t.press(dialog, 'Save')
     t.wait_for('the new name', lambda: t.find(home, 'label', 'Em Johnson'))
     secrets |= stored_tokens(url)
     t.ok('edited the profile')
