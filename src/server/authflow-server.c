@@ -8,6 +8,7 @@
 
 #include "authflow-server.h"
 #include "authflow-server-db.h"
+#include "authflow-server-json.h"
 #include "authflow-server-jwt.h"
 #include "authflow-server-password.h"
 #include "authflow-server-refresh-token.h"
@@ -250,7 +251,10 @@ parse_body (SoupServerMessage *msg)
  *
  * What the server makes of a request body, apart from the connection that
  * brought it (so that it can be fuzzed as it is): an empty body is an empty
- * object; anything but a JSON object in valid UTF-8 without NUL is refused.
+ * object; anything else must be a JSON object that
+ * authflow_server_json_parse_object() accepts, which refuses a NUL byte,
+ * invalid UTF-8, an escaped NUL (`\u0000`) in any string and nesting deeper
+ * than %AUTHFLOW_SERVER_JSON_MAX_DEPTH.
  *
  * Returns: (transfer full) (nullable): the object, or %NULL for a body that
  *   is answered "Invalid JSON body"
@@ -259,24 +263,10 @@ JsonObject *
 authflow_server_parse_json_body (const char *data,
                                  gsize       len)
 {
-  g_autoptr(JsonParser) parser = NULL;
-  JsonNode *root;
-
   if (len == 0)
     return json_object_new ();
 
-  if (memchr (data, '\0', len) != NULL || !g_utf8_validate (data, len, NULL))
-    return NULL;
-
-  parser = json_parser_new_immutable ();
-  if (!json_parser_load_from_data (parser, data, len, NULL))
-    return NULL;
-
-  root = json_parser_get_root (parser);
-  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
-    return NULL;
-
-  return json_object_ref (json_node_get_object (root));
+  return authflow_server_json_parse_object (data, len, NULL);
 }
 
 /* Returns a non-empty string member, or NULL for anything else. */
