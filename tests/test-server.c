@@ -11,6 +11,7 @@
 #include <sqlite3.h>
 
 #include "authflow-server.h"
+#include "authflow-server-json.h"
 #include "authflow-test-utils.h"
 
 /* The real server runs in this process on a free loopback port, on the
@@ -386,6 +387,22 @@ now_seconds (void)
   return g_get_real_time () / G_USEC_PER_SEC;
 }
 
+/* "{\"a\":" + @levels times "[" ... "]" + "}": @levels + 1 levels in all. */
+static char *
+nested_body (const char *prefix,
+             guint       levels)
+{
+  GString *body = g_string_new (prefix);
+
+  for (guint i = 0; i < levels; i++)
+    g_string_append_c (body, '[');
+  for (guint i = 0; i < levels; i++)
+    g_string_append_c (body, ']');
+  g_string_append_c (body, '}');
+
+  return g_string_free (body, FALSE);
+}
+
 static void
 test_login_success (void)
 {
@@ -709,6 +726,10 @@ test_me_unauthorized (void)
   g_auto(GStrv) other_parts = NULL;
   gint64 now = now_seconds ();
   const char *hs256 = "{\"alg\":\"HS256\",\"typ\":\"JWT\"}";
+  g_autofree char *deep_header = nested_body ("{\"alg\":\"HS256\",\"typ\":\"JWT\",\"x\":",
+                                             AUTHFLOW_SERVER_JSON_MAX_DEPTH - 1);
+  g_autofree char *too_deep_header = nested_body ("{\"alg\":\"HS256\",\"typ\":\"JWT\",\"x\":",
+                                                 AUTHFLOW_SERVER_JSON_MAX_DEPTH);
   struct {
     const char *authorization;
     const char *message;
@@ -737,6 +758,12 @@ test_me_unauthorized (void)
     { secret, "{\"alg\":\"hs256\",\"typ\":\"JWT\"}", NULL, "Invalid/Expired Token!" },
     { secret, "{\"typ\":\"JWT\"}", NULL, "Invalid/Expired Token!" },
     { secret, "{\"alg\":\"HS256\",\"typ\":\"JWS\"}", NULL, "Invalid/Expired Token!" },
+    /* The header is read before the signature is checked: it gets the
+     * guard of a request body. */
+    { secret, "{\"alg\":\"HS256\\u0000junk\",\"typ\":\"JWT\"}", NULL, "Invalid/Expired Token!" },
+    { secret, "{\"alg\":\"HS256\",\"typ\":\"JWT\\u0000\"}", NULL, "Invalid/Expired Token!" },
+    { secret, "{\"alg\":\"HS256\",\"typ\":\"JWT\",\"x\":\"\\ud800\"}", NULL, "Invalid/Expired Token!" },
+    { secret, too_deep_header, NULL, "Invalid/Expired Token!" },
     /* Wrong key. */
     { other_secret, NULL, NULL, "Invalid/Expired Token!" },
     /* Wrong claims, right key. */
@@ -772,6 +799,12 @@ test_me_unauthorized (void)
 
     g_assert_cmpuint (reply->status, ==, SOUP_STATUS_OK);
     assert_emily (reply);
+  }
+  {
+    g_autofree char *deep = make_token (secret, deep_header, good_payload);
+    g_autoptr(Reply) reply = request ("GET", "/auth/me", deep, NULL);
+
+    g_assert_cmpuint (reply->status, ==, SOUP_STATUS_OK);
   }
 
   for (guint i = 0; i < G_N_ELEMENTS (header_cases); i++)
@@ -1211,6 +1244,200 @@ test_unknown_fields (void)
   g_assert_cmpuint (logout->status, ==, SOUP_STATUS_OK);
 }
 
+/* json-glib ends a string at an escaped NUL, so that "emilyspass\u0000junk"
+ * read as "emilyspass". The server refuses every string with one, wherever
+ * it is, and the spellings of NUL that json-glib also takes (short \u
+ * escapes, octal), and what could hide one from the check: comments and
+ * single-quoted strings, which json-glib takes too although JSON has none. */
+static void
+test_json_escaped_nul (void)
+{
+  const char *logins[] = {
+    "{\"username\":\"emilys\",\"password\":\"emilyspass\\u0000anything\"}",
+    "{\"username\":\"emilys\\u0000junk\",\"password\":\"emilyspass\"}",
+    "{\"username\\u0000x\":\"emilys\",\"password\":\"emilyspass\"}",
+    "{\"username\":\"emilys\",\"password\":\"emilyspass\",\"x\\u0000\":1}",
+    "{\"username\":\"emilys\",\"password\":\"emilyspass\",\"device\":{\"name\":[\"\\u0000\"]}}",
+    "{\"username\":\"emilys\",\"password\":\"emilyspass\\u0junk\"}",
+    "{\"username\":\"emilys\",\"password\":\"emilyspass\\u000junk\"}",
+    "{\"username\":\"emilys\",\"password\":\"emilyspass\\0junk\"}",
+    "{\"username\":\"emilys\",\"password\":\"emilyspass\\000\"}",
+    "{\"username\":\"emilys\",\"password\":/* \" */\"emilyspass\\u0000junk\"/* \" */}",
+    "{'username':'emilys','password':'emilyspass'}",
+    "{\"username\":\"emilys\",\"password\":\"emilyspass\\q\"}",
+  };
+  g_autoptr(Reply) signup = NULL;
+  g_autoptr(Reply) no_user = NULL;
+  g_autoptr(Reply) same_name = NULL;
+  g_autoptr(Reply) backslash = NULL;
+  g_autoptr(Reply) backslash_login = NULL;
+  g_autoptr(Reply) backslash_short = NULL;
+  g_autofree char *refresh_body = NULL;
+  g_autofree char *logout_body = NULL;
+  const char *token;
+
+  for (guint i = 0; i < G_N_ELEMENTS (logins); i++)
+    {
+      g_autoptr(Reply) reply = request ("POST", "/auth/login", NULL, logins[i]);
+
+      g_test_message ("login %s", logins[i]);
+      assert_error (reply, SOUP_STATUS_BAD_REQUEST, "Invalid JSON body");
+    }
+
+  /* Nothing was stored: neither the short password nor the username. */
+  signup = request ("POST", "/auth/signup", NULL,
+                    "{\"username\":\"nulsignup\",\"email\":\"nul@example.com\","
+                    "\"password\":\"abcdefgh\\u0000Long-Secret-Tail\"}");
+  assert_error (signup, SOUP_STATUS_BAD_REQUEST, "Invalid JSON body");
+  no_user = request ("POST", "/auth/login", NULL, "{\"username\":\"nulsignup\",\"password\":\"abcdefgh\"}");
+  assert_error (no_user, SOUP_STATUS_BAD_REQUEST, "Invalid credentials");
+  same_name = request ("POST", "/auth/signup", NULL,
+                       "{\"username\":\"nulsignup\\u0000x\",\"email\":\"nul@example.com\","
+                       "\"password\":\"long-enough-pass\"}");
+  assert_error (same_name, SOUP_STATUS_BAD_REQUEST, "Invalid JSON body");
+
+  /* \\u0000 is a backslash and "u0000": a password like any other, kept
+   * whole. */
+  backslash = request ("POST", "/auth/signup", NULL,
+                       "{\"username\":\"backslashu\",\"email\":\"bs@example.com\","
+                       "\"password\":\"abcdefgh\\\\u0000Long-Secret-Tail\"}");
+  g_assert_cmpuint (backslash->status, ==, SOUP_STATUS_CREATED);
+  backslash_login = request ("POST", "/auth/login", NULL,
+                             "{\"username\":\"backslashu\",\"password\":\"abcdefgh\\\\u0000Long-Secret-Tail\"}");
+  g_assert_cmpuint (backslash_login->status, ==, SOUP_STATUS_OK);
+  backslash_short = request ("POST", "/auth/login", NULL,
+                             "{\"username\":\"backslashu\",\"password\":\"abcdefgh\"}");
+  assert_error (backslash_short, SOUP_STATUS_BAD_REQUEST, "Invalid credentials");
+
+  /* The other calls with a body, each with a NUL in a value and in a name. */
+  token = reply_string (backslash, "accessToken");
+  refresh_body = g_strdup_printf ("{\"refreshToken\":\"%s\\u0000\"}", reply_string (backslash, "refreshToken"));
+  logout_body = g_strdup_printf ("{\"refreshToken\\u0000\":\"%s\"}", reply_string (backslash, "refreshToken"));
+  {
+    struct {
+      const char *method;
+      const char *path;
+      const char *bearer;
+      const char *body;
+    } calls[] = {
+      { "PATCH", "/auth/me", token, "{\"firstName\":\"Em\\u0000ily\"}" },
+      { "PATCH", "/auth/me", token, "{\"firstName\\u0000\":\"Emily\"}" },
+      { "POST", "/auth/refresh", NULL, refresh_body },
+      { "POST", "/auth/logout", token, logout_body },
+      { "POST", "/auth/signup", NULL, "{\"username\":\"nulfields\",\"email\":\"a@example.com\\u0000\","
+                                      "\"password\":\"long-enough-pass\"}" },
+      { "POST", "/auth/signup", NULL, "{\"username\":\"nulfields\",\"email\":\"a@example.com\","
+                                      "\"password\":\"long-enough-pass\",\"lastName\":\"\\u0000\"}" },
+    };
+
+    for (guint i = 0; i < G_N_ELEMENTS (calls); i++)
+      {
+        g_autoptr(Reply) reply = request (calls[i].method, calls[i].path, calls[i].bearer, calls[i].body);
+
+        g_test_message ("%s %s %s", calls[i].method, calls[i].path, calls[i].body);
+        assert_error (reply, SOUP_STATUS_BAD_REQUEST, "Invalid JSON body");
+      }
+  }
+
+  /* None of them took effect: the session and its refresh token are good. */
+  {
+    g_autoptr(Reply) me = request ("GET", "/auth/me", token, NULL);
+    g_autoptr(Reply) refreshed = refresh (reply_string (backslash, "refreshToken"));
+
+    g_assert_cmpuint (me->status, ==, SOUP_STATUS_OK);
+    g_assert_cmpstr (reply_string (me, "firstName"), ==, "");
+    g_assert_cmpuint (refreshed->status, ==, SOUP_STATUS_OK);
+  }
+}
+
+/* A lone surrogate escape would become bytes that are not UTF-8; a pair is
+ * one character. */
+static void
+test_json_surrogates (void)
+{
+  const char *lone[] = {
+    "{\"firstName\":\"\\ud83d\"}",
+    "{\"firstName\":\"\\uDE00\"}",
+    "{\"firstName\":\"x\\ud83dx\"}",
+    "{\"firstName\":\"\\ud83d\\u0041\"}",
+    "{\"firstName\":\"\\ude00\\ud83d\"}",
+    "{\"\\ud83d\":\"x\"}",
+  };
+  g_autoptr(Reply) signup = NULL;
+  g_autoptr(Reply) pair = NULL;
+  const char *token;
+
+  signup = request ("POST", "/auth/signup", NULL,
+                    "{\"username\":\"surrogates\",\"email\":\"s@example.com\",\"password\":\"long-enough-pass\"}");
+  g_assert_cmpuint (signup->status, ==, SOUP_STATUS_CREATED);
+  token = reply_string (signup, "accessToken");
+
+  for (guint i = 0; i < G_N_ELEMENTS (lone); i++)
+    {
+      g_autoptr(Reply) reply = request ("PATCH", "/auth/me", token, lone[i]);
+
+      g_test_message ("patch %s", lone[i]);
+      assert_error (reply, SOUP_STATUS_BAD_REQUEST, "Invalid JSON body");
+    }
+
+  pair = request ("PATCH", "/auth/me", token, "{\"firstName\":\"\\ud83D\\uDE00 \\u00e9\"}");
+  g_assert_cmpuint (pair->status, ==, SOUP_STATUS_OK);
+  g_assert_cmpstr (reply_string (pair, "firstName"), ==, "\xf0\x9f\x98\x80 \xc3\xa9");
+}
+
+/* json-glib's parser recurses once per level. Request bodies are flat, and
+ * more than AUTHFLOW_SERVER_JSON_MAX_DEPTH levels are refused before it
+ * runs. */
+static void
+test_json_depth (void)
+{
+  g_autofree char *deepest = nested_body ("{\"refreshToken\":\"x\",\"d\":", AUTHFLOW_SERVER_JSON_MAX_DEPTH - 1);
+  g_autofree char *too_deep = nested_body ("{\"refreshToken\":\"x\",\"d\":", AUTHFLOW_SERVER_JSON_MAX_DEPTH);
+  g_autofree char *huge = nested_body ("{\"a\":", (AUTHFLOW_SERVER_MAX_BODY_SIZE - 6) / 2);
+  g_autofree char *brackets = g_strnfill (200, '[');
+  g_autofree char *in_string = g_strdup_printf ("{\"refreshToken\":\"\\\"%s\"}", brackets);
+  g_autoptr(Reply) ok = NULL;
+  g_autoptr(Reply) refused = NULL;
+  g_autoptr(Reply) huge_reply = NULL;
+  g_autoptr(Reply) still_up = NULL;
+  g_autoptr(Reply) string_reply = NULL;
+
+  ok = request ("POST", "/auth/refresh", NULL, deepest);
+  assert_error (ok, SOUP_STATUS_FORBIDDEN, "Invalid refresh token");
+
+  refused = request ("POST", "/auth/refresh", NULL, too_deep);
+  assert_error (refused, SOUP_STATUS_BAD_REQUEST, "Invalid JSON body");
+
+  /* As deep as 64 KiB allow: about 32,000 levels. */
+  g_assert_cmpuint (strlen (huge), <=, AUTHFLOW_SERVER_MAX_BODY_SIZE);
+  g_assert_cmpuint (strlen (huge), >, AUTHFLOW_SERVER_MAX_BODY_SIZE - 4);
+  huge_reply = request ("POST", "/auth/login", NULL, huge);
+  assert_error (huge_reply, SOUP_STATUS_BAD_REQUEST, "Invalid JSON body");
+  still_up = request ("POST", "/auth/login", NULL, "{}");
+  assert_error (still_up, SOUP_STATUS_BAD_REQUEST, "Username and password required");
+
+  /* Brackets in a string, after an escaped quote, are text. */
+  string_reply = request ("POST", "/auth/refresh", NULL, in_string);
+  assert_error (string_reply, SOUP_STATUS_FORBIDDEN, "Invalid refresh token");
+}
+
+/* Deeper than any HTTP body may be, as another front end with another
+ * limit could hand over: without the check json-glib overflows the stack
+ * here (it does from about 100,000 levels on an 8 MiB stack). */
+static void
+test_json_depth_direct (void)
+{
+  g_autofree char *deep = nested_body ("{\"a\":", 500000);
+  g_autoptr(JsonObject) body = NULL;
+  g_autoptr(JsonObject) flat = NULL;
+
+  body = authflow_server_parse_json_body (deep, strlen (deep));
+  g_assert_null (body);
+
+  flat = authflow_server_parse_json_body ("{\"a\":[[1]]}", strlen ("{\"a\":[[1]]}"));
+  g_assert_nonnull (flat);
+}
+
 static AuthflowServer *start_server (const char  *db_path,
                                      char       **out_url);
 
@@ -1597,6 +1824,10 @@ main (int   argc,
   g_test_add_func ("/server/logout/everywhere", test_logout_everywhere);
   g_test_add_func ("/server/protocol-errors", test_protocol_errors);
   g_test_add_func ("/server/unknown-fields", test_unknown_fields);
+  g_test_add_func ("/server/json/escaped-nul", test_json_escaped_nul);
+  g_test_add_func ("/server/json/surrogates", test_json_surrogates);
+  g_test_add_func ("/server/json/depth", test_json_depth);
+  g_test_add_func ("/server/json/depth-direct", test_json_depth_direct);
   g_test_add_func ("/server/storage", test_storage);
   g_test_add_func ("/server/restart", test_restart);
   g_test_add_func ("/server/schema-too-new", test_schema_too_new);
