@@ -65,6 +65,15 @@ static const char *const migrations[] = {
   "  jti TEXT PRIMARY KEY NOT NULL,"
   "  expires_at INTEGER NOT NULL"
   ");",
+
+  /* Version 2: an access token names its session (the family, as its sid
+   * claim), and every authenticated call checks that the family is not
+   * revoked, so logout and refresh-token reuse end the session at once:
+   * every access token issued in it is refused from then on. That makes the
+   * jti deny-list redundant. A family is kept until the last access token
+   * issued in it has expired, so that it can answer for that token. */
+  "ALTER TABLE refresh_families ADD COLUMN access_expires_at INTEGER NOT NULL DEFAULT 0;"
+  "DROP TABLE denied_access_tokens;",
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == AUTHFLOW_SERVER_DB_SCHEMA_VERSION);
@@ -469,37 +478,35 @@ authflow_server_db_get_secret (AuthflowServerDb *self)
   return self->secret;
 }
 
-/* Drops what can no longer be used: expired refresh tokens, families left
- * without tokens and denied access tokens past their expiry. Spent tokens that
- * have not expired stay, since they are what reveals a replay. */
+/* Drops what can no longer be used: expired refresh tokens, and families
+ * left without refresh tokens once the last access token issued in them has
+ * expired too. Spent tokens that have not expired stay, since they are what
+ * reveals a replay. */
 gboolean
 authflow_server_db_prune (AuthflowServerDb  *self,
                           GError           **error)
 {
   g_autoptr(sqlite3_stmt) tokens = NULL;
   g_autoptr(sqlite3_stmt) families = NULL;
-  g_autoptr(sqlite3_stmt) denied = NULL;
   gint64 now = now_seconds ();
 
   g_return_val_if_fail (AUTHFLOW_SERVER_IS_DB (self), FALSE);
 
   if (!(tokens = prepare (self, "DELETE FROM refresh_tokens WHERE expires_at <= ?", error)) ||
       !(families = prepare (self,
-                            "DELETE FROM refresh_families WHERE NOT EXISTS"
+                            "DELETE FROM refresh_families WHERE access_expires_at <= ? AND NOT EXISTS"
                             " (SELECT 1 FROM refresh_tokens WHERE family_id = refresh_families.id)",
-                            error)) ||
-      !(denied = prepare (self, "DELETE FROM denied_access_tokens WHERE expires_at <= ?", error)))
+                            error)))
     return FALSE;
 
   sqlite3_bind_int64 (tokens, 1, now);
-  sqlite3_bind_int64 (denied, 1, now);
+  sqlite3_bind_int64 (families, 1, now);
 
   if (!begin (self, error))
     return FALSE;
 
   if (!step_done (self, tokens, error) ||
-      !step_done (self, families, error) ||
-      !step_done (self, denied, error))
+      !step_done (self, families, error))
     return rollback (self);
 
   return commit (self, error) || rollback (self);
@@ -670,12 +677,16 @@ insert_refresh_token (AuthflowServerDb  *self,
   return step_done (self, stmt, error);
 }
 
-/* A family is the chain of refresh tokens that one login grows by rotation. */
+/* A family is the chain of refresh tokens that one login grows by rotation,
+ * and so the session of that login: its id is the sid claim of every access
+ * token issued in it. @access_expires_at is the expiry of the first. */
 gboolean
 authflow_server_db_start_refresh_family (AuthflowServerDb  *self,
                                          gint64             user_id,
                                          const guint8      *token_hash,
                                          gint64             expires_at,
+                                         gint64             access_expires_at,
+                                         char             **out_family_id,
                                          GError           **error)
 {
   g_autoptr(sqlite3_stmt) stmt = NULL;
@@ -683,14 +694,19 @@ authflow_server_db_start_refresh_family (AuthflowServerDb  *self,
 
   g_return_val_if_fail (AUTHFLOW_SERVER_IS_DB (self), FALSE);
   g_return_val_if_fail (token_hash != NULL, FALSE);
+  g_return_val_if_fail (out_family_id != NULL, FALSE);
 
-  stmt = prepare (self, "INSERT INTO refresh_families (id, user_id, created_at) VALUES (?, ?, ?)", error);
+  stmt = prepare (self,
+                  "INSERT INTO refresh_families (id, user_id, created_at, access_expires_at)"
+                  " VALUES (?, ?, ?, ?)",
+                  error);
   if (stmt == NULL)
     return FALSE;
 
   bind_text (stmt, 1, family_id);
   sqlite3_bind_int64 (stmt, 2, user_id);
   sqlite3_bind_int64 (stmt, 3, now_seconds ());
+  sqlite3_bind_int64 (stmt, 4, access_expires_at);
 
   if (!begin (self, error))
     return FALSE;
@@ -699,7 +715,11 @@ authflow_server_db_start_refresh_family (AuthflowServerDb  *self,
       !insert_refresh_token (self, family_id, token_hash, expires_at, error))
     return rollback (self);
 
-  return commit (self, error) || rollback (self);
+  if (!commit (self, error))
+    return rollback (self);
+
+  *out_family_id = g_steal_pointer (&family_id);
+  return TRUE;
 }
 
 static gboolean
@@ -721,21 +741,27 @@ revoke_family (AuthflowServerDb  *self,
   return step_done (self, stmt, error);
 }
 
-/* Spends @old_hash and adds @new_hash to its family. A token that was spent
- * before can only be presented again by someone who copied it, so that
- * revokes the whole family, which also locks out whoever holds the newest
- * token: the legitimate client has to log in again, the thief gets nothing. */
+/* Spends @old_hash and adds @new_hash to its family, which stays the
+ * session of the access token issued with it (expiring at
+ * @access_expires_at). A token that was spent before can only be presented
+ * again by someone who copied it, so that revokes the whole family, which
+ * ends the session at once: the access tokens issued in it are refused, and
+ * whoever holds the newest refresh token is locked out too. The legitimate
+ * client has to log in again, the thief gets nothing. */
 gboolean
 authflow_server_db_rotate_refresh_token (AuthflowServerDb             *self,
                                          const guint8                 *old_hash,
                                          const guint8                 *new_hash,
                                          gint64                        expires_at,
+                                         gint64                        access_expires_at,
                                          AuthflowServerRefreshResult  *out_result,
                                          gint64                       *out_user_id,
+                                         char                        **out_family_id,
                                          GError                      **error)
 {
   g_autoptr(sqlite3_stmt) select = NULL;
   g_autoptr(sqlite3_stmt) spend = NULL;
+  g_autoptr(sqlite3_stmt) extend = NULL;
   g_autofree char *family_id = NULL;
   gint64 now = now_seconds ();
   gint64 user_id;
@@ -762,6 +788,13 @@ authflow_server_db_rotate_refresh_token (AuthflowServerDb             *self,
 
   spend = prepare (self, "UPDATE refresh_tokens SET spent_at = ? WHERE token_hash = ?", error);
   if (spend == NULL)
+    return FALSE;
+
+  extend = prepare (self,
+                    "UPDATE refresh_families SET access_expires_at = MAX (access_expires_at, ?)"
+                    " WHERE id = ?",
+                    error);
+  if (extend == NULL)
     return FALSE;
 
   bind_hash (select, 1, old_hash);
@@ -805,8 +838,11 @@ authflow_server_db_rotate_refresh_token (AuthflowServerDb             *self,
 
   sqlite3_bind_int64 (spend, 1, now);
   bind_hash (spend, 2, old_hash);
+  sqlite3_bind_int64 (extend, 1, access_expires_at);
+  bind_text (extend, 2, family_id);
 
   if (!step_done (self, spend, error) ||
+      !step_done (self, extend, error) ||
       !insert_refresh_token (self, family_id, new_hash, expires_at, error) ||
       !commit (self, error))
     return rollback (self);
@@ -814,34 +850,50 @@ authflow_server_db_rotate_refresh_token (AuthflowServerDb             *self,
   *out_result = AUTHFLOW_SERVER_REFRESH_ROTATED;
   if (out_user_id != NULL)
     *out_user_id = user_id;
+  if (out_family_id != NULL)
+    *out_family_id = g_steal_pointer (&family_id);
 
   return TRUE;
 }
 
-/* Revokes the family of @token_hash if it belongs to @user_id; an unknown
- * token or somebody else's is left alone and is not an error. */
+/**
+ * authflow_server_db_end_session:
+ * @self: the database
+ * @user_id: the user who logs out
+ * @sid: (nullable): the session of the access token of the logout
+ * @token_hash: (nullable): the hash of a refresh token that came with it
+ * @error: return location for a #GError
+ *
+ * Revokes the family @sid and the family of @token_hash, each only if it
+ * belongs to @user_id: an unknown token or somebody else's is left alone and
+ * is not an error. From then on every access token issued in those sessions
+ * is refused, and their refresh tokens too.
+ */
 gboolean
-authflow_server_db_revoke_refresh_family (AuthflowServerDb  *self,
-                                          gint64             user_id,
-                                          const guint8      *token_hash,
-                                          GError           **error)
+authflow_server_db_end_session (AuthflowServerDb  *self,
+                                gint64             user_id,
+                                const char        *sid,
+                                const guint8      *token_hash,
+                                GError           **error)
 {
   g_autoptr(sqlite3_stmt) stmt = NULL;
 
   g_return_val_if_fail (AUTHFLOW_SERVER_IS_DB (self), FALSE);
-  g_return_val_if_fail (token_hash != NULL, FALSE);
 
   stmt = prepare (self,
                   "UPDATE refresh_families SET revoked_at = ?"
                   " WHERE revoked_at IS NULL AND user_id = ?"
-                  "   AND id = (SELECT family_id FROM refresh_tokens WHERE token_hash = ?)",
+                  "   AND (id = ? OR id = (SELECT family_id FROM refresh_tokens WHERE token_hash = ?))",
                   error);
   if (stmt == NULL)
     return FALSE;
 
   sqlite3_bind_int64 (stmt, 1, now_seconds ());
   sqlite3_bind_int64 (stmt, 2, user_id);
-  bind_hash (stmt, 3, token_hash);
+  if (sid != NULL)
+    bind_text (stmt, 3, sid);
+  if (token_hash != NULL)
+    bind_hash (stmt, 4, token_hash);
 
   if (!begin (self, error))
     return FALSE;
@@ -852,85 +904,51 @@ authflow_server_db_revoke_refresh_family (AuthflowServerDb  *self,
   return commit (self, error) || rollback (self);
 }
 
-gboolean
-authflow_server_db_revoke_user_refresh_families (AuthflowServerDb  *self,
-                                                 gint64             user_id,
-                                                 GError           **error)
-{
-  g_autoptr(sqlite3_stmt) stmt = NULL;
-
-  g_return_val_if_fail (AUTHFLOW_SERVER_IS_DB (self), FALSE);
-
-  stmt = prepare (self,
-                  "UPDATE refresh_families SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL",
-                  error);
-  if (stmt == NULL)
-    return FALSE;
-
-  sqlite3_bind_int64 (stmt, 1, now_seconds ());
-  sqlite3_bind_int64 (stmt, 2, user_id);
-
-  if (!begin (self, error))
-    return FALSE;
-
-  if (!step_done (self, stmt, error))
-    return rollback (self);
-
-  return commit (self, error) || rollback (self);
-}
-
-gboolean
-authflow_server_db_deny_access_token (AuthflowServerDb  *self,
-                                      const char        *jti,
-                                      gint64             expires_at,
-                                      GError           **error)
-{
-  g_autoptr(sqlite3_stmt) stmt = NULL;
-
-  g_return_val_if_fail (AUTHFLOW_SERVER_IS_DB (self), FALSE);
-  g_return_val_if_fail (jti != NULL, FALSE);
-
-  stmt = prepare (self,
-                  "INSERT OR REPLACE INTO denied_access_tokens (jti, expires_at) VALUES (?, ?)",
-                  error);
-  if (stmt == NULL)
-    return FALSE;
-
-  bind_text (stmt, 1, jti);
-  sqlite3_bind_int64 (stmt, 2, expires_at);
-
-  if (!begin (self, error))
-    return FALSE;
-
-  if (!step_done (self, stmt, error))
-    return rollback (self);
-
-  return commit (self, error) || rollback (self);
-}
-
-gboolean
-authflow_server_db_is_access_token_denied (AuthflowServerDb  *self,
-                                           const char        *jti,
-                                           gboolean          *out_denied,
-                                           GError           **error)
+/**
+ * authflow_server_db_lookup_session_user:
+ * @self: the database
+ * @sid: (nullable): the sid claim of an access token
+ * @user_id: its id claim
+ * @error: return location for a #GError
+ *
+ * The check of every authenticated call, one statement on two primary keys:
+ * the session @sid must exist, belong to @user_id and not be revoked. A
+ * token without a sid (issued before sessions were named in tokens) has no
+ * session to check and is refused: its holder refreshes, and gets one.
+ *
+ * Returns: (transfer full) (nullable): the user, or %NULL without an error
+ *   if the session is over or unknown
+ */
+AuthflowServerUser *
+authflow_server_db_lookup_session_user (AuthflowServerDb  *self,
+                                        const char        *sid,
+                                        gint64             user_id,
+                                        GError           **error)
 {
   g_autoptr(sqlite3_stmt) stmt = NULL;
   int rc;
 
-  g_return_val_if_fail (AUTHFLOW_SERVER_IS_DB (self), FALSE);
-  g_return_val_if_fail (jti != NULL, FALSE);
-  g_return_val_if_fail (out_denied != NULL, FALSE);
+  g_return_val_if_fail (AUTHFLOW_SERVER_IS_DB (self), NULL);
 
-  stmt = prepare (self, "SELECT 1 FROM denied_access_tokens WHERE jti = ?", error);
+  if (sid == NULL)
+    return NULL;
+
+  stmt = prepare (self,
+                  "SELECT " USER_COLUMNS " FROM users WHERE id = ?2 AND EXISTS"
+                  " (SELECT 1 FROM refresh_families"
+                  "   WHERE id = ?1 AND user_id = ?2 AND revoked_at IS NULL)",
+                  error);
   if (stmt == NULL)
-    return FALSE;
+    return NULL;
 
-  bind_text (stmt, 1, jti);
+  bind_text (stmt, 1, sid);
+  sqlite3_bind_int64 (stmt, 2, user_id);
 
   rc = sqlite3_step (stmt);
-  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-    return set_sqlite_error (self, error, "Could not read the denied tokens");
+  if (rc == SQLITE_ROW)
+    return user_from_row (stmt);
+  if (rc != SQLITE_DONE)
+    set_sqlite_error (self, error, "Could not read a session");
 
-  *out_denied = rc == SQLITE_ROW;
-  return TRUE;
+  return NULL;
 }

@@ -70,10 +70,13 @@ sign (GBytes     *secret,
   crypto_auth_hmacsha256 (mac, (const guint8 *) input, input_len, key);
 }
 
+/* @sid names the session, so that ending the session ends the token too:
+ * every authenticated call checks that the session is still live. */
 char *
 authflow_server_jwt_encode (GBytes     *secret,
                             gint64      id,
                             const char *username,
+                            const char *sid,
                             gint64      iat,
                             gint64      exp)
 {
@@ -92,6 +95,7 @@ authflow_server_jwt_encode (GBytes     *secret,
 
   g_return_val_if_fail (secret != NULL, NULL);
   g_return_val_if_fail (username != NULL, NULL);
+  g_return_val_if_fail (sid != NULL, NULL);
 
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "sub");
@@ -106,6 +110,8 @@ authflow_server_jwt_encode (GBytes     *secret,
   json_builder_add_int_value (builder, exp);
   json_builder_set_member_name (builder, "jti");
   json_builder_add_string_value (builder, jti);
+  json_builder_set_member_name (builder, "sid");
+  json_builder_add_string_value (builder, sid);
   json_builder_end_object (builder);
 
   root = json_builder_get_root (builder);
@@ -130,6 +136,7 @@ authflow_server_jwt_claims_free (AuthflowServerJwtClaims *claims)
 
   g_free (claims->username);
   g_free (claims->jti);
+  g_free (claims->sid);
   g_free (claims);
 }
 
@@ -207,6 +214,7 @@ authflow_server_jwt_decode (GBytes      *secret,
   const char *sub;
   const char *username;
   const char *jti;
+  const char *sid;
   gsize token_len;
 
   g_return_val_if_fail (secret != NULL, NULL);
@@ -250,7 +258,12 @@ authflow_server_jwt_decode (GBytes      *secret,
   sub = get_string (payload, "sub");
   username = get_string (payload, "username");
   jti = get_string (payload, "jti");
+  sid = get_string (payload, "sid");
+  /* A token without a sid is older than sessions in tokens; it decodes, and
+   * the session check refuses it. One with a sid of another type is not
+   * ours. */
   if (sub == NULL || username == NULL || jti == NULL ||
+      (sid == NULL && json_object_has_member (payload, "sid")) ||
       !get_int (payload, "id", &claims->id) ||
       !get_int (payload, "iat", &claims->iat) ||
       !get_int (payload, "exp", &claims->exp))
@@ -269,6 +282,7 @@ authflow_server_jwt_decode (GBytes      *secret,
 
   claims->username = g_strdup (username);
   claims->jti = g_strdup (jti);
+  claims->sid = g_strdup (sid);
 
   return g_steal_pointer (&claims);
 }
