@@ -8,6 +8,7 @@
 #include <sqlite3.h>
 
 #include "authflow-server-db.h"
+#include "authflow-server-db-check.h"
 #include "authflow-server-jwt.h"
 #include "authflow-server-password.h"
 
@@ -18,6 +19,9 @@ struct _AuthflowServerDb
   char    *path;
   sqlite3 *db;
   GBytes  *secret;
+  /* The extended result code of the last failure, which a ROLLBACK after it
+   * would clear from the connection. */
+  int      last_code;
 };
 
 G_DEFINE_FINAL_TYPE (AuthflowServerDb, authflow_server_db, G_TYPE_OBJECT)
@@ -115,6 +119,8 @@ set_sqlite_error (AuthflowServerDb  *self,
 {
   int code = sqlite3_extended_errcode (self->db);
   AuthflowServerDbError db_error = AUTHFLOW_SERVER_DB_ERROR_FAILED;
+
+  self->last_code = code;
 
   if (code == SQLITE_CONSTRAINT_UNIQUE || code == SQLITE_CONSTRAINT_PRIMARYKEY)
     db_error = AUTHFLOW_SERVER_DB_ERROR_EXISTS;
@@ -305,9 +311,12 @@ migrate (AuthflowServerDb  *self,
 
   if (version > AUTHFLOW_SERVER_DB_SCHEMA_VERSION)
     {
+      /* authflow_server_db_check_schema() said so already, unless another
+       * server migrated the file since. */
       g_set_error (error, AUTHFLOW_SERVER_DB_ERROR, AUTHFLOW_SERVER_DB_ERROR_VERSION,
                    "The database %s has schema version %" G_GINT64_FORMAT
-                   ", newer than the %d this server knows",
+                   ", newer than the %d this server knows: a newer authflow-server wrote it. "
+                   "Run that one, or start the server with --db and another path.",
                    self->path, version, AUTHFLOW_SERVER_DB_SCHEMA_VERSION);
       return FALSE;
     }
@@ -358,15 +367,23 @@ load_secret (AuthflowServerDb  *self,
 {
   g_autoptr(sqlite3_stmt) stmt = NULL;
 
+  int rc;
+
   stmt = prepare (self, "SELECT value FROM meta WHERE key = 'jwt_secret'", error);
   if (stmt == NULL)
     return FALSE;
 
-  if (sqlite3_step (stmt) != SQLITE_ROW ||
-      sqlite3_column_bytes (stmt, 0) != AUTHFLOW_SERVER_JWT_SECRET_SIZE)
+  rc = sqlite3_step (stmt);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    return set_sqlite_error (self, error, "Could not read the token secret");
+
+  if (rc != SQLITE_ROW || sqlite3_column_bytes (stmt, 0) != AUTHFLOW_SERVER_JWT_SECRET_SIZE)
     {
-      g_set_error (error, AUTHFLOW_SERVER_DB_ERROR, AUTHFLOW_SERVER_DB_ERROR_FAILED,
-                   "The database %s has no usable token secret", self->path);
+      g_set_error (error, AUTHFLOW_SERVER_DB_ERROR, AUTHFLOW_SERVER_DB_ERROR_CORRUPT,
+                   "The database %s has no usable token secret: it was changed by hand, or is "
+                   "not an Authflow server database. Restore it from a backup, or move it away "
+                   "and the server starts afresh with a new one.",
+                   self->path);
       return FALSE;
     }
 
@@ -399,13 +416,44 @@ authflow_server_db_init (AuthflowServerDb *self)
 {
 }
 
+/* Everything the server writes at start-up, once the file has passed the
+ * checks: WAL with FULL sync (a signup that was answered is on disk even if
+ * the machine dies right after), the schema and the demo users, the token
+ * secret, and a first pruning. */
+static gboolean
+set_up (AuthflowServerDb  *self,
+        GError           **error)
+{
+  return exec (self, "PRAGMA journal_mode = WAL", error) &&
+         exec (self, "PRAGMA synchronous = FULL", error) &&
+         exec (self, "PRAGMA foreign_keys = ON", error) &&
+         migrate (self, error) &&
+         load_secret (self, error) &&
+         authflow_server_db_prune (self, error);
+}
+
+/**
+ * authflow_server_db_open:
+ * @path: the database file, created with its directory if missing
+ * @error: return location for a #GError
+ *
+ * Opens, checks, migrates and seeds the database. A file that was there
+ * already is checked before anything is written to it: one that is not an
+ * Authflow server database, is damaged, comes from a newer server or cannot
+ * be written is left exactly as it was, and the error names the file, says
+ * what is wrong and what to do.
+ *
+ * Returns: (transfer full) (nullable): the database
+ */
 AuthflowServerDb *
 authflow_server_db_open (const char  *path,
                          GError     **error)
 {
   g_autoptr(AuthflowServerDb) self = NULL;
+  g_autoptr(GError) local_error = NULL;
   g_autofree char *dir = NULL;
   gboolean existed;
+  int rc;
 
   g_return_val_if_fail (path != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
@@ -423,7 +471,18 @@ authflow_server_db_open (const char  *path,
       int saved_errno = errno;
 
       g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
-                   "Could not create %s: %s", dir, g_strerror (saved_errno));
+                   "Could not create the directory %s for the database %s (%s). Create it, "
+                   "or start the server with --db and a path where it may create files.",
+                   dir, path, g_strerror (saved_errno));
+      return NULL;
+    }
+
+  if (g_file_test (path, G_FILE_TEST_IS_DIR))
+    {
+      g_set_error (error, AUTHFLOW_SERVER_DB_ERROR, AUTHFLOW_SERVER_DB_ERROR_CANT_OPEN,
+                   "%s is a directory, not a database file. Start the server with --db and "
+                   "the path of a file.",
+                   path);
       return NULL;
     }
 
@@ -431,33 +490,43 @@ authflow_server_db_open (const char  *path,
   self->path = g_strdup (path);
   existed = g_file_test (path, G_FILE_TEST_EXISTS);
 
-  if (sqlite3_open_v2 (path, &self->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK)
+  rc = sqlite3_open_v2 (path, &self->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+  if (self->db == NULL)
     {
-      if (self->db == NULL)
-        g_set_error (error, AUTHFLOW_SERVER_DB_ERROR, AUTHFLOW_SERVER_DB_ERROR_FAILED,
-                     "Could not open %s: out of memory", path);
-      else
-        set_sqlite_error (self, error, "Could not open the database");
+      g_set_error (error, AUTHFLOW_SERVER_DB_ERROR, AUTHFLOW_SERVER_DB_ERROR_FAILED,
+                   "Could not open %s: out of memory", path);
       return NULL;
     }
+
+  sqlite3_extended_result_codes (self->db, 1);
+  sqlite3_busy_timeout (self->db, 5000);
+
+  if (rc != SQLITE_OK)
+    {
+      authflow_server_db_set_open_error (path, sqlite3_extended_errcode (self->db),
+                                         sqlite3_errmsg (self->db), existed, error);
+      return NULL;
+    }
+
+  if ((existed && !authflow_server_db_check_before_use (self->db, path, error)) ||
+      !authflow_server_db_check_schema (self->db, path, AUTHFLOW_SERVER_DB_SCHEMA_VERSION, error))
+    return NULL;
 
   /* The file holds password hashes and the token secret. SQLite gives its
    * journal files the same mode. */
   if (!existed)
     g_chmod (path, 0600);
 
-  sqlite3_extended_result_codes (self->db, 1);
-  sqlite3_busy_timeout (self->db, 5000);
-
-  /* WAL with FULL sync: a signup that was answered is on disk even if the
-   * machine dies right after. */
-  if (!exec (self, "PRAGMA journal_mode = WAL", error) ||
-      !exec (self, "PRAGMA synchronous = FULL", error) ||
-      !exec (self, "PRAGMA foreign_keys = ON", error) ||
-      !migrate (self, error) ||
-      !load_secret (self, error) ||
-      !authflow_server_db_prune (self, error))
-    return NULL;
+  if (!set_up (self, &local_error))
+    {
+      /* A failure of SQLite's is told the way the checks tell theirs. */
+      if (g_error_matches (local_error, AUTHFLOW_SERVER_DB_ERROR, AUTHFLOW_SERVER_DB_ERROR_FAILED) &&
+          self->last_code != SQLITE_OK)
+        authflow_server_db_set_open_error (path, self->last_code, NULL, FALSE, error);
+      else
+        g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
 
   return g_steal_pointer (&self);
 }
