@@ -22,6 +22,10 @@ struct _AuthflowServerDb
   /* The extended result code of the last failure, which a ROLLBACK after it
    * would clear from the connection. */
   int      last_code;
+
+  /* The session check runs on every authenticated call: it is prepared
+   * once. */
+  sqlite3_stmt *session_stmt;
 };
 
 G_DEFINE_FINAL_TYPE (AuthflowServerDb, authflow_server_db, G_TYPE_OBJECT)
@@ -396,6 +400,7 @@ authflow_server_db_finalize (GObject *object)
 {
   AuthflowServerDb *self = (AuthflowServerDb *) object;
 
+  g_clear_pointer (&self->session_stmt, sqlite3_finalize);
   g_clear_pointer (&self->db, sqlite3_close_v2);
   g_clear_pointer (&self->secret, g_bytes_unref);
   g_clear_pointer (&self->path, g_free);
@@ -994,7 +999,7 @@ authflow_server_db_lookup_session_user (AuthflowServerDb  *self,
                                         gint64             user_id,
                                         GError           **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  AuthflowServerUser *user = NULL;
   int rc;
 
   g_return_val_if_fail (AUTHFLOW_SERVER_IS_DB (self), NULL);
@@ -1002,22 +1007,28 @@ authflow_server_db_lookup_session_user (AuthflowServerDb  *self,
   if (sid == NULL)
     return NULL;
 
-  stmt = prepare (self,
-                  "SELECT " USER_COLUMNS " FROM users WHERE id = ?2 AND EXISTS"
-                  " (SELECT 1 FROM refresh_families"
-                  "   WHERE id = ?1 AND user_id = ?2 AND revoked_at IS NULL)",
-                  error);
-  if (stmt == NULL)
-    return NULL;
+  if (self->session_stmt == NULL &&
+      sqlite3_prepare_v3 (self->db,
+                          "SELECT " USER_COLUMNS " FROM users WHERE id = ?2 AND EXISTS"
+                          " (SELECT 1 FROM refresh_families"
+                          "   WHERE id = ?1 AND user_id = ?2 AND revoked_at IS NULL)",
+                          -1, SQLITE_PREPARE_PERSISTENT, &self->session_stmt, NULL) != SQLITE_OK)
+    {
+      set_sqlite_error (self, error, "Could not prepare a statement");
+      return NULL;
+    }
 
-  bind_text (stmt, 1, sid);
-  sqlite3_bind_int64 (stmt, 2, user_id);
+  bind_text (self->session_stmt, 1, sid);
+  sqlite3_bind_int64 (self->session_stmt, 2, user_id);
 
-  rc = sqlite3_step (stmt);
+  rc = sqlite3_step (self->session_stmt);
   if (rc == SQLITE_ROW)
-    return user_from_row (stmt);
-  if (rc != SQLITE_DONE)
+    user = user_from_row (self->session_stmt);
+  else if (rc != SQLITE_DONE)
     set_sqlite_error (self, error, "Could not read a session");
 
-  return NULL;
+  sqlite3_reset (self->session_stmt);
+  sqlite3_clear_bindings (self->session_stmt);
+
+  return user;
 }
