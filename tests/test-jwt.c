@@ -271,7 +271,7 @@ test_jwt_reference_server_token (void)
 
   memset (key, 0x5a, sizeof key);
   secret = g_bytes_new (key, sizeof key);
-  token = authflow_server_jwt_encode (secret, 42, "michaelw", 1700000000, 1700003600);
+  token = authflow_server_jwt_encode (secret, 42, "michaelw", "a-session", 1700000000, 1700003600);
 
   claims = authflow_jwt_decode_claims (token, &error);
   g_assert_no_error (error);
@@ -279,6 +279,7 @@ test_jwt_reference_server_token (void)
   g_assert_cmpint (json_object_get_int_member (claims, "id"), ==, 42);
   g_assert_cmpstr (json_object_get_string_member (claims, "username"), ==, "michaelw");
   g_assert_cmpint (json_object_get_int_member (claims, "iat"), ==, 1700000000);
+  g_assert_cmpstr (json_object_get_string_member (claims, "sid"), ==, "a-session");
 
   expiry = authflow_jwt_get_expiry (token, &error);
   g_assert_no_error (error);

@@ -11,6 +11,8 @@
 #include <sqlite3.h>
 
 #include "authflow-server.h"
+#include "authflow-server-json.h"
+#include "authflow-server-refresh-token.h"
 #include "authflow-test-utils.h"
 
 /* The real server runs in this process on a free loopback port, on the
@@ -248,6 +250,28 @@ jwt_int_claim (const char *token,
   return json_object_get_int_member (payload, name);
 }
 
+static char *
+jwt_string_claim (const char *token,
+                  const char *name)
+{
+  g_autoptr(JsonObject) payload = jwt_part (token, 1);
+
+  return g_strdup (json_object_get_string_member_with_default (payload, name, NULL));
+}
+
+/* Adds a sid claim to the claims @payload, if it is an object. */
+static char *
+with_sid (const char *payload,
+          const char *sid)
+{
+  gsize len = strlen (payload);
+
+  if (len < 2 || payload[0] != '{' || payload[len - 1] != '}')
+    return g_strdup (payload);
+
+  return g_strdup_printf ("%.*s,\"sid\":\"%s\"}", (int) len - 1, payload, sid);
+}
+
 /* Signs any header and payload with HMAC-SHA256 under @secret, to build
  * tokens that only a holder of the secret could. */
 static char *
@@ -384,6 +408,22 @@ static gint64
 now_seconds (void)
 {
   return g_get_real_time () / G_USEC_PER_SEC;
+}
+
+/* "{\"a\":" + @levels times "[" ... "]" + "}": @levels + 1 levels in all. */
+static char *
+nested_body (const char *prefix,
+             guint       levels)
+{
+  GString *body = g_string_new (prefix);
+
+  for (guint i = 0; i < levels; i++)
+    g_string_append_c (body, '[');
+  for (guint i = 0; i < levels; i++)
+    g_string_append_c (body, ']');
+  g_string_append_c (body, '}');
+
+  return g_string_free (body, FALSE);
 }
 
 static void
@@ -705,10 +745,18 @@ test_me_unauthorized (void)
   g_autofree char *payload64 = NULL;
   g_autofree char *alg_none = NULL;
   g_autofree char *tampered = NULL;
+  g_autofree char *emily_access = NULL;
+  g_autofree char *michael_access = NULL;
+  g_autofree char *sid = NULL;
+  g_autofree char *michael_sid = NULL;
   g_auto(GStrv) good_parts = NULL;
   g_auto(GStrv) other_parts = NULL;
   gint64 now = now_seconds ();
   const char *hs256 = "{\"alg\":\"HS256\",\"typ\":\"JWT\"}";
+  g_autofree char *deep_header = nested_body ("{\"alg\":\"HS256\",\"typ\":\"JWT\",\"x\":",
+                                             AUTHFLOW_SERVER_JSON_MAX_DEPTH - 1);
+  g_autofree char *too_deep_header = nested_body ("{\"alg\":\"HS256\",\"typ\":\"JWT\",\"x\":",
+                                                 AUTHFLOW_SERVER_JSON_MAX_DEPTH);
   struct {
     const char *authorization;
     const char *message;
@@ -737,6 +785,12 @@ test_me_unauthorized (void)
     { secret, "{\"alg\":\"hs256\",\"typ\":\"JWT\"}", NULL, "Invalid/Expired Token!" },
     { secret, "{\"typ\":\"JWT\"}", NULL, "Invalid/Expired Token!" },
     { secret, "{\"alg\":\"HS256\",\"typ\":\"JWS\"}", NULL, "Invalid/Expired Token!" },
+    /* The header is read before the signature is checked: it gets the
+     * guard of a request body. */
+    { secret, "{\"alg\":\"HS256\\u0000junk\",\"typ\":\"JWT\"}", NULL, "Invalid/Expired Token!" },
+    { secret, "{\"alg\":\"HS256\",\"typ\":\"JWT\\u0000\"}", NULL, "Invalid/Expired Token!" },
+    { secret, "{\"alg\":\"HS256\",\"typ\":\"JWT\",\"x\":\"\\ud800\"}", NULL, "Invalid/Expired Token!" },
+    { secret, too_deep_header, NULL, "Invalid/Expired Token!" },
     /* Wrong key. */
     { other_secret, NULL, NULL, "Invalid/Expired Token!" },
     /* Wrong claims, right key. */
@@ -759,10 +813,22 @@ test_me_unauthorized (void)
     { other_secret, NULL, NULL, "Invalid/Expired Token!" },
   };
 
+  /* A token must name a live session of its user: these crafted ones use
+   * a real one. */
+  login ("emilys", "emilyspass", &emily_access, NULL);
+  login ("michaelw", "michaelwpass", &michael_access, NULL);
+  sid = jwt_string_claim (emily_access, "sid");
+  michael_sid = jwt_string_claim (michael_access, "sid");
+  g_assert_nonnull (sid);
+  g_assert_nonnull (michael_sid);
+  g_assert_cmpstr (sid, !=, michael_sid);
+
   good_payload = g_strdup_printf ("{\"sub\":\"1\",\"id\":1,\"username\":\"emilys\",\"iat\":%" G_GINT64_FORMAT
-                                  ",\"exp\":%" G_GINT64_FORMAT ",\"jti\":\"test\"}", now, now + 600);
+                                  ",\"exp\":%" G_GINT64_FORMAT ",\"jti\":\"test\",\"sid\":\"%s\"}",
+                                  now, now + 600, sid);
   expired_payload = g_strdup_printf ("{\"sub\":\"1\",\"id\":1,\"username\":\"emilys\",\"iat\":%" G_GINT64_FORMAT
-                                     ",\"exp\":%" G_GINT64_FORMAT ",\"jti\":\"test\"}", now - 600, now - 10);
+                                     ",\"exp\":%" G_GINT64_FORMAT ",\"jti\":\"test\",\"sid\":\"%s\"}",
+                                     now - 600, now - 10, sid);
 
   /* A token crafted with the real secret passes: the cases below fail for
    * the one reason each of them names. */
@@ -772,6 +838,12 @@ test_me_unauthorized (void)
 
     g_assert_cmpuint (reply->status, ==, SOUP_STATUS_OK);
     assert_emily (reply);
+  }
+  {
+    g_autofree char *deep = make_token (secret, deep_header, good_payload);
+    g_autoptr(Reply) reply = request ("GET", "/auth/me", deep, NULL);
+
+    g_assert_cmpuint (reply->status, ==, SOUP_STATUS_OK);
   }
 
   for (guint i = 0; i < G_N_ELEMENTS (header_cases); i++)
@@ -786,13 +858,16 @@ test_me_unauthorized (void)
 
   for (guint i = 0; i < G_N_ELEMENTS (token_cases); i++)
     {
-      const char *payload = token_cases[i].payload;
+      g_autofree char *payload = NULL;
       g_autofree char *token = NULL;
       g_autoptr(Reply) reply = NULL;
 
-      if (payload == NULL)
-        payload = g_str_equal (token_cases[i].message, "Token Expired!") || i == G_N_ELEMENTS (token_cases) - 1
-                  ? expired_payload : good_payload;
+      if (token_cases[i].payload != NULL)
+        payload = with_sid (token_cases[i].payload, sid);
+      else if (g_str_equal (token_cases[i].message, "Token Expired!") || i == G_N_ELEMENTS (token_cases) - 1)
+        payload = g_strdup (expired_payload);
+      else
+        payload = g_strdup (good_payload);
 
       token = make_token (token_cases[i].secret,
                           token_cases[i].header ? token_cases[i].header : hs256,
@@ -801,6 +876,46 @@ test_me_unauthorized (void)
       g_test_message ("token case %u", i);
       assert_error (reply, SOUP_STATUS_UNAUTHORIZED, token_cases[i].message);
     }
+
+  /* Signed, in time, but without a live session of its own. A token
+   * without a sid was issued before tokens named their session: it is
+   * refused, and its holder's refresh token gets one that does. */
+  {
+    g_autofree char *base = g_strdup_printf ("{\"sub\":\"1\",\"id\":1,\"username\":\"emilys\",\"iat\":%"
+                                             G_GINT64_FORMAT ",\"exp\":%" G_GINT64_FORMAT ",\"jti\":\"x\"",
+                                             now, now + 600);
+    g_autofree char *old_base = g_strdup_printf ("{\"sub\":\"1\",\"id\":1,\"username\":\"emilys\",\"iat\":%"
+                                                 G_GINT64_FORMAT ",\"exp\":%" G_GINT64_FORMAT ",\"jti\":\"x\"",
+                                                 now - 600, now - 10);
+    g_autofree char *no_sid = g_strconcat (base, "}", NULL);
+    g_autofree char *no_sid_expired = g_strconcat (old_base, "}", NULL);
+    g_autofree char *number_sid = g_strconcat (base, ",\"sid\":1}", NULL);
+    g_autofree char *null_sid = g_strconcat (base, ",\"sid\":null}", NULL);
+    g_autofree char *unknown_sid = g_strconcat (base, ",\"sid\":\"no-such-session\"}", NULL);
+    g_autofree char *empty_sid = g_strconcat (base, ",\"sid\":\"\"}", NULL);
+    g_autofree char *others_sid = g_strdup_printf ("%s,\"sid\":\"%s\"}", base, michael_sid);
+    struct {
+      const char *payload;
+      const char *message;
+    } session_cases[] = {
+      { no_sid, "Invalid/Expired Token!" },
+      { no_sid_expired, "Token Expired!" },
+      { number_sid, "Invalid/Expired Token!" },
+      { null_sid, "Invalid/Expired Token!" },
+      { unknown_sid, "Invalid/Expired Token!" },
+      { empty_sid, "Invalid/Expired Token!" },
+      { others_sid, "Invalid/Expired Token!" },
+    };
+
+    for (guint i = 0; i < G_N_ELEMENTS (session_cases); i++)
+      {
+        g_autofree char *token = make_token (secret, hs256, session_cases[i].payload);
+        g_autoptr(Reply) reply = request ("GET", "/auth/me", token, NULL);
+
+        g_test_message ("session case %s", session_cases[i].payload);
+        assert_error (reply, SOUP_STATUS_UNAUTHORIZED, session_cases[i].message);
+      }
+  }
 
   /* alg none with no signature at all. */
   none_header64 = b64url ("{\"alg\":\"none\",\"typ\":\"JWT\"}", strlen ("{\"alg\":\"none\",\"typ\":\"JWT\"}"));
@@ -816,7 +931,8 @@ test_me_unauthorized (void)
   {
     g_autofree char *michael_payload = g_strdup_printf ("{\"sub\":\"2\",\"id\":2,\"username\":\"michaelw\","
                                                         "\"iat\":%" G_GINT64_FORMAT ",\"exp\":%" G_GINT64_FORMAT
-                                                        ",\"jti\":\"test\"}", now, now + 600);
+                                                        ",\"jti\":\"test\",\"sid\":\"%s\"}", now, now + 600,
+                                                        michael_sid);
     g_autofree char *other = make_token (other_secret, hs256, michael_payload);
     g_autoptr(Reply) reply = NULL;
 
@@ -966,6 +1082,18 @@ test_refresh_rotation (void)
   g_assert_cmpint (jwt_int_claim (new_access, "exp") - jwt_int_claim (new_access, "iat"), ==, 600);
   g_assert_cmpuint (authflow_server_get_refresh_count (shared.server), ==, count + 1);
 
+  /* Rotation stays in the session: the new access token names the same
+   * one, and the old access token stays good with it. */
+  {
+    g_autofree char *sid = jwt_string_claim (access_token, "sid");
+    g_autofree char *new_sid = jwt_string_claim (new_access, "sid");
+    g_autoptr(Reply) old_me = request ("GET", "/auth/me", access_token, NULL);
+
+    g_assert_nonnull (sid);
+    g_assert_cmpstr (new_sid, ==, sid);
+    g_assert_cmpuint (old_me->status, ==, SOUP_STATUS_OK);
+  }
+
   me = request ("GET", "/auth/me", new_access, NULL);
   g_assert_cmpuint (me->status, ==, SOUP_STATUS_OK);
   assert_emily (me);
@@ -1004,20 +1132,24 @@ test_refresh_rotation (void)
 static void
 test_refresh_reuse (void)
 {
+  g_autofree char *first_access = NULL;
   g_autofree char *first = NULL;
   g_autofree char *second = NULL;
+  g_autofree char *second_access = NULL;
+  g_autofree char *other_access = NULL;
   g_autofree char *other = NULL;
   g_autoptr(Reply) rotated = NULL;
   g_autoptr(Reply) reused = NULL;
   g_autoptr(Reply) revoked = NULL;
   g_autoptr(Reply) other_family = NULL;
 
-  login ("emilys", "emilyspass", NULL, &first);
-  login ("emilys", "emilyspass", NULL, &other);
+  login ("emilys", "emilyspass", &first_access, &first);
+  login ("emilys", "emilyspass", &other_access, &other);
 
   rotated = refresh (first);
   g_assert_cmpuint (rotated->status, ==, SOUP_STATUS_OK);
   second = g_strdup (reply_string (rotated, "refreshToken"));
+  second_access = g_strdup (reply_string (rotated, "accessToken"));
 
   /* Whoever replays a spent token loses the whole family, the newest
    * token of the legitimate holder included. */
@@ -1027,9 +1159,33 @@ test_refresh_reuse (void)
   revoked = refresh (second);
   assert_error (revoked, SOUP_STATUS_FORBIDDEN, "Invalid refresh token");
 
+  /* And the session ends at once: every access token issued in it is
+   * refused, long before it expires. */
+  {
+    const char *ended[] = { first_access, second_access };
+
+    for (guint i = 0; i < G_N_ELEMENTS (ended); i++)
+      {
+        g_autoptr(Reply) me = request ("GET", "/auth/me", ended[i], NULL);
+        g_autoptr(Reply) patch = request ("PATCH", "/auth/me", ended[i], "{\"firstName\":\"Thief\"}");
+        g_autoptr(Reply) logout = request ("POST", "/auth/logout", ended[i], NULL);
+
+        g_assert_cmpint (jwt_int_claim (ended[i], "exp"), >, now_seconds () + 60);
+        assert_error (me, SOUP_STATUS_UNAUTHORIZED, "Invalid/Expired Token!");
+        assert_error (patch, SOUP_STATUS_UNAUTHORIZED, "Invalid/Expired Token!");
+        assert_error (logout, SOUP_STATUS_UNAUTHORIZED, "Invalid/Expired Token!");
+      }
+  }
+
   /* Another login of the same user is another family. */
   other_family = refresh (other);
   g_assert_cmpuint (other_family->status, ==, SOUP_STATUS_OK);
+  {
+    g_autoptr(Reply) me = request ("GET", "/auth/me", other_access, NULL);
+
+    g_assert_cmpuint (me->status, ==, SOUP_STATUS_OK);
+    assert_emily (me);
+  }
 }
 
 static void
@@ -1039,61 +1195,114 @@ test_logout (void)
   g_autofree char *refresh_token = NULL;
   g_autofree char *body = NULL;
   g_autoptr(Reply) unauthorized = NULL;
+  g_autoptr(Reply) rotated = NULL;
   g_autoptr(Reply) reply = NULL;
   g_autoptr(Reply) refreshed = NULL;
-  g_autoptr(Reply) me = NULL;
+  const char *rotated_access;
 
   login ("emilys", "emilyspass", &access_token, &refresh_token);
+  rotated = refresh (refresh_token);
+  g_assert_cmpuint (rotated->status, ==, SOUP_STATUS_OK);
+  rotated_access = reply_string (rotated, "accessToken");
 
   unauthorized = request ("POST", "/auth/logout", NULL, "{}");
   assert_error (unauthorized, SOUP_STATUS_UNAUTHORIZED, "Access Token is required");
 
-  body = g_strdup_printf ("{\"refreshToken\":\"%s\"}", refresh_token);
+  body = g_strdup_printf ("{\"refreshToken\":\"%s\"}", reply_string (rotated, "refreshToken"));
   reply = request ("POST", "/auth/logout", access_token, body);
   g_assert_cmpuint (reply->status, ==, SOUP_STATUS_OK);
   g_assert_cmpuint (json_object_get_size (reply_object (reply)), ==, 1);
   g_assert_cmpstr (reply_string (reply, "message"), ==, "Logged out successfully");
 
-  refreshed = refresh (refresh_token);
+  refreshed = refresh (reply_string (rotated, "refreshToken"));
   assert_error (refreshed, SOUP_STATUS_FORBIDDEN, "Invalid refresh token");
 
-  /* The access token of the logout itself is denied from then on. */
-  me = request ("GET", "/auth/me", access_token, NULL);
-  assert_error (me, SOUP_STATUS_UNAUTHORIZED, "Invalid/Expired Token!");
+  /* Logout ends the session at once: every access token issued in it is
+   * refused from then on, not only the one of the logout. */
+  {
+    const char *ended[] = { access_token, rotated_access };
+
+    for (guint i = 0; i < G_N_ELEMENTS (ended); i++)
+      {
+        g_autoptr(Reply) me = request ("GET", "/auth/me", ended[i], NULL);
+
+        assert_error (me, SOUP_STATUS_UNAUTHORIZED, "Invalid/Expired Token!");
+      }
+  }
 }
 
+/* A logout ends its own session, the one its access token names, and the
+ * one of the refresh token that comes with it; the user's other sessions go
+ * on, and somebody else's refresh token is left alone. */
 static void
-test_logout_everywhere (void)
+test_logout_own_session (void)
 {
   g_autofree char *access1 = NULL;
   g_autofree char *refresh1 = NULL;
   g_autofree char *access2 = NULL;
   g_autofree char *refresh2 = NULL;
+  g_autofree char *access3 = NULL;
+  g_autofree char *refresh3 = NULL;
+  g_autofree char *emily_access = NULL;
+  g_autofree char *emily_refresh = NULL;
+  g_autofree char *body = NULL;
   g_autoptr(Reply) malformed = NULL;
   g_autoptr(Reply) reply = NULL;
-  g_autoptr(Reply) refreshed1 = NULL;
-  g_autoptr(Reply) refreshed2 = NULL;
-  g_autoptr(Reply) me = NULL;
+  g_autoptr(Reply) reply2 = NULL;
 
   login ("michaelw", "michaelwpass", &access1, &refresh1);
   login ("michaelw", "michaelwpass", &access2, &refresh2);
+  login ("michaelw", "michaelwpass", &access3, &refresh3);
+  login ("emilys", "emilyspass", &emily_access, &emily_refresh);
 
   malformed = request ("POST", "/auth/logout", access1, "{\"refreshToken\":");
   assert_error (malformed, SOUP_STATUS_BAD_REQUEST, "Invalid JSON body");
 
-  /* Without a refresh token every session of the user ends. */
+  /* Without a refresh token: the session of the access token. */
   reply = request ("POST", "/auth/logout", access1, NULL);
   g_assert_cmpuint (reply->status, ==, SOUP_STATUS_OK);
   g_assert_cmpstr (reply_string (reply, "message"), ==, "Logged out successfully");
 
-  refreshed1 = refresh (refresh1);
-  assert_error (refreshed1, SOUP_STATUS_FORBIDDEN, "Invalid refresh token");
-  refreshed2 = refresh (refresh2);
-  assert_error (refreshed2, SOUP_STATUS_FORBIDDEN, "Invalid refresh token");
+  {
+    g_autoptr(Reply) me1 = request ("GET", "/auth/me", access1, NULL);
+    g_autoptr(Reply) refreshed1 = refresh (refresh1);
+    g_autoptr(Reply) me2 = request ("GET", "/auth/me", access2, NULL);
 
-  /* Access tokens are stateless: only the one used to log out is denied. */
-  me = request ("GET", "/auth/me", access2, NULL);
-  g_assert_cmpuint (me->status, ==, SOUP_STATUS_OK);
+    assert_error (me1, SOUP_STATUS_UNAUTHORIZED, "Invalid/Expired Token!");
+    assert_error (refreshed1, SOUP_STATUS_FORBIDDEN, "Invalid refresh token");
+    g_assert_cmpuint (me2->status, ==, SOUP_STATUS_OK);
+  }
+
+  /* With the refresh token of a third session, and one of somebody else. */
+  body = g_strdup_printf ("{\"refreshToken\":\"%s\"}", refresh3);
+  reply2 = request ("POST", "/auth/logout", access2, body);
+  g_assert_cmpuint (reply2->status, ==, SOUP_STATUS_OK);
+  g_clear_pointer (&body, g_free);
+  body = g_strdup_printf ("{\"refreshToken\":\"%s\"}", emily_refresh);
+  {
+    g_autofree char *access4 = NULL;
+    g_autoptr(Reply) reply3 = NULL;
+
+    login ("michaelw", "michaelwpass", &access4, NULL);
+    reply3 = request ("POST", "/auth/logout", access4, body);
+    g_assert_cmpuint (reply3->status, ==, SOUP_STATUS_OK);
+  }
+
+  {
+    g_autoptr(Reply) me2 = request ("GET", "/auth/me", access2, NULL);
+    g_autoptr(Reply) refreshed2 = refresh (refresh2);
+    g_autoptr(Reply) me3 = request ("GET", "/auth/me", access3, NULL);
+    g_autoptr(Reply) refreshed3 = refresh (refresh3);
+    g_autoptr(Reply) emily_me = request ("GET", "/auth/me", emily_access, NULL);
+    g_autoptr(Reply) emily_refreshed = refresh (emily_refresh);
+
+    assert_error (me2, SOUP_STATUS_UNAUTHORIZED, "Invalid/Expired Token!");
+    assert_error (refreshed2, SOUP_STATUS_FORBIDDEN, "Invalid refresh token");
+    assert_error (me3, SOUP_STATUS_UNAUTHORIZED, "Invalid/Expired Token!");
+    assert_error (refreshed3, SOUP_STATUS_FORBIDDEN, "Invalid refresh token");
+    g_assert_cmpuint (emily_me->status, ==, SOUP_STATUS_OK);
+    g_assert_cmpuint (emily_refreshed->status, ==, SOUP_STATUS_OK);
+  }
 }
 
 static void
@@ -1209,6 +1418,200 @@ test_unknown_fields (void)
                                  reply_string (refresh_reply, "refreshToken"));
   logout = request ("POST", "/auth/logout", access_token, logout_body);
   g_assert_cmpuint (logout->status, ==, SOUP_STATUS_OK);
+}
+
+/* json-glib ends a string at an escaped NUL, so that "emilyspass\u0000junk"
+ * read as "emilyspass". The server refuses every string with one, wherever
+ * it is, and the spellings of NUL that json-glib also takes (short \u
+ * escapes, octal), and what could hide one from the check: comments and
+ * single-quoted strings, which json-glib takes too although JSON has none. */
+static void
+test_json_escaped_nul (void)
+{
+  const char *logins[] = {
+    "{\"username\":\"emilys\",\"password\":\"emilyspass\\u0000anything\"}",
+    "{\"username\":\"emilys\\u0000junk\",\"password\":\"emilyspass\"}",
+    "{\"username\\u0000x\":\"emilys\",\"password\":\"emilyspass\"}",
+    "{\"username\":\"emilys\",\"password\":\"emilyspass\",\"x\\u0000\":1}",
+    "{\"username\":\"emilys\",\"password\":\"emilyspass\",\"device\":{\"name\":[\"\\u0000\"]}}",
+    "{\"username\":\"emilys\",\"password\":\"emilyspass\\u0junk\"}",
+    "{\"username\":\"emilys\",\"password\":\"emilyspass\\u000junk\"}",
+    "{\"username\":\"emilys\",\"password\":\"emilyspass\\0junk\"}",
+    "{\"username\":\"emilys\",\"password\":\"emilyspass\\000\"}",
+    "{\"username\":\"emilys\",\"password\":/* \" */\"emilyspass\\u0000junk\"/* \" */}",
+    "{'username':'emilys','password':'emilyspass'}",
+    "{\"username\":\"emilys\",\"password\":\"emilyspass\\q\"}",
+  };
+  g_autoptr(Reply) signup = NULL;
+  g_autoptr(Reply) no_user = NULL;
+  g_autoptr(Reply) same_name = NULL;
+  g_autoptr(Reply) backslash = NULL;
+  g_autoptr(Reply) backslash_login = NULL;
+  g_autoptr(Reply) backslash_short = NULL;
+  g_autofree char *refresh_body = NULL;
+  g_autofree char *logout_body = NULL;
+  const char *token;
+
+  for (guint i = 0; i < G_N_ELEMENTS (logins); i++)
+    {
+      g_autoptr(Reply) reply = request ("POST", "/auth/login", NULL, logins[i]);
+
+      g_test_message ("login %s", logins[i]);
+      assert_error (reply, SOUP_STATUS_BAD_REQUEST, "Invalid JSON body");
+    }
+
+  /* Nothing was stored: neither the short password nor the username. */
+  signup = request ("POST", "/auth/signup", NULL,
+                    "{\"username\":\"nulsignup\",\"email\":\"nul@example.com\","
+                    "\"password\":\"abcdefgh\\u0000Long-Secret-Tail\"}");
+  assert_error (signup, SOUP_STATUS_BAD_REQUEST, "Invalid JSON body");
+  no_user = request ("POST", "/auth/login", NULL, "{\"username\":\"nulsignup\",\"password\":\"abcdefgh\"}");
+  assert_error (no_user, SOUP_STATUS_BAD_REQUEST, "Invalid credentials");
+  same_name = request ("POST", "/auth/signup", NULL,
+                       "{\"username\":\"nulsignup\\u0000x\",\"email\":\"nul@example.com\","
+                       "\"password\":\"long-enough-pass\"}");
+  assert_error (same_name, SOUP_STATUS_BAD_REQUEST, "Invalid JSON body");
+
+  /* \\u0000 is a backslash and "u0000": a password like any other, kept
+   * whole. */
+  backslash = request ("POST", "/auth/signup", NULL,
+                       "{\"username\":\"backslashu\",\"email\":\"bs@example.com\","
+                       "\"password\":\"abcdefgh\\\\u0000Long-Secret-Tail\"}");
+  g_assert_cmpuint (backslash->status, ==, SOUP_STATUS_CREATED);
+  backslash_login = request ("POST", "/auth/login", NULL,
+                             "{\"username\":\"backslashu\",\"password\":\"abcdefgh\\\\u0000Long-Secret-Tail\"}");
+  g_assert_cmpuint (backslash_login->status, ==, SOUP_STATUS_OK);
+  backslash_short = request ("POST", "/auth/login", NULL,
+                             "{\"username\":\"backslashu\",\"password\":\"abcdefgh\"}");
+  assert_error (backslash_short, SOUP_STATUS_BAD_REQUEST, "Invalid credentials");
+
+  /* The other calls with a body, each with a NUL in a value and in a name. */
+  token = reply_string (backslash, "accessToken");
+  refresh_body = g_strdup_printf ("{\"refreshToken\":\"%s\\u0000\"}", reply_string (backslash, "refreshToken"));
+  logout_body = g_strdup_printf ("{\"refreshToken\\u0000\":\"%s\"}", reply_string (backslash, "refreshToken"));
+  {
+    struct {
+      const char *method;
+      const char *path;
+      const char *bearer;
+      const char *body;
+    } calls[] = {
+      { "PATCH", "/auth/me", token, "{\"firstName\":\"Em\\u0000ily\"}" },
+      { "PATCH", "/auth/me", token, "{\"firstName\\u0000\":\"Emily\"}" },
+      { "POST", "/auth/refresh", NULL, refresh_body },
+      { "POST", "/auth/logout", token, logout_body },
+      { "POST", "/auth/signup", NULL, "{\"username\":\"nulfields\",\"email\":\"a@example.com\\u0000\","
+                                      "\"password\":\"long-enough-pass\"}" },
+      { "POST", "/auth/signup", NULL, "{\"username\":\"nulfields\",\"email\":\"a@example.com\","
+                                      "\"password\":\"long-enough-pass\",\"lastName\":\"\\u0000\"}" },
+    };
+
+    for (guint i = 0; i < G_N_ELEMENTS (calls); i++)
+      {
+        g_autoptr(Reply) reply = request (calls[i].method, calls[i].path, calls[i].bearer, calls[i].body);
+
+        g_test_message ("%s %s %s", calls[i].method, calls[i].path, calls[i].body);
+        assert_error (reply, SOUP_STATUS_BAD_REQUEST, "Invalid JSON body");
+      }
+  }
+
+  /* None of them took effect: the session and its refresh token are good. */
+  {
+    g_autoptr(Reply) me = request ("GET", "/auth/me", token, NULL);
+    g_autoptr(Reply) refreshed = refresh (reply_string (backslash, "refreshToken"));
+
+    g_assert_cmpuint (me->status, ==, SOUP_STATUS_OK);
+    g_assert_cmpstr (reply_string (me, "firstName"), ==, "");
+    g_assert_cmpuint (refreshed->status, ==, SOUP_STATUS_OK);
+  }
+}
+
+/* A lone surrogate escape would become bytes that are not UTF-8; a pair is
+ * one character. */
+static void
+test_json_surrogates (void)
+{
+  const char *lone[] = {
+    "{\"firstName\":\"\\ud83d\"}",
+    "{\"firstName\":\"\\uDE00\"}",
+    "{\"firstName\":\"x\\ud83dx\"}",
+    "{\"firstName\":\"\\ud83d\\u0041\"}",
+    "{\"firstName\":\"\\ude00\\ud83d\"}",
+    "{\"\\ud83d\":\"x\"}",
+  };
+  g_autoptr(Reply) signup = NULL;
+  g_autoptr(Reply) pair = NULL;
+  const char *token;
+
+  signup = request ("POST", "/auth/signup", NULL,
+                    "{\"username\":\"surrogates\",\"email\":\"s@example.com\",\"password\":\"long-enough-pass\"}");
+  g_assert_cmpuint (signup->status, ==, SOUP_STATUS_CREATED);
+  token = reply_string (signup, "accessToken");
+
+  for (guint i = 0; i < G_N_ELEMENTS (lone); i++)
+    {
+      g_autoptr(Reply) reply = request ("PATCH", "/auth/me", token, lone[i]);
+
+      g_test_message ("patch %s", lone[i]);
+      assert_error (reply, SOUP_STATUS_BAD_REQUEST, "Invalid JSON body");
+    }
+
+  pair = request ("PATCH", "/auth/me", token, "{\"firstName\":\"\\ud83D\\uDE00 \\u00e9\"}");
+  g_assert_cmpuint (pair->status, ==, SOUP_STATUS_OK);
+  g_assert_cmpstr (reply_string (pair, "firstName"), ==, "\xf0\x9f\x98\x80 \xc3\xa9");
+}
+
+/* json-glib's parser recurses once per level. Request bodies are flat, and
+ * more than AUTHFLOW_SERVER_JSON_MAX_DEPTH levels are refused before it
+ * runs. */
+static void
+test_json_depth (void)
+{
+  g_autofree char *deepest = nested_body ("{\"refreshToken\":\"x\",\"d\":", AUTHFLOW_SERVER_JSON_MAX_DEPTH - 1);
+  g_autofree char *too_deep = nested_body ("{\"refreshToken\":\"x\",\"d\":", AUTHFLOW_SERVER_JSON_MAX_DEPTH);
+  g_autofree char *huge = nested_body ("{\"a\":", (AUTHFLOW_SERVER_MAX_BODY_SIZE - 6) / 2);
+  g_autofree char *brackets = g_strnfill (200, '[');
+  g_autofree char *in_string = g_strdup_printf ("{\"refreshToken\":\"\\\"%s\"}", brackets);
+  g_autoptr(Reply) ok = NULL;
+  g_autoptr(Reply) refused = NULL;
+  g_autoptr(Reply) huge_reply = NULL;
+  g_autoptr(Reply) still_up = NULL;
+  g_autoptr(Reply) string_reply = NULL;
+
+  ok = request ("POST", "/auth/refresh", NULL, deepest);
+  assert_error (ok, SOUP_STATUS_FORBIDDEN, "Invalid refresh token");
+
+  refused = request ("POST", "/auth/refresh", NULL, too_deep);
+  assert_error (refused, SOUP_STATUS_BAD_REQUEST, "Invalid JSON body");
+
+  /* As deep as 64 KiB allow: about 32,000 levels. */
+  g_assert_cmpuint (strlen (huge), <=, AUTHFLOW_SERVER_MAX_BODY_SIZE);
+  g_assert_cmpuint (strlen (huge), >, AUTHFLOW_SERVER_MAX_BODY_SIZE - 4);
+  huge_reply = request ("POST", "/auth/login", NULL, huge);
+  assert_error (huge_reply, SOUP_STATUS_BAD_REQUEST, "Invalid JSON body");
+  still_up = request ("POST", "/auth/login", NULL, "{}");
+  assert_error (still_up, SOUP_STATUS_BAD_REQUEST, "Username and password required");
+
+  /* Brackets in a string, after an escaped quote, are text. */
+  string_reply = request ("POST", "/auth/refresh", NULL, in_string);
+  assert_error (string_reply, SOUP_STATUS_FORBIDDEN, "Invalid refresh token");
+}
+
+/* Deeper than any HTTP body may be, as another front end with another
+ * limit could hand over: without the check json-glib overflows the stack
+ * here (it does from about 100,000 levels on an 8 MiB stack). */
+static void
+test_json_depth_direct (void)
+{
+  g_autofree char *deep = nested_body ("{\"a\":", 500000);
+  g_autoptr(JsonObject) body = NULL;
+  g_autoptr(JsonObject) flat = NULL;
+
+  body = authflow_server_parse_json_body (deep, strlen (deep));
+  g_assert_null (body);
+
+  flat = authflow_server_parse_json_body ("{\"a\":[[1]]}", strlen ("{\"a\":[[1]]}"));
+  g_assert_nonnull (flat);
 }
 
 static AuthflowServer *start_server (const char  *db_path,
@@ -1329,7 +1732,7 @@ test_storage (void)
   sqlite3_close (db);
   g_assert_cmpuint (users, >=, 3);
 
-  g_assert_cmpint (query_int (shared.db_path, "PRAGMA user_version"), ==, 1);
+  g_assert_cmpint (query_int (shared.db_path, "PRAGMA user_version"), ==, 2);
   g_assert_cmpint (query_int (shared.db_path, "SELECT count(*) FROM refresh_tokens"), >, 0);
 
   /* Only the server may read the file. */
@@ -1442,6 +1845,182 @@ test_schema_too_new (void)
   g_assert_nonnull (error);
   g_assert_nonnull (strstr (error->message, "99"));
 
+  authflow_test_remove_tree (tmpdir);
+}
+
+/* The schema exactly as version 1 of the server created it. */
+static const char v1_schema[] =
+  "CREATE TABLE meta (key TEXT PRIMARY KEY NOT NULL, value BLOB NOT NULL);"
+  "CREATE TABLE users (id INTEGER PRIMARY KEY AUTOINCREMENT,"
+  "  username TEXT NOT NULL UNIQUE COLLATE NOCASE, email TEXT NOT NULL,"
+  "  password_hash TEXT NOT NULL, first_name TEXT NOT NULL DEFAULT '',"
+  "  last_name TEXT NOT NULL DEFAULT '', gender TEXT NOT NULL DEFAULT '',"
+  "  image TEXT NOT NULL DEFAULT '', created_at INTEGER NOT NULL);"
+  "CREATE TABLE refresh_families (id TEXT PRIMARY KEY NOT NULL,"
+  "  user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,"
+  "  created_at INTEGER NOT NULL, revoked_at INTEGER);"
+  "CREATE INDEX refresh_families_user ON refresh_families (user_id);"
+  "CREATE TABLE refresh_tokens (token_hash BLOB PRIMARY KEY NOT NULL,"
+  "  family_id TEXT NOT NULL REFERENCES refresh_families (id) ON DELETE CASCADE,"
+  "  created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, spent_at INTEGER);"
+  "CREATE INDEX refresh_tokens_family ON refresh_tokens (family_id);"
+  "CREATE TABLE denied_access_tokens (jti TEXT PRIMARY KEY NOT NULL, expires_at INTEGER NOT NULL);";
+
+#define V1_REFRESH_TOKEN "a-refresh-token-from-a-version-1-server-000"
+
+/* A database of version 1 (a user with a session, and a denied access
+ * token) opens, is migrated, and goes on working: the user logs in, the
+ * session's refresh token renews it into tokens that name it. Its access
+ * tokens, which name no session, are refused. */
+static void
+test_migrate_v1 (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *tmpdir = g_dir_make_tmp ("authflow-test-migrate-XXXXXX", &error);
+  g_autofree char *db_path = NULL;
+  g_autofree char *url = NULL;
+  g_autofree char *insert = NULL;
+  g_autofree char *old_payload = NULL;
+  g_autofree char *old_access = NULL;
+  g_autofree char *body = NULL;
+  g_autofree char *new_sid = NULL;
+  g_autoptr(GBytes) secret = NULL;
+  g_autoptr(Reply) old_me = NULL;
+  g_autoptr(Reply) refreshed = NULL;
+  g_autoptr(Reply) me = NULL;
+  char password_hash[crypto_pwhash_STRBYTES];
+  guint8 refresh_hash[AUTHFLOW_SERVER_REFRESH_TOKEN_HASH_SIZE];
+  guint8 key[32];
+  AuthflowServer *server;
+  sqlite3_stmt *stmt = NULL;
+  sqlite3 *db = NULL;
+  gint64 now = now_seconds ();
+
+  g_assert_no_error (error);
+  db_path = g_build_filename (tmpdir, "v1.db", NULL);
+
+  g_assert_cmpint (crypto_pwhash_str (password_hash, "old-password", strlen ("old-password"),
+                                      crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                                      crypto_pwhash_MEMLIMIT_INTERACTIVE), ==, 0);
+  authflow_server_refresh_token_hash (V1_REFRESH_TOKEN, refresh_hash);
+  memset (key, 0x42, sizeof key);
+
+  g_assert_cmpint (sqlite3_open (db_path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, "PRAGMA journal_mode = WAL", NULL, NULL, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, v1_schema, NULL, NULL, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "INSERT INTO meta VALUES ('jwt_secret', ?)", -1, &stmt, NULL), ==, SQLITE_OK);
+  sqlite3_bind_blob (stmt, 1, key, sizeof key, SQLITE_STATIC);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_DONE);
+  sqlite3_finalize (stmt);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "INSERT INTO users (id, username, email, password_hash, created_at)"
+                                           " VALUES (7, 'olduser', 'old@example.com', ?, 1)", -1, &stmt, NULL), ==, SQLITE_OK);
+  sqlite3_bind_text (stmt, 1, password_hash, -1, SQLITE_STATIC);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_DONE);
+  sqlite3_finalize (stmt);
+  g_assert_cmpint (sqlite3_exec (db, "INSERT INTO refresh_families VALUES ('old-family', 7, 1, NULL)",
+                                 NULL, NULL, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "INSERT INTO refresh_tokens VALUES (?, 'old-family', 1, ?, NULL)",
+                                       -1, &stmt, NULL), ==, SQLITE_OK);
+  sqlite3_bind_blob (stmt, 1, refresh_hash, sizeof refresh_hash, SQLITE_STATIC);
+  sqlite3_bind_int64 (stmt, 2, now + 3600);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_DONE);
+  sqlite3_finalize (stmt);
+  insert = g_strdup_printf ("INSERT INTO denied_access_tokens VALUES ('old-jti', %" G_GINT64_FORMAT ");"
+                            "PRAGMA user_version = 1", now + 3600);
+  g_assert_cmpint (sqlite3_exec (db, insert, NULL, NULL, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_close (db), ==, SQLITE_OK);
+
+  server = start_server (db_path, &url);
+
+  g_assert_cmpint (query_int (db_path, "PRAGMA user_version"), ==, 2);
+  g_assert_cmpint (query_int (db_path, "SELECT count(*) FROM sqlite_master WHERE name = 'denied_access_tokens'"), ==, 0);
+  g_assert_cmpint (query_int (db_path, "SELECT count(*) FROM refresh_families WHERE id = 'old-family'"), ==, 1);
+
+  /* An access token of the old server: good signature, no sid. */
+  secret = read_secret (db_path);
+  old_payload = g_strdup_printf ("{\"sub\":\"7\",\"id\":7,\"username\":\"olduser\",\"iat\":%" G_GINT64_FORMAT
+                                 ",\"exp\":%" G_GINT64_FORMAT ",\"jti\":\"old-jti2\"}", now, now + 600);
+  old_access = make_token (secret, "{\"alg\":\"HS256\",\"typ\":\"JWT\"}", old_payload);
+  old_me = request_at (url, "GET", "/auth/me", old_access, NULL);
+  assert_error (old_me, SOUP_STATUS_UNAUTHORIZED, "Invalid/Expired Token!");
+
+  /* Its refresh token carries on, in the same session. */
+  body = g_strdup_printf ("{\"refreshToken\":\"%s\"}", V1_REFRESH_TOKEN);
+  refreshed = request_at (url, "POST", "/auth/refresh", NULL, body);
+  g_assert_cmpuint (refreshed->status, ==, SOUP_STATUS_OK);
+  new_sid = jwt_string_claim (reply_string (refreshed, "accessToken"), "sid");
+  g_assert_cmpstr (new_sid, ==, "old-family");
+  me = request_at (url, "GET", "/auth/me", reply_string (refreshed, "accessToken"), NULL);
+  g_assert_cmpuint (me->status, ==, SOUP_STATUS_OK);
+  g_assert_cmpstr (reply_string (me, "username"), ==, "olduser");
+
+  login_at (url, "olduser", "old-password", NULL, NULL);
+
+  /* A second start finds version 2 and leaves it so. */
+  authflow_server_close (server);
+  g_assert_finalize_object (server);
+  soup_session_abort (shared.session);
+  g_clear_pointer (&url, g_free);
+  server = start_server (db_path, &url);
+  g_assert_cmpint (query_int (db_path, "PRAGMA user_version"), ==, 2);
+  login_at (url, "olduser", "old-password", NULL, NULL);
+
+  authflow_server_close (server);
+  g_assert_finalize_object (server);
+  soup_session_abort (shared.session);
+  authflow_test_remove_tree (tmpdir);
+}
+
+/* A session is kept as long as an access token issued in it is good, even
+ * when its refresh tokens run out first: else the pruning at start-up would
+ * end it early. */
+static void
+test_session_outlives_refresh_tokens (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *tmpdir = g_dir_make_tmp ("authflow-test-prune-XXXXXX", &error);
+  g_autofree char *db_path = NULL;
+  g_autofree char *url = NULL;
+  g_autofree char *access_token = NULL;
+  g_autofree char *refresh_token = NULL;
+  g_autofree char *short_access = NULL;
+  g_autoptr(Reply) me = NULL;
+  g_autoptr(Reply) refreshed = NULL;
+  AuthflowServer *server;
+  gint64 refresh_expiry;
+
+  g_assert_no_error (error);
+  db_path = g_build_filename (tmpdir, "authflow.db", NULL);
+  server = start_server (db_path, &url);
+
+  authflow_server_set_refresh_ttl (server, 1);
+  login_at (url, "emilys", "emilyspass", &access_token, &refresh_token);
+  authflow_server_set_access_ttl (server, 1);
+  login_at (url, "sophiab", "sophiabpass", &short_access, NULL);
+  refresh_expiry = jwt_int_claim (short_access, "exp");
+
+  g_assert_true (AUTHFLOW_TEST_WAIT_UNTIL (NULL, 5000, now_seconds () > refresh_expiry));
+
+  /* The database is pruned at start-up. */
+  authflow_server_close (server);
+  g_assert_finalize_object (server);
+  soup_session_abort (shared.session);
+  g_clear_pointer (&url, g_free);
+  server = start_server (db_path, &url);
+
+  g_assert_cmpint (query_int (db_path, "SELECT count(*) FROM refresh_tokens"), ==, 0);
+  g_assert_cmpint (query_int (db_path, "SELECT count(*) FROM refresh_families WHERE user_id = 1"), ==, 1);
+  g_assert_cmpint (query_int (db_path, "SELECT count(*) FROM refresh_families WHERE user_id = 3"), ==, 0);
+
+  me = request_at (url, "GET", "/auth/me", access_token, NULL);
+  g_assert_cmpuint (me->status, ==, SOUP_STATUS_OK);
+  assert_emily (me);
+  refreshed = request_at (url, "POST", "/auth/refresh", NULL, "{\"refreshToken\":\"x\"}");
+  assert_error (refreshed, SOUP_STATUS_FORBIDDEN, "Invalid refresh token");
+
+  authflow_server_close (server);
+  g_assert_finalize_object (server);
+  soup_session_abort (shared.session);
   authflow_test_remove_tree (tmpdir);
 }
 
@@ -1594,12 +2173,18 @@ main (int   argc,
   g_test_add_func ("/server/refresh/rotation", test_refresh_rotation);
   g_test_add_func ("/server/refresh/reuse", test_refresh_reuse);
   g_test_add_func ("/server/logout/family", test_logout);
-  g_test_add_func ("/server/logout/everywhere", test_logout_everywhere);
+  g_test_add_func ("/server/logout/own-session", test_logout_own_session);
   g_test_add_func ("/server/protocol-errors", test_protocol_errors);
   g_test_add_func ("/server/unknown-fields", test_unknown_fields);
+  g_test_add_func ("/server/json/escaped-nul", test_json_escaped_nul);
+  g_test_add_func ("/server/json/surrogates", test_json_surrogates);
+  g_test_add_func ("/server/json/depth", test_json_depth);
+  g_test_add_func ("/server/json/depth-direct", test_json_depth_direct);
   g_test_add_func ("/server/storage", test_storage);
   g_test_add_func ("/server/restart", test_restart);
   g_test_add_func ("/server/schema-too-new", test_schema_too_new);
+  g_test_add_func ("/server/migrate/v1", test_migrate_v1);
+  g_test_add_func ("/server/session/outlives-refresh-tokens", test_session_outlives_refresh_tokens);
   g_test_add_func ("/server/binary/round-trip", test_binary);
   g_test_add_func ("/server/binary/default-db", test_binary_default_db);
 

@@ -8,6 +8,7 @@
 #include <sqlite3.h>
 
 #include "authflow-server-db.h"
+#include "authflow-server-db-check.h"
 #include "authflow-server-jwt.h"
 #include "authflow-server-password.h"
 
@@ -18,6 +19,13 @@ struct _AuthflowServerDb
   char    *path;
   sqlite3 *db;
   GBytes  *secret;
+  /* The extended result code of the last failure, which a ROLLBACK after it
+   * would clear from the connection. */
+  int      last_code;
+
+  /* The session check runs on every authenticated call: it is prepared
+   * once. */
+  sqlite3_stmt *session_stmt;
 };
 
 G_DEFINE_FINAL_TYPE (AuthflowServerDb, authflow_server_db, G_TYPE_OBJECT)
@@ -65,6 +73,15 @@ static const char *const migrations[] = {
   "  jti TEXT PRIMARY KEY NOT NULL,"
   "  expires_at INTEGER NOT NULL"
   ");",
+
+  /* Version 2: an access token names its session (the family, as its sid
+   * claim), and every authenticated call checks that the family is not
+   * revoked, so logout and refresh-token reuse end the session at once:
+   * every access token issued in it is refused from then on. That makes the
+   * jti deny-list redundant. A family is kept until the last access token
+   * issued in it has expired, so that it can answer for that token. */
+  "ALTER TABLE refresh_families ADD COLUMN access_expires_at INTEGER NOT NULL DEFAULT 0;"
+  "DROP TABLE denied_access_tokens;",
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == AUTHFLOW_SERVER_DB_SCHEMA_VERSION);
@@ -106,6 +123,8 @@ set_sqlite_error (AuthflowServerDb  *self,
 {
   int code = sqlite3_extended_errcode (self->db);
   AuthflowServerDbError db_error = AUTHFLOW_SERVER_DB_ERROR_FAILED;
+
+  self->last_code = code;
 
   if (code == SQLITE_CONSTRAINT_UNIQUE || code == SQLITE_CONSTRAINT_PRIMARYKEY)
     db_error = AUTHFLOW_SERVER_DB_ERROR_EXISTS;
@@ -296,9 +315,12 @@ migrate (AuthflowServerDb  *self,
 
   if (version > AUTHFLOW_SERVER_DB_SCHEMA_VERSION)
     {
+      /* authflow_server_db_check_schema() said so already, unless another
+       * server migrated the file since. */
       g_set_error (error, AUTHFLOW_SERVER_DB_ERROR, AUTHFLOW_SERVER_DB_ERROR_VERSION,
                    "The database %s has schema version %" G_GINT64_FORMAT
-                   ", newer than the %d this server knows",
+                   ", newer than the %d this server knows: a newer authflow-server wrote it. "
+                   "Run that one, or start the server with --db and another path.",
                    self->path, version, AUTHFLOW_SERVER_DB_SCHEMA_VERSION);
       return FALSE;
     }
@@ -349,15 +371,23 @@ load_secret (AuthflowServerDb  *self,
 {
   g_autoptr(sqlite3_stmt) stmt = NULL;
 
+  int rc;
+
   stmt = prepare (self, "SELECT value FROM meta WHERE key = 'jwt_secret'", error);
   if (stmt == NULL)
     return FALSE;
 
-  if (sqlite3_step (stmt) != SQLITE_ROW ||
-      sqlite3_column_bytes (stmt, 0) != AUTHFLOW_SERVER_JWT_SECRET_SIZE)
+  rc = sqlite3_step (stmt);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    return set_sqlite_error (self, error, "Could not read the token secret");
+
+  if (rc != SQLITE_ROW || sqlite3_column_bytes (stmt, 0) != AUTHFLOW_SERVER_JWT_SECRET_SIZE)
     {
-      g_set_error (error, AUTHFLOW_SERVER_DB_ERROR, AUTHFLOW_SERVER_DB_ERROR_FAILED,
-                   "The database %s has no usable token secret", self->path);
+      g_set_error (error, AUTHFLOW_SERVER_DB_ERROR, AUTHFLOW_SERVER_DB_ERROR_CORRUPT,
+                   "The database %s has no usable token secret: it was changed by hand, or is "
+                   "not an Authflow server database. Restore it from a backup, or move it away "
+                   "and the server starts afresh with a new one.",
+                   self->path);
       return FALSE;
     }
 
@@ -370,6 +400,7 @@ authflow_server_db_finalize (GObject *object)
 {
   AuthflowServerDb *self = (AuthflowServerDb *) object;
 
+  g_clear_pointer (&self->session_stmt, sqlite3_finalize);
   g_clear_pointer (&self->db, sqlite3_close_v2);
   g_clear_pointer (&self->secret, g_bytes_unref);
   g_clear_pointer (&self->path, g_free);
@@ -390,13 +421,44 @@ authflow_server_db_init (AuthflowServerDb *self)
 {
 }
 
+/* Everything the server writes at start-up, once the file has passed the
+ * checks: WAL with FULL sync (a signup that was answered is on disk even if
+ * the machine dies right after), the schema and the demo users, the token
+ * secret, and a first pruning. */
+static gboolean
+set_up (AuthflowServerDb  *self,
+        GError           **error)
+{
+  return exec (self, "PRAGMA journal_mode = WAL", error) &&
+         exec (self, "PRAGMA synchronous = FULL", error) &&
+         exec (self, "PRAGMA foreign_keys = ON", error) &&
+         migrate (self, error) &&
+         load_secret (self, error) &&
+         authflow_server_db_prune (self, error);
+}
+
+/**
+ * authflow_server_db_open:
+ * @path: the database file, created with its directory if missing
+ * @error: return location for a #GError
+ *
+ * Opens, checks, migrates and seeds the database. A file that was there
+ * already is checked before anything is written to it: one that is not an
+ * Authflow server database, is damaged, comes from a newer server or cannot
+ * be written is left exactly as it was, and the error names the file, says
+ * what is wrong and what to do.
+ *
+ * Returns: (transfer full) (nullable): the database
+ */
 AuthflowServerDb *
 authflow_server_db_open (const char  *path,
                          GError     **error)
 {
   g_autoptr(AuthflowServerDb) self = NULL;
+  g_autoptr(GError) local_error = NULL;
   g_autofree char *dir = NULL;
   gboolean existed;
+  int rc;
 
   g_return_val_if_fail (path != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
@@ -414,7 +476,18 @@ authflow_server_db_open (const char  *path,
       int saved_errno = errno;
 
       g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
-                   "Could not create %s: %s", dir, g_strerror (saved_errno));
+                   "Could not create the directory %s for the database %s (%s). Create it, "
+                   "or start the server with --db and a path where it may create files.",
+                   dir, path, g_strerror (saved_errno));
+      return NULL;
+    }
+
+  if (g_file_test (path, G_FILE_TEST_IS_DIR))
+    {
+      g_set_error (error, AUTHFLOW_SERVER_DB_ERROR, AUTHFLOW_SERVER_DB_ERROR_CANT_OPEN,
+                   "%s is a directory, not a database file. Start the server with --db and "
+                   "the path of a file.",
+                   path);
       return NULL;
     }
 
@@ -422,33 +495,43 @@ authflow_server_db_open (const char  *path,
   self->path = g_strdup (path);
   existed = g_file_test (path, G_FILE_TEST_EXISTS);
 
-  if (sqlite3_open_v2 (path, &self->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK)
+  rc = sqlite3_open_v2 (path, &self->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+  if (self->db == NULL)
     {
-      if (self->db == NULL)
-        g_set_error (error, AUTHFLOW_SERVER_DB_ERROR, AUTHFLOW_SERVER_DB_ERROR_FAILED,
-                     "Could not open %s: out of memory", path);
-      else
-        set_sqlite_error (self, error, "Could not open the database");
+      g_set_error (error, AUTHFLOW_SERVER_DB_ERROR, AUTHFLOW_SERVER_DB_ERROR_FAILED,
+                   "Could not open %s: out of memory", path);
       return NULL;
     }
+
+  sqlite3_extended_result_codes (self->db, 1);
+  sqlite3_busy_timeout (self->db, 5000);
+
+  if (rc != SQLITE_OK)
+    {
+      authflow_server_db_set_open_error (path, sqlite3_extended_errcode (self->db),
+                                         sqlite3_errmsg (self->db), existed, error);
+      return NULL;
+    }
+
+  if ((existed && !authflow_server_db_check_before_use (self->db, path, error)) ||
+      !authflow_server_db_check_schema (self->db, path, AUTHFLOW_SERVER_DB_SCHEMA_VERSION, error))
+    return NULL;
 
   /* The file holds password hashes and the token secret. SQLite gives its
    * journal files the same mode. */
   if (!existed)
     g_chmod (path, 0600);
 
-  sqlite3_extended_result_codes (self->db, 1);
-  sqlite3_busy_timeout (self->db, 5000);
-
-  /* WAL with FULL sync: a signup that was answered is on disk even if the
-   * machine dies right after. */
-  if (!exec (self, "PRAGMA journal_mode = WAL", error) ||
-      !exec (self, "PRAGMA synchronous = FULL", error) ||
-      !exec (self, "PRAGMA foreign_keys = ON", error) ||
-      !migrate (self, error) ||
-      !load_secret (self, error) ||
-      !authflow_server_db_prune (self, error))
-    return NULL;
+  if (!set_up (self, &local_error))
+    {
+      /* A failure of SQLite's is told the way the checks tell theirs. */
+      if (g_error_matches (local_error, AUTHFLOW_SERVER_DB_ERROR, AUTHFLOW_SERVER_DB_ERROR_FAILED) &&
+          self->last_code != SQLITE_OK)
+        authflow_server_db_set_open_error (path, self->last_code, NULL, FALSE, error);
+      else
+        g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
 
   return g_steal_pointer (&self);
 }
@@ -469,37 +552,35 @@ authflow_server_db_get_secret (AuthflowServerDb *self)
   return self->secret;
 }
 
-/* Drops what can no longer be used: expired refresh tokens, families left
- * without tokens and denied access tokens past their expiry. Spent tokens that
- * have not expired stay, since they are what reveals a replay. */
+/* Drops what can no longer be used: expired refresh tokens, and families
+ * left without refresh tokens once the last access token issued in them has
+ * expired too. Spent tokens that have not expired stay, since they are what
+ * reveals a replay. */
 gboolean
 authflow_server_db_prune (AuthflowServerDb  *self,
                           GError           **error)
 {
   g_autoptr(sqlite3_stmt) tokens = NULL;
   g_autoptr(sqlite3_stmt) families = NULL;
-  g_autoptr(sqlite3_stmt) denied = NULL;
   gint64 now = now_seconds ();
 
   g_return_val_if_fail (AUTHFLOW_SERVER_IS_DB (self), FALSE);
 
   if (!(tokens = prepare (self, "DELETE FROM refresh_tokens WHERE expires_at <= ?", error)) ||
       !(families = prepare (self,
-                            "DELETE FROM refresh_families WHERE NOT EXISTS"
+                            "DELETE FROM refresh_families WHERE access_expires_at <= ? AND NOT EXISTS"
                             " (SELECT 1 FROM refresh_tokens WHERE family_id = refresh_families.id)",
-                            error)) ||
-      !(denied = prepare (self, "DELETE FROM denied_access_tokens WHERE expires_at <= ?", error)))
+                            error)))
     return FALSE;
 
   sqlite3_bind_int64 (tokens, 1, now);
-  sqlite3_bind_int64 (denied, 1, now);
+  sqlite3_bind_int64 (families, 1, now);
 
   if (!begin (self, error))
     return FALSE;
 
   if (!step_done (self, tokens, error) ||
-      !step_done (self, families, error) ||
-      !step_done (self, denied, error))
+      !step_done (self, families, error))
     return rollback (self);
 
   return commit (self, error) || rollback (self);
@@ -670,12 +751,16 @@ insert_refresh_token (AuthflowServerDb  *self,
   return step_done (self, stmt, error);
 }
 
-/* A family is the chain of refresh tokens that one login grows by rotation. */
+/* A family is the chain of refresh tokens that one login grows by rotation,
+ * and so the session of that login: its id is the sid claim of every access
+ * token issued in it. @access_expires_at is the expiry of the first. */
 gboolean
 authflow_server_db_start_refresh_family (AuthflowServerDb  *self,
                                          gint64             user_id,
                                          const guint8      *token_hash,
                                          gint64             expires_at,
+                                         gint64             access_expires_at,
+                                         char             **out_family_id,
                                          GError           **error)
 {
   g_autoptr(sqlite3_stmt) stmt = NULL;
@@ -683,14 +768,19 @@ authflow_server_db_start_refresh_family (AuthflowServerDb  *self,
 
   g_return_val_if_fail (AUTHFLOW_SERVER_IS_DB (self), FALSE);
   g_return_val_if_fail (token_hash != NULL, FALSE);
+  g_return_val_if_fail (out_family_id != NULL, FALSE);
 
-  stmt = prepare (self, "INSERT INTO refresh_families (id, user_id, created_at) VALUES (?, ?, ?)", error);
+  stmt = prepare (self,
+                  "INSERT INTO refresh_families (id, user_id, created_at, access_expires_at)"
+                  " VALUES (?, ?, ?, ?)",
+                  error);
   if (stmt == NULL)
     return FALSE;
 
   bind_text (stmt, 1, family_id);
   sqlite3_bind_int64 (stmt, 2, user_id);
   sqlite3_bind_int64 (stmt, 3, now_seconds ());
+  sqlite3_bind_int64 (stmt, 4, access_expires_at);
 
   if (!begin (self, error))
     return FALSE;
@@ -699,7 +789,11 @@ authflow_server_db_start_refresh_family (AuthflowServerDb  *self,
       !insert_refresh_token (self, family_id, token_hash, expires_at, error))
     return rollback (self);
 
-  return commit (self, error) || rollback (self);
+  if (!commit (self, error))
+    return rollback (self);
+
+  *out_family_id = g_steal_pointer (&family_id);
+  return TRUE;
 }
 
 static gboolean
@@ -721,21 +815,27 @@ revoke_family (AuthflowServerDb  *self,
   return step_done (self, stmt, error);
 }
 
-/* Spends @old_hash and adds @new_hash to its family. A token that was spent
- * before can only be presented again by someone who copied it, so that
- * revokes the whole family, which also locks out whoever holds the newest
- * token: the legitimate client has to log in again, the thief gets nothing. */
+/* Spends @old_hash and adds @new_hash to its family, which stays the
+ * session of the access token issued with it (expiring at
+ * @access_expires_at). A token that was spent before can only be presented
+ * again by someone who copied it, so that revokes the whole family, which
+ * ends the session at once: the access tokens issued in it are refused, and
+ * whoever holds the newest refresh token is locked out too. The legitimate
+ * client has to log in again, the thief gets nothing. */
 gboolean
 authflow_server_db_rotate_refresh_token (AuthflowServerDb             *self,
                                          const guint8                 *old_hash,
                                          const guint8                 *new_hash,
                                          gint64                        expires_at,
+                                         gint64                        access_expires_at,
                                          AuthflowServerRefreshResult  *out_result,
                                          gint64                       *out_user_id,
+                                         char                        **out_family_id,
                                          GError                      **error)
 {
   g_autoptr(sqlite3_stmt) select = NULL;
   g_autoptr(sqlite3_stmt) spend = NULL;
+  g_autoptr(sqlite3_stmt) extend = NULL;
   g_autofree char *family_id = NULL;
   gint64 now = now_seconds ();
   gint64 user_id;
@@ -762,6 +862,13 @@ authflow_server_db_rotate_refresh_token (AuthflowServerDb             *self,
 
   spend = prepare (self, "UPDATE refresh_tokens SET spent_at = ? WHERE token_hash = ?", error);
   if (spend == NULL)
+    return FALSE;
+
+  extend = prepare (self,
+                    "UPDATE refresh_families SET access_expires_at = MAX (access_expires_at, ?)"
+                    " WHERE id = ?",
+                    error);
+  if (extend == NULL)
     return FALSE;
 
   bind_hash (select, 1, old_hash);
@@ -805,8 +912,11 @@ authflow_server_db_rotate_refresh_token (AuthflowServerDb             *self,
 
   sqlite3_bind_int64 (spend, 1, now);
   bind_hash (spend, 2, old_hash);
+  sqlite3_bind_int64 (extend, 1, access_expires_at);
+  bind_text (extend, 2, family_id);
 
   if (!step_done (self, spend, error) ||
+      !step_done (self, extend, error) ||
       !insert_refresh_token (self, family_id, new_hash, expires_at, error) ||
       !commit (self, error))
     return rollback (self);
@@ -814,34 +924,50 @@ authflow_server_db_rotate_refresh_token (AuthflowServerDb             *self,
   *out_result = AUTHFLOW_SERVER_REFRESH_ROTATED;
   if (out_user_id != NULL)
     *out_user_id = user_id;
+  if (out_family_id != NULL)
+    *out_family_id = g_steal_pointer (&family_id);
 
   return TRUE;
 }
 
-/* Revokes the family of @token_hash if it belongs to @user_id; an unknown
- * token or somebody else's is left alone and is not an error. */
+/**
+ * authflow_server_db_end_session:
+ * @self: the database
+ * @user_id: the user who logs out
+ * @sid: (nullable): the session of the access token of the logout
+ * @token_hash: (nullable): the hash of a refresh token that came with it
+ * @error: return location for a #GError
+ *
+ * Revokes the family @sid and the family of @token_hash, each only if it
+ * belongs to @user_id: an unknown token or somebody else's is left alone and
+ * is not an error. From then on every access token issued in those sessions
+ * is refused, and their refresh tokens too.
+ */
 gboolean
-authflow_server_db_revoke_refresh_family (AuthflowServerDb  *self,
-                                          gint64             user_id,
-                                          const guint8      *token_hash,
-                                          GError           **error)
+authflow_server_db_end_session (AuthflowServerDb  *self,
+                                gint64             user_id,
+                                const char        *sid,
+                                const guint8      *token_hash,
+                                GError           **error)
 {
   g_autoptr(sqlite3_stmt) stmt = NULL;
 
   g_return_val_if_fail (AUTHFLOW_SERVER_IS_DB (self), FALSE);
-  g_return_val_if_fail (token_hash != NULL, FALSE);
 
   stmt = prepare (self,
                   "UPDATE refresh_families SET revoked_at = ?"
                   " WHERE revoked_at IS NULL AND user_id = ?"
-                  "   AND id = (SELECT family_id FROM refresh_tokens WHERE token_hash = ?)",
+                  "   AND (id = ? OR id = (SELECT family_id FROM refresh_tokens WHERE token_hash = ?))",
                   error);
   if (stmt == NULL)
     return FALSE;
 
   sqlite3_bind_int64 (stmt, 1, now_seconds ());
   sqlite3_bind_int64 (stmt, 2, user_id);
-  bind_hash (stmt, 3, token_hash);
+  if (sid != NULL)
+    bind_text (stmt, 3, sid);
+  if (token_hash != NULL)
+    bind_hash (stmt, 4, token_hash);
 
   if (!begin (self, error))
     return FALSE;
@@ -852,85 +978,57 @@ authflow_server_db_revoke_refresh_family (AuthflowServerDb  *self,
   return commit (self, error) || rollback (self);
 }
 
-gboolean
-authflow_server_db_revoke_user_refresh_families (AuthflowServerDb  *self,
-                                                 gint64             user_id,
-                                                 GError           **error)
+/**
+ * authflow_server_db_lookup_session_user:
+ * @self: the database
+ * @sid: (nullable): the sid claim of an access token
+ * @user_id: its id claim
+ * @error: return location for a #GError
+ *
+ * The check of every authenticated call, one statement on two primary keys:
+ * the session @sid must exist, belong to @user_id and not be revoked. A
+ * token without a sid (issued before sessions were named in tokens) has no
+ * session to check and is refused: its holder refreshes, and gets one.
+ *
+ * Returns: (transfer full) (nullable): the user, or %NULL without an error
+ *   if the session is over or unknown
+ */
+AuthflowServerUser *
+authflow_server_db_lookup_session_user (AuthflowServerDb  *self,
+                                        const char        *sid,
+                                        gint64             user_id,
+                                        GError           **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
-
-  g_return_val_if_fail (AUTHFLOW_SERVER_IS_DB (self), FALSE);
-
-  stmt = prepare (self,
-                  "UPDATE refresh_families SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL",
-                  error);
-  if (stmt == NULL)
-    return FALSE;
-
-  sqlite3_bind_int64 (stmt, 1, now_seconds ());
-  sqlite3_bind_int64 (stmt, 2, user_id);
-
-  if (!begin (self, error))
-    return FALSE;
-
-  if (!step_done (self, stmt, error))
-    return rollback (self);
-
-  return commit (self, error) || rollback (self);
-}
-
-gboolean
-authflow_server_db_deny_access_token (AuthflowServerDb  *self,
-                                      const char        *jti,
-                                      gint64             expires_at,
-                                      GError           **error)
-{
-  g_autoptr(sqlite3_stmt) stmt = NULL;
-
-  g_return_val_if_fail (AUTHFLOW_SERVER_IS_DB (self), FALSE);
-  g_return_val_if_fail (jti != NULL, FALSE);
-
-  stmt = prepare (self,
-                  "INSERT OR REPLACE INTO denied_access_tokens (jti, expires_at) VALUES (?, ?)",
-                  error);
-  if (stmt == NULL)
-    return FALSE;
-
-  bind_text (stmt, 1, jti);
-  sqlite3_bind_int64 (stmt, 2, expires_at);
-
-  if (!begin (self, error))
-    return FALSE;
-
-  if (!step_done (self, stmt, error))
-    return rollback (self);
-
-  return commit (self, error) || rollback (self);
-}
-
-gboolean
-authflow_server_db_is_access_token_denied (AuthflowServerDb  *self,
-                                           const char        *jti,
-                                           gboolean          *out_denied,
-                                           GError           **error)
-{
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  AuthflowServerUser *user = NULL;
   int rc;
 
-  g_return_val_if_fail (AUTHFLOW_SERVER_IS_DB (self), FALSE);
-  g_return_val_if_fail (jti != NULL, FALSE);
-  g_return_val_if_fail (out_denied != NULL, FALSE);
+  g_return_val_if_fail (AUTHFLOW_SERVER_IS_DB (self), NULL);
 
-  stmt = prepare (self, "SELECT 1 FROM denied_access_tokens WHERE jti = ?", error);
-  if (stmt == NULL)
-    return FALSE;
+  if (sid == NULL)
+    return NULL;
 
-  bind_text (stmt, 1, jti);
+  if (self->session_stmt == NULL &&
+      sqlite3_prepare_v3 (self->db,
+                          "SELECT " USER_COLUMNS " FROM users WHERE id = ?2 AND EXISTS"
+                          " (SELECT 1 FROM refresh_families"
+                          "   WHERE id = ?1 AND user_id = ?2 AND revoked_at IS NULL)",
+                          -1, SQLITE_PREPARE_PERSISTENT, &self->session_stmt, NULL) != SQLITE_OK)
+    {
+      set_sqlite_error (self, error, "Could not prepare a statement");
+      return NULL;
+    }
 
-  rc = sqlite3_step (stmt);
-  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-    return set_sqlite_error (self, error, "Could not read the denied tokens");
+  bind_text (self->session_stmt, 1, sid);
+  sqlite3_bind_int64 (self->session_stmt, 2, user_id);
 
-  *out_denied = rc == SQLITE_ROW;
-  return TRUE;
+  rc = sqlite3_step (self->session_stmt);
+  if (rc == SQLITE_ROW)
+    user = user_from_row (self->session_stmt);
+  else if (rc != SQLITE_DONE)
+    set_sqlite_error (self, error, "Could not read a session");
+
+  sqlite3_reset (self->session_stmt);
+  sqlite3_clear_bindings (self->session_stmt);
+
+  return user;
 }

@@ -8,7 +8,7 @@
 
 G_BEGIN_DECLS
 
-#define AUTHFLOW_SERVER_DB_SCHEMA_VERSION 1
+#define AUTHFLOW_SERVER_DB_SCHEMA_VERSION 2
 
 #define AUTHFLOW_SERVER_DB_ERROR (authflow_server_db_error_quark ())
 
@@ -17,6 +17,11 @@ typedef enum
   AUTHFLOW_SERVER_DB_ERROR_FAILED,
   AUTHFLOW_SERVER_DB_ERROR_EXISTS,
   AUTHFLOW_SERVER_DB_ERROR_VERSION,
+  AUTHFLOW_SERVER_DB_ERROR_NOT_DATABASE,
+  AUTHFLOW_SERVER_DB_ERROR_CORRUPT,
+  AUTHFLOW_SERVER_DB_ERROR_READ_ONLY,
+  AUTHFLOW_SERVER_DB_ERROR_CANT_OPEN,
+  AUTHFLOW_SERVER_DB_ERROR_BUSY,
 } AuthflowServerDbError;
 
 typedef enum
@@ -58,29 +63,26 @@ gboolean            authflow_server_db_start_refresh_family         (AuthflowSer
                                                                      gint64                        user_id,
                                                                      const guint8                 *token_hash,
                                                                      gint64                        expires_at,
+                                                                     gint64                        access_expires_at,
+                                                                     char                        **out_family_id,
                                                                      GError                      **error);
 gboolean            authflow_server_db_rotate_refresh_token         (AuthflowServerDb             *self,
                                                                      const guint8                 *old_hash,
                                                                      const guint8                 *new_hash,
                                                                      gint64                        expires_at,
+                                                                     gint64                        access_expires_at,
                                                                      AuthflowServerRefreshResult  *out_result,
                                                                      gint64                       *out_user_id,
+                                                                     char                        **out_family_id,
                                                                      GError                      **error);
-gboolean            authflow_server_db_revoke_refresh_family        (AuthflowServerDb             *self,
+gboolean            authflow_server_db_end_session                  (AuthflowServerDb             *self,
                                                                      gint64                        user_id,
+                                                                     const char                   *sid,
                                                                      const guint8                 *token_hash,
                                                                      GError                      **error);
-gboolean            authflow_server_db_revoke_user_refresh_families (AuthflowServerDb             *self,
+AuthflowServerUser *authflow_server_db_lookup_session_user          (AuthflowServerDb             *self,
+                                                                     const char                   *sid,
                                                                      gint64                        user_id,
-                                                                     GError                      **error);
-
-gboolean            authflow_server_db_deny_access_token            (AuthflowServerDb             *self,
-                                                                     const char                   *jti,
-                                                                     gint64                        expires_at,
-                                                                     GError                      **error);
-gboolean            authflow_server_db_is_access_token_denied       (AuthflowServerDb             *self,
-                                                                     const char                   *jti,
-                                                                     gboolean                     *out_denied,
                                                                      GError                      **error);
 
 G_END_DECLS

@@ -22,6 +22,9 @@ typedef struct
   gint64  iat;
   gint64  exp;
   char   *jti;
+  /* The session (refresh family) the token was issued in; NULL for a token
+   * issued before tokens named their session. */
+  char   *sid;
 } AuthflowServerJwtClaims;
 
 GQuark                   authflow_server_jwt_error_quark  (void);
@@ -29,6 +32,7 @@ GQuark                   authflow_server_jwt_error_quark  (void);
 char                    *authflow_server_jwt_encode       (GBytes                  *secret,
                                                            gint64                   id,
                                                            const char              *username,
+                                                           const char              *sid,
                                                            gint64                   iat,
                                                            gint64                   exp);
 AuthflowServerJwtClaims *authflow_server_jwt_decode       (GBytes                  *secret,

@@ -8,6 +8,7 @@
 
 #include "authflow-server.h"
 #include "authflow-server-db.h"
+#include "authflow-server-json.h"
 #include "authflow-server-jwt.h"
 #include "authflow-server-password.h"
 #include "authflow-server-refresh-token.h"
@@ -206,19 +207,21 @@ respond_new_session (AuthflowServer           *self,
   g_autoptr(GError) error = NULL;
   g_autofree char *access_token = NULL;
   g_autofree char *refresh_token = authflow_server_refresh_token_new ();
+  g_autofree char *sid = NULL;
   guint8 refresh_hash[AUTHFLOW_SERVER_REFRESH_TOKEN_HASH_SIZE];
   gint64 now = now_seconds ();
 
   authflow_server_refresh_token_hash (refresh_token, refresh_hash);
   if (!authflow_server_db_start_refresh_family (self->db, user->id, refresh_hash,
-                                                now + self->refresh_ttl, &error))
+                                                now + self->refresh_ttl, now + access_ttl,
+                                                &sid, &error))
     {
       respond_internal_error (msg, error);
       return;
     }
 
   access_token = authflow_server_jwt_encode (authflow_server_db_get_secret (self->db),
-                                             user->id, user->username, now, now + access_ttl);
+                                             user->id, user->username, sid, now, now + access_ttl);
 
   builder = authflow_server_user_to_builder (user);
   json_builder_set_member_name (builder, "accessToken");
@@ -250,7 +253,10 @@ parse_body (SoupServerMessage *msg)
  *
  * What the server makes of a request body, apart from the connection that
  * brought it (so that it can be fuzzed as it is): an empty body is an empty
- * object; anything but a JSON object in valid UTF-8 without NUL is refused.
+ * object; anything else must be a JSON object that
+ * authflow_server_json_parse_object() accepts, which refuses a NUL byte,
+ * invalid UTF-8, an escaped NUL (`\u0000`) in any string and nesting deeper
+ * than %AUTHFLOW_SERVER_JSON_MAX_DEPTH.
  *
  * Returns: (transfer full) (nullable): the object, or %NULL for a body that
  *   is answered "Invalid JSON body"
@@ -259,24 +265,10 @@ JsonObject *
 authflow_server_parse_json_body (const char *data,
                                  gsize       len)
 {
-  g_autoptr(JsonParser) parser = NULL;
-  JsonNode *root;
-
   if (len == 0)
     return json_object_new ();
 
-  if (memchr (data, '\0', len) != NULL || !g_utf8_validate (data, len, NULL))
-    return NULL;
-
-  parser = json_parser_new_immutable ();
-  if (!json_parser_load_from_data (parser, data, len, NULL))
-    return NULL;
-
-  root = json_parser_get_root (parser);
-  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
-    return NULL;
-
-  return json_object_ref (json_node_get_object (root));
+  return authflow_server_json_parse_object (data, len, NULL);
 }
 
 /* Returns a non-empty string member, or NULL for anything else. */
@@ -358,7 +350,6 @@ authenticate (AuthflowServer           *self,
   g_autoptr(AuthflowServerUser) user = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *token = get_bearer_token (msg);
-  gboolean denied = FALSE;
 
   if (token == NULL)
     {
@@ -377,20 +368,13 @@ authenticate (AuthflowServer           *self,
       return FALSE;
     }
 
-  if (!authflow_server_db_is_access_token_denied (self->db, claims->jti, &denied, &error))
+  /* Logout and refresh-token reuse end the session at once: every access
+   * token issued in it is refused from then on. */
+  user = authflow_server_db_lookup_session_user (self->db, claims->sid, claims->id, &error);
+  if (error != NULL)
     {
       respond_internal_error (msg, error);
       return FALSE;
-    }
-
-  if (!denied)
-    {
-      user = authflow_server_db_lookup_user (self->db, claims->id, &error);
-      if (error != NULL)
-        {
-          respond_internal_error (msg, error);
-          return FALSE;
-        }
     }
 
   if (user == NULL)
@@ -742,6 +726,7 @@ handle_refresh (AuthflowServer          *self,
   g_autoptr(GError) error = NULL;
   g_autofree char *new_token = NULL;
   g_autofree char *access_token = NULL;
+  g_autofree char *sid = NULL;
   const char *old_token = get_string_member (body, "refreshToken");
   guint8 old_hash[AUTHFLOW_SERVER_REFRESH_TOKEN_HASH_SIZE];
   guint8 new_hash[AUTHFLOW_SERVER_REFRESH_TOKEN_HASH_SIZE];
@@ -764,7 +749,7 @@ handle_refresh (AuthflowServer          *self,
   authflow_server_refresh_token_hash (new_token, new_hash);
 
   if (!authflow_server_db_rotate_refresh_token (self->db, old_hash, new_hash, now + self->refresh_ttl,
-                                                &result, &user_id, &error))
+                                                now + access_ttl, &result, &user_id, &sid, &error))
     {
       respond_internal_error (msg, error);
       return;
@@ -789,7 +774,7 @@ handle_refresh (AuthflowServer          *self,
     }
 
   access_token = authflow_server_jwt_encode (authflow_server_db_get_secret (self->db),
-                                             user->id, user->username, now, now + access_ttl);
+                                             user->id, user->username, sid, now, now + access_ttl);
 
   builder = json_builder_new_immutable ();
   json_builder_begin_object (builder);
@@ -803,10 +788,9 @@ handle_refresh (AuthflowServer          *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_REFRESH_COUNT]);
 }
 
-/* With a refresh token, ends that session (its family); without one, ends
- * every session of the user. The access token used for the call is denied
- * from now on as well, although other access tokens stay valid until they
- * expire: they are stateless. */
+/* Ends the session of the access token, and that of the refresh token if
+ * one comes along (both the user's own). Every access token issued in them
+ * is refused from then on; the user's other sessions go on. */
 static void
 handle_logout (AuthflowServer          *self,
                SoupServerMessage       *msg,
@@ -817,21 +801,13 @@ handle_logout (AuthflowServer          *self,
   g_autoptr(JsonBuilder) builder = NULL;
   g_autoptr(GError) error = NULL;
   const char *refresh_token = get_string_member (body, "refreshToken");
-  gboolean revoked;
+  guint8 hash[AUTHFLOW_SERVER_REFRESH_TOKEN_HASH_SIZE];
 
   if (refresh_token != NULL)
-    {
-      guint8 hash[AUTHFLOW_SERVER_REFRESH_TOKEN_HASH_SIZE];
+    authflow_server_refresh_token_hash (refresh_token, hash);
 
-      authflow_server_refresh_token_hash (refresh_token, hash);
-      revoked = authflow_server_db_revoke_refresh_family (self->db, user->id, hash, &error);
-    }
-  else
-    {
-      revoked = authflow_server_db_revoke_user_refresh_families (self->db, user->id, &error);
-    }
-
-  if (!revoked || !authflow_server_db_deny_access_token (self->db, claims->jti, claims->exp, &error))
+  if (!authflow_server_db_end_session (self->db, user->id, claims->sid,
+                                       refresh_token != NULL ? hash : NULL, &error))
     {
       respond_internal_error (msg, error);
       return;

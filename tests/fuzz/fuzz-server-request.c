@@ -2,7 +2,8 @@
 //
 // Fuzzes what the reference server does with a request before it touches
 // the database: the body is parsed into a JSON object by the server's own
-// authflow_server_parse_json_body() and validated as a sign-up and as a
+// authflow_server_parse_json_body() (whatever it accepts must be valid text
+// no deeper than its limit) and validated as a sign-up and as a
 // PATCH of /auth/me, and the same bytes are verified as an access token
 // with a fixed secret. No HTTP: the functions are called directly.
 
@@ -14,6 +15,7 @@
 #include <json-glib/json-glib.h>
 
 #include "authflow-server.h"
+#include "authflow-server-json.h"
 #include "authflow-server-jwt.h"
 #include "authflow-server-user.h"
 
@@ -84,6 +86,41 @@ serialize_user (const AuthflowServerUser *user)
   g_assert_nonnull (text);
 }
 
+/* What the parser hands over is text: every string and member name valid
+ * UTF-8 (a lone surrogate escape must not get through as CESU bytes), and
+ * no deeper than the check allows. */
+static void
+assert_text (JsonNode *node,
+             guint     depth)
+{
+  if (JSON_NODE_HOLDS_OBJECT (node))
+    {
+      JsonObjectIter iter;
+      const char *name;
+      JsonNode *member;
+
+      g_assert_cmpuint (depth, <=, AUTHFLOW_SERVER_JSON_MAX_DEPTH);
+      json_object_iter_init (&iter, json_node_get_object (node));
+      while (json_object_iter_next (&iter, &name, &member))
+        {
+          g_assert_true (g_utf8_validate (name, -1, NULL));
+          assert_text (member, depth + 1);
+        }
+    }
+  else if (JSON_NODE_HOLDS_ARRAY (node))
+    {
+      JsonArray *array = json_node_get_array (node);
+
+      g_assert_cmpuint (depth, <=, AUTHFLOW_SERVER_JSON_MAX_DEPTH);
+      for (guint i = 0; i < json_array_get_length (array); i++)
+        assert_text (json_array_get_element (array, i), depth + 1);
+    }
+  else if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING)
+    {
+      g_assert_true (g_utf8_validate (json_node_get_string (node), -1, NULL));
+    }
+}
+
 static void
 fuzz_body (const uint8_t *data,
            size_t         size)
@@ -97,6 +134,12 @@ fuzz_body (const uint8_t *data,
 
   if (body == NULL)
     return;
+
+  {
+    g_autoptr(JsonNode) root = json_node_init_object (json_node_alloc (), body);
+
+    assert_text (root, 1);
+  }
 
   if (authflow_server_user_from_signup (body, &user, &password, &field, &message))
     {
@@ -133,6 +176,7 @@ fuzz_token (const uint8_t *data,
     {
       g_assert_nonnull (claims->username);
       g_assert_nonnull (claims->jti);
+      g_assert_true (claims->sid == NULL || g_utf8_validate (claims->sid, -1, NULL));
       g_assert_cmpint (claims->exp, >, FUZZ_NOW);
     }
 
