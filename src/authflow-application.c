@@ -371,6 +371,24 @@ authflow_application_handle_local_options (GApplication *app,
       g_object_set (self, "server", server, NULL);
     }
 
+  /* The options are for the instance that starts with them: one that runs
+   * already keeps its backend, and would drop them without a word.
+   */
+  if (backend != NULL || server != NULL)
+    {
+      if (!g_application_register (app, NULL, &error))
+        {
+          g_printerr ("%s\n", error->message);
+          return 1;
+        }
+
+      if (g_application_get_is_remote (app))
+        {
+          g_printerr ("%s\n", _("Authflow is already running: quit it first to use --backend or --server"));
+          return 1;
+        }
+    }
+
   return G_APPLICATION_CLASS (authflow_application_parent_class)->handle_local_options (app, options);
 }
 
