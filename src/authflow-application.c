@@ -21,6 +21,7 @@ struct _AuthflowApplication
   char             *server_override;
   char             *backend_override;
   gboolean          profiles_broken;
+  gboolean          log_out_pending;
 };
 
 G_DEFINE_FINAL_TYPE (AuthflowApplication, authflow_application, ADW_TYPE_APPLICATION)
@@ -43,9 +44,15 @@ static const GOptionEntry option_entries[] = {
   { NULL }
 };
 
+/* How long a service-mode instance (started by D-Bus for an action) stays
+ * once nothing holds it, so that a second request soon after finds it.
+ */
+#define SERVICE_INACTIVITY_TIMEOUT_MS 10000
+
 static void restore_cb (GObject      *object,
                         GAsyncResult *result,
                         gpointer      user_data);
+static void log_out (AuthflowApplication *self);
 
 /* Shows @message in the window, or in the first window once there is one. */
 static void
@@ -152,10 +159,31 @@ session_state_changed_cb (AuthflowApplication *self)
   AuthflowSessionState state = authflow_session_get_state (authflow_flow_get_session (self->flow));
   GAction *log_out = g_action_map_lookup_action (G_ACTION_MAP (self), "log-out");
 
-  g_simple_action_set_enabled (G_SIMPLE_ACTION (log_out), state == AUTHFLOW_SESSION_STATE_SIGNED_IN);
+  /* Enabled while restoring too: a log-out asked for then is for the
+   * session the keyring is being asked for, and runs once it is known.
+   */
+  g_simple_action_set_enabled (G_SIMPLE_ACTION (log_out), state != AUTHFLOW_SESSION_STATE_SIGNED_OUT);
 
   if (state == AUTHFLOW_SESSION_STATE_SIGNED_OUT)
     update_backend (self);
+}
+
+/* Runs the log-out that was asked for while the session was restored, once
+ * the restore is over (a restore that another one replaced leaves it for
+ * that one).
+ */
+static void
+finish_pending_log_out (AuthflowApplication *self)
+{
+  AuthflowSessionState state = authflow_session_get_state (authflow_flow_get_session (self->flow));
+
+  if (!self->log_out_pending || state == AUTHFLOW_SESSION_STATE_RESTORING)
+    return;
+
+  self->log_out_pending = FALSE;
+  if (state == AUTHFLOW_SESSION_STATE_SIGNED_IN)
+    log_out (self);
+  g_application_release (G_APPLICATION (self));
 }
 
 static void
@@ -165,8 +193,12 @@ restore_cb (GObject      *object,
 {
   g_autoptr(AuthflowApplication) self = user_data;
   g_autoptr(GError) error = NULL;
+  gboolean restored;
 
-  if (authflow_flow_restore_finish (AUTHFLOW_FLOW (object), result, &error))
+  restored = authflow_flow_restore_finish (AUTHFLOW_FLOW (object), result, &error);
+  finish_pending_log_out (self);
+
+  if (restored)
     return;
 
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -181,21 +213,26 @@ log_out_cb (GObject      *object,
             GAsyncResult *result,
             gpointer      user_data)
 {
+  g_autoptr(AuthflowApplication) self = user_data;
   g_autoptr(GError) error = NULL;
 
   if (!authflow_flow_log_out_finish (AUTHFLOW_FLOW (object), result, &error))
     g_debug ("Log out: %s", error->message);
+
+  g_application_release (G_APPLICATION (self));
 }
 
+/* The app stays up until the keyring item is removed and the server's
+ * logout has answered: an instance that D-Bus started for this action has
+ * no window to keep it running.
+ */
 static void
-log_out_action (GSimpleAction *action,
-                GVariant      *parameter,
-                gpointer       user_data)
+log_out (AuthflowApplication *self)
 {
-  AuthflowApplication *self = user_data;
   AuthflowClient *client = authflow_flow_get_client (self->flow);
 
-  authflow_flow_log_out_async (self->flow, NULL, log_out_cb, NULL);
+  g_application_hold (G_APPLICATION (self));
+  authflow_flow_log_out_async (self->flow, NULL, log_out_cb, g_object_ref (self));
 
   /* Said plainly: the tokens still work elsewhere until they expire. */
   if (!authflow_client_has_call (client, AUTHFLOW_PROFILE_CALL_LOGOUT))
@@ -207,6 +244,30 @@ log_out_action (GSimpleAction *action,
                                  authflow_profile_get_name (authflow_client_get_profile (client)));
       show_message (self, message);
     }
+}
+
+static void
+log_out_action (GSimpleAction *action,
+                GVariant      *parameter,
+                gpointer       user_data)
+{
+  AuthflowApplication *self = user_data;
+  AuthflowSessionState state = authflow_session_get_state (authflow_flow_get_session (self->flow));
+
+  /* `gapplication action … log-out` with the app not running starts it,
+   * and the action comes before the keyring has answered.
+   */
+  if (state == AUTHFLOW_SESSION_STATE_RESTORING)
+    {
+      if (!self->log_out_pending)
+        {
+          self->log_out_pending = TRUE;
+          g_application_hold (G_APPLICATION (self));
+        }
+      return;
+    }
+
+  log_out (self);
 }
 
 static void
@@ -310,6 +371,24 @@ authflow_application_handle_local_options (GApplication *app,
       g_object_set (self, "server", server, NULL);
     }
 
+  /* The options are for the instance that starts with them: one that runs
+   * already keeps its backend, and would drop them without a word.
+   */
+  if (backend != NULL || server != NULL)
+    {
+      if (!g_application_register (app, NULL, &error))
+        {
+          g_printerr ("%s\n", error->message);
+          return 1;
+        }
+
+      if (g_application_get_is_remote (app))
+        {
+          g_printerr ("%s\n", _("Authflow is already running: quit it first to use --backend or --server"));
+          return 1;
+        }
+    }
+
   return G_APPLICATION_CLASS (authflow_application_parent_class)->handle_local_options (app, options);
 }
 
@@ -324,6 +403,13 @@ authflow_application_startup (GApplication *app)
   static const char *log_out_accels[] = { "<Control><Shift>l", NULL };
 
   G_APPLICATION_CLASS (authflow_application_parent_class)->startup (app);
+
+  /* Started by the session bus (`gapplication action`, or a desktop that
+   * activates the app over D-Bus): no window unless an activation asks for
+   * one, and the process goes once nothing holds it for a while.
+   */
+  if (g_application_get_flags (app) & G_APPLICATION_IS_SERVICE)
+    g_application_set_inactivity_timeout (app, SERVICE_INACTIVITY_TIMEOUT_MS);
 
   g_action_map_add_action_entries (G_ACTION_MAP (self), app_actions,
                                    G_N_ELEMENTS (app_actions), self);

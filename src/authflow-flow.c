@@ -43,6 +43,10 @@ struct _AuthflowFlow
    */
   gboolean              refreshing;
   char                 *refresh_sent;
+  /* A log-out came while the refresh was out: what it answers belongs to
+   * the session that ended, and must be logged out too.
+   */
+  gboolean              logged_out_while_refreshing;
   gint64                last_refresh;
   GPtrArray            *refresh_waiters;
   guint                 refresh_count;
@@ -998,6 +1002,19 @@ finish_waiters (AuthflowFlow *self,
 }
 
 static void
+late_log_out_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!authflow_client_log_out_finish (AUTHFLOW_CLIENT (object), result, &error))
+    g_debug ("The logout of the tokens renewed during the log-out failed: %s", error->message);
+
+  release_application ();
+}
+
+static void
 refresh_cb (GObject      *object,
             GAsyncResult *result,
             gpointer      user_data)
@@ -1009,6 +1026,23 @@ refresh_cb (GObject      *object,
 
   self->refreshing = FALSE;
   auth = authflow_client_refresh_finish (AUTHFLOW_CLIENT (object), result, &error);
+
+  /* The server's logout went out with the tokens that this refresh
+   * replaced, and was refused if the access token had expired (as it has
+   * when the session is restored and logged out at once, by
+   * `gapplication action … log-out`): the new ones must not stay valid.
+   */
+  if (self->logged_out_while_refreshing)
+    {
+      self->logged_out_while_refreshing = FALSE;
+      if (auth != NULL)
+        {
+          hold_application ();
+          authflow_client_log_out_async (self->client, auth->access_token, auth->refresh_token,
+                                         self->cancellable, late_log_out_cb, NULL);
+        }
+      release_application ();
+    }
 
   /* Logged out and in again meanwhile: the answer belongs to the session
    * that ended, whose tokens the logout revoked. The new session's waiting
@@ -1909,6 +1943,13 @@ authflow_flow_log_out_async (AuthflowFlow        *self,
   g_clear_handle_id (&self->check_id, g_source_remove);
   set_next_refresh (self, NULL);
   g_object_thaw_notify (G_OBJECT (self));
+
+  if (self->refreshing && !self->logged_out_while_refreshing)
+    {
+      /* Its answer is logged out too, in refresh_cb(). */
+      self->logged_out_while_refreshing = TRUE;
+      hold_application ();
+    }
 
   authflow_session_sign_out (self->session);
 
