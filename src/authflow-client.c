@@ -216,11 +216,27 @@ authflow_client_class_init (AuthflowClientClass *klass)
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
+/* The built-in profiles' names that are words, not proper names, here for
+ * xgettext, which does not read the JSON files: each is its file's "name",
+ * shown translated. "DummyJSON" is a proper name and stays as it is; a
+ * person's own profiles keep the names their files give.
+ */
+static const struct
+{
+  const char *id;
+  const char *name;
+} builtin_names[] = {
+  /* Translators: the name of the backend that ships with Authflow and
+   * runs on this machine, shown as in "Log in to Reference server". */
+  { "reference", N_("Reference server") },
+};
+
 /**
  * authflow_client_load_builtin_profile:
  * @id: "reference" or "dummyjson"
  *
- * Returns: (transfer full): a profile that ships with the app
+ * Returns: (transfer full): a profile that ships with the app, its name
+ *   translated
  */
 AuthflowProfile *
 authflow_client_load_builtin_profile (const char  *id,
@@ -229,11 +245,22 @@ authflow_client_load_builtin_profile (const char  *id,
   g_autofree char *path = g_strdup_printf (RESOURCE_BASE_PATH "/profiles/%s.json", id);
   g_autofree char *name = g_strdup_printf ("%s.json", id);
   g_autoptr(GBytes) bytes = NULL;
+  AuthflowProfile *profile;
 
   if (!(bytes = g_resources_lookup_data (path, G_RESOURCE_LOOKUP_FLAGS_NONE, error)))
     return NULL;
 
-  return authflow_profile_new_from_bytes (bytes, name, error);
+  if (!(profile = authflow_profile_new_from_bytes (bytes, name, error)))
+    return NULL;
+
+  /* Only when the file still says what the table says: a name changed in
+   * one and not the other shows as the file has it, in English. */
+  for (gsize i = 0; i < G_N_ELEMENTS (builtin_names); i++)
+    if (g_str_equal (id, builtin_names[i].id) &&
+        g_str_equal (authflow_profile_get_name (profile), builtin_names[i].name))
+      authflow_profile_set_name (profile, _(builtin_names[i].name));
+
+  return profile;
 }
 
 static void

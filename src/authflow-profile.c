@@ -999,6 +999,27 @@ authflow_profile_get_name (AuthflowProfile *self)
   return self->name;
 }
 
+/**
+ * authflow_profile_set_name:
+ * @name: the name to show for the backend
+ *
+ * Replaces the name the file gave: for the built-in profiles, whose files
+ * are in English and whose names are shown translated.
+ */
+void
+authflow_profile_set_name (AuthflowProfile *self,
+                           const char      *name)
+{
+  g_return_if_fail (AUTHFLOW_IS_PROFILE (self));
+  g_return_if_fail (name != NULL);
+
+  if (g_strcmp0 (self->name, name) == 0)
+    return;
+
+  g_free (self->name);
+  self->name = g_strdup (name);
+}
+
 /* Without a trailing "/": the calls' paths start with one. */
 const char *
 authflow_profile_get_base_url (AuthflowProfile *self)

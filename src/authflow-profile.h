@@ -93,6 +93,8 @@ AuthflowProfile           *authflow_profile_new_from_string      (const char    
 
 const char                *authflow_profile_get_id               (AuthflowProfile          *self);
 const char                *authflow_profile_get_name             (AuthflowProfile          *self);
+void                       authflow_profile_set_name             (AuthflowProfile          *self,
+                                                                  const char               *name);
 const char                *authflow_profile_get_base_url         (AuthflowProfile          *self);
 AuthflowProfileIdentifier  authflow_profile_get_login_identifier (AuthflowProfile          *self);
 gboolean                   authflow_profile_has_call             (AuthflowProfile          *self,
