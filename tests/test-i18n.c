@@ -231,6 +231,70 @@ test_unknown_message (Fixture       *f,
   run_app (f, f->own_backend_url, body_unknown_message);
 }
 
+/* "Log in to %s (%s)" in German, with the backend's host and port. */
+static char *
+log_in_subtitle (Fixture    *f,
+                 const char *name)
+{
+  g_autoptr(GUri) uri = g_uri_parse (authflow_test_server_get_url (f->server), G_URI_FLAGS_NONE, NULL);
+
+  return g_strdup_printf ("Bei „%s“ anmelden (%s:%d)", name, g_uri_get_host (uri), g_uri_get_port (uri));
+}
+
+static void
+body_builtin_name (Fixture *f)
+{
+  g_autofree char *expected = log_in_subtitle (f, "Referenzserver");
+
+  g_assert_true (AUTHFLOW_TEST_WAIT_UNTIL (NULL, TIMEOUT_MS, page_is (f, "log-in")));
+  g_assert_cmpstr (gtk_label_get_text (login (f, "subtitle_label")), ==, expected);
+}
+
+/* The reference server's name is the app's words, shown in German. */
+static void
+test_builtin_name (Fixture       *f,
+                   gconstpointer  data)
+{
+  run_app (f, authflow_test_server_get_url (f->server), body_builtin_name);
+}
+
+static void
+body_own_name (Fixture *f)
+{
+  g_autofree char *expected = log_in_subtitle (f, "Reference server");
+
+  g_assert_true (AUTHFLOW_TEST_WAIT_UNTIL (NULL, TIMEOUT_MS, page_is (f, "log-in")));
+  g_assert_cmpstr (gtk_label_get_text (login (f, "subtitle_label")), ==, expected);
+}
+
+/* A profile of the person's own keeps the name its file gives, even one
+ * that reads like a built-in's.
+ */
+static void
+test_own_name (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autoptr(GSettings) settings = g_settings_new (APP_ID_BASE);
+  g_autofree char *dir = g_build_filename (g_get_user_config_dir (), "authflow", "backends", NULL);
+  g_autofree char *path = g_build_filename (dir, "mine.json", NULL);
+  g_autofree char *text = NULL;
+  g_autoptr(GError) error = NULL;
+
+  text = g_strdup_printf ("{\"id\": \"mine\", \"name\": \"Reference server\", "
+                          "\"base_url\": \"%s\", \"calls\": {\"login\": "
+                          "{\"method\": \"POST\", \"path\": \"/auth/login\"}}, "
+                          "\"answer\": {\"access_token\": \"$.accessToken\"}}",
+                          authflow_test_server_get_url (f->server));
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  g_assert_true (g_file_set_contents (path, text, -1, &error));
+  g_assert_no_error (error);
+  g_settings_set_string (settings, "backend", "mine");
+
+  run_app (f, authflow_test_server_get_url (f->server), body_own_name);
+
+  g_assert_cmpint (g_remove (path), ==, 0);
+}
+
 /* The mapping itself: exact matches only, and the lockout's seconds. */
 static void
 test_mapping (void)
@@ -311,6 +375,8 @@ main (int   argc,
   ADD ("/i18n/log-in/wrong-password", test_wrong_password);
   ADD ("/i18n/sign-up/username-taken", test_username_taken);
   ADD ("/i18n/log-in/unknown-message", test_unknown_message);
+  ADD ("/i18n/log-in/builtin-name", test_builtin_name);
+  ADD ("/i18n/log-in/own-name", test_own_name);
 
   return g_test_run ();
 }
