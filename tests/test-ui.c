@@ -1585,7 +1585,7 @@ body_email_me (Fixture *f)
    */
   g_assert_nonnull (strstr (adw_action_row_get_subtitle (home (f, "call_result_row")),
                             ": the server says you are Ada (ada@example.com)"));
-  g_assert_nonnull (find_label_with_text (GTK_WIDGET (f->window), "200 OK: you are Ada"));
+  g_assert_nonnull (find_label_with_text (GTK_WIDGET (f->window), "Answered 200 OK"));
 
   /* Numbers read as the backend wrote them. */
   g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (find_row (user_group, "weight"))), ==, "193.24");
