@@ -198,6 +198,7 @@ typedef struct
   gboolean       timed_out;
   gboolean       waiting_for_bus;
   gboolean       prompting;
+  gboolean       prompted;
   gboolean       prompt_unanswered;
   gboolean       searched_again;
   SecretService *service;
@@ -264,6 +265,7 @@ call_prompting_cb (SecretService *service,
   g_debug ("The keyring %s a prompt", prompting ? "shows" : "closed");
 
   call->prompting = prompting;
+  call->prompted |= prompting;
   g_clear_handle_id (&call->timeout_id, g_source_remove);
   if (!call->timed_out)
     call->timeout_id = g_timeout_add (prompting ? self->prompt_timeout_ms : self->timeout_ms,
@@ -435,11 +437,14 @@ return_error (GTask  *task,
     {
       g_task_return_error (task, error);
     }
-  else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
-           g_error_matches (error, SECRET_ERROR, SECRET_ERROR_IS_LOCKED))
+  else if (g_error_matches (error, SECRET_ERROR, SECRET_ERROR_IS_LOCKED) ||
+           (call->prompted && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)))
     {
       /* Someone dismissed the keyring's unlock prompt. That is keyring
-       * trouble to tell, not a cancel to ignore.
+       * trouble to tell, not a cancel to ignore. A cancel that nobody here
+       * made and that no prompt explains came from elsewhere in the
+       * process (see the top of the file): the keyring was out of reach,
+       * not locked.
        */
       g_task_return_error (task, stayed_locked_error ());
       g_error_free (error);
