@@ -24,18 +24,29 @@
  * Calls run one at a time, in the order they were made: a save still under
  * way when the person logs out must not land after the removal, or the next
  * start would bring back a session they ended.
+ *
+ * The store holds the session bus itself, got without any call's
+ * cancellable. GDBus shares one connection to the bus within a process, set
+ * up by whoever asks for it first, and GLib 2.74 keeps a cancel that comes
+ * during that set-up as the connection's own error: every call that asks
+ * for the bus while that connection lives fails with "Operation was
+ * cancelled", though nobody cancelled it. With the bus held here,
+ * libsecret always finds it ready, and a cancel ends only the call it was
+ * meant for.
  */
 struct _AuthflowSessionStore
 {
-  GObject  parent_instance;
+  GObject          parent_instance;
 
-  char    *backend;
-  GQueue   queue;
-  GTask   *running;
-  guint    timeout_ms;
-  guint    prompt_timeout_ms;
-  guint    persist : 1;
-  guint    prompting : 1;
+  char            *backend;
+  GQueue           queue;
+  GTask           *running;
+  GDBusConnection *bus;
+  guint            timeout_ms;
+  guint            prompt_timeout_ms;
+  guint            persist : 1;
+  guint            prompting : 1;
+  guint            bus_pending : 1;
 };
 
 G_DEFINE_FINAL_TYPE (AuthflowSessionStore, authflow_session_store, G_TYPE_OBJECT)
@@ -183,8 +194,11 @@ typedef struct
   GCancellable  *caller_cancellable;
   gulong         caller_handler;
   guint          timeout_id;
+  guint          drop_id;
   gboolean       timed_out;
+  gboolean       waiting_for_bus;
   gboolean       prompting;
+  gboolean       prompted;
   gboolean       prompt_unanswered;
   gboolean       searched_again;
   SecretService *service;
@@ -195,6 +209,7 @@ typedef struct
 static void
 call_free (Call *call)
 {
+  g_assert (call->drop_id == 0);
   g_clear_handle_id (&call->timeout_id, g_source_remove);
   if (call->caller_handler != 0)
     g_cancellable_disconnect (call->caller_cancellable, call->caller_handler);
@@ -250,6 +265,7 @@ call_prompting_cb (SecretService *service,
   g_debug ("The keyring %s a prompt", prompting ? "shows" : "closed");
 
   call->prompting = prompting;
+  call->prompted |= prompting;
   g_clear_handle_id (&call->timeout_id, g_source_remove);
   if (!call->timed_out)
     call->timeout_id = g_timeout_add (prompting ? self->prompt_timeout_ms : self->timeout_ms,
@@ -264,14 +280,21 @@ caller_cancelled_cb (GCancellable *caller,
   g_cancellable_cancel (ours);
 }
 
-/* A call cancelled while it waits for its turn ends then, not when the
- * call before it ends (which, on a hung keyring, is its whole timeout).
+static void fail_running (AuthflowSessionStore *self,
+                          GError               *error);
+
+/* A call cancelled while it waits, for its turn or for the bus, ends then,
+ * not when the call before it or the bus is done (which, on a hung keyring,
+ * is its whole timeout).
  */
 static gboolean
-drop_if_queued_cb (gpointer data)
+drop_if_waiting_cb (gpointer data)
 {
-  g_autoptr(GTask) task = data;
+  GTask *task = data;
   AuthflowSessionStore *self = g_task_get_source_object (task);
+  Call *call = g_task_get_task_data (task);
+
+  call->drop_id = 0;
 
   if (g_queue_remove (&self->queue, task))
     {
@@ -279,8 +302,28 @@ drop_if_queued_cb (gpointer data)
                                "Operation was cancelled");
       g_object_unref (task);
     }
+  else if (self->running == task && call->waiting_for_bus)
+    {
+      call->waiting_for_bus = FALSE;
+      fail_running (self, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                                               "Operation was cancelled"));
+    }
 
   return G_SOURCE_REMOVE;
+}
+
+/* Deferred: a cancel comes inside someone's g_cancellable_cancel(). If the
+ * call ends another way first, call_done() takes the drop back, so that it
+ * holds on to nothing after the call.
+ */
+static void
+drop_soon (GTask *task)
+{
+  Call *call = g_task_get_task_data (task);
+
+  if (call->drop_id == 0)
+    call->drop_id = g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, drop_if_waiting_cb,
+                                     g_object_ref (task), g_object_unref);
 }
 
 static void
@@ -288,12 +331,13 @@ call_cancelled_cb (GCancellable *cancellable,
                    GTask        *task)
 {
   AuthflowSessionStore *self = g_task_get_source_object (task);
+  Call *call = g_task_get_task_data (task);
 
-  /* A running call ends through libsecret's own cancellation. A queued one
-   * is dropped, deferred: this runs inside someone's g_cancellable_cancel().
+  /* A call that libsecret runs ends through libsecret's own cancellation.
+   * One that waits is dropped.
    */
-  if (g_queue_find (&self->queue, task) != NULL)
-    g_idle_add (drop_if_queued_cb, g_object_ref (task));
+  if (g_queue_find (&self->queue, task) != NULL || call->waiting_for_bus)
+    drop_soon (task);
 }
 
 static GTask *
@@ -349,6 +393,7 @@ call_done (AuthflowSessionStore *self)
   GTask *task = g_steal_pointer (&self->running);
   Call *call = g_task_get_task_data (task);
 
+  g_clear_handle_id (&call->drop_id, g_source_remove);
   g_clear_handle_id (&call->timeout_id, g_source_remove);
   if (call->service != NULL)
     g_clear_signal_handler (&call->prompting_handler, call->service);
@@ -392,11 +437,14 @@ return_error (GTask  *task,
     {
       g_task_return_error (task, error);
     }
-  else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
-           g_error_matches (error, SECRET_ERROR, SECRET_ERROR_IS_LOCKED))
+  else if (g_error_matches (error, SECRET_ERROR, SECRET_ERROR_IS_LOCKED) ||
+           (call->prompted && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)))
     {
       /* Someone dismissed the keyring's unlock prompt. That is keyring
-       * trouble to tell, not a cancel to ignore.
+       * trouble to tell, not a cancel to ignore. A cancel that nobody here
+       * made and that no prompt explains came from elsewhere in the
+       * process (see the top of the file): the keyring was out of reach,
+       * not locked.
        */
       g_task_return_error (task, stayed_locked_error ());
       g_error_free (error);
@@ -420,8 +468,8 @@ fail_running (AuthflowSessionStore *self,
   run_next (self);
 }
 
-/* Every call opens its own connection to the Secret Service, so that a
- * keyring that was restarted or replaced since the last call is found.
+/* Every call opens its own proxy for the Secret Service, so that a keyring
+ * that was restarted or replaced since the last call is found.
  */
 static void
 open_cb (GObject      *object,
@@ -446,6 +494,57 @@ open_cb (GObject      *object,
 }
 
 static void
+open_service (AuthflowSessionStore *self)
+{
+  Call *call = g_task_get_task_data (self->running);
+
+  secret_service_open (AUTHFLOW_TYPE_KEYRING_SERVICE, NULL, SECRET_SERVICE_OPEN_SESSION,
+                       call->cancellable, open_cb, self);
+}
+
+/* The bus comes to the store, which may be gone by then (a fetch is never
+ * cancelled, see the top of the file), and to the call that waits for it,
+ * which may not be the one that asked.
+ */
+static void
+bus_cb (GObject      *object,
+        GAsyncResult *result,
+        gpointer      user_data)
+{
+  GWeakRef *weak = user_data;
+  g_autoptr(AuthflowSessionStore) self = g_weak_ref_get (weak);
+  g_autoptr(GDBusConnection) bus = NULL;
+  GError *error = NULL;
+  Call *call;
+
+  g_weak_ref_clear (weak);
+  g_free (weak);
+
+  bus = g_bus_get_finish (result, &error);
+  if (self == NULL)
+    {
+      g_clear_error (&error);
+      return;
+    }
+
+  self->bus_pending = FALSE;
+  g_set_object (&self->bus, bus);
+
+  call = self->running != NULL ? g_task_get_task_data (self->running) : NULL;
+  if (call == NULL || !call->waiting_for_bus)
+    {
+      g_clear_error (&error);
+      return;
+    }
+
+  call->waiting_for_bus = FALSE;
+  if (bus == NULL)
+    fail_running (self, error);
+  else
+    open_service (self);
+}
+
+static void
 run_next (AuthflowSessionStore *self)
 {
   Call *call;
@@ -460,8 +559,29 @@ run_next (AuthflowSessionStore *self)
    * for the one before it.
    */
   call->timeout_id = g_timeout_add (self->timeout_ms, call_timeout_cb, call);
-  secret_service_open (AUTHFLOW_TYPE_KEYRING_SERVICE, NULL, SECRET_SERVICE_OPEN_SESSION,
-                       call->cancellable, open_cb, self);
+
+  if (self->bus != NULL && g_dbus_connection_is_closed (self->bus))
+    g_clear_object (&self->bus);
+
+  if (self->bus != NULL)
+    {
+      open_service (self);
+      return;
+    }
+
+  /* A call cancelled before it ran has no cancel left to end its wait. */
+  call->waiting_for_bus = TRUE;
+  if (g_cancellable_is_cancelled (call->cancellable))
+    drop_soon (self->running);
+
+  if (!self->bus_pending)
+    {
+      GWeakRef *weak = g_new0 (GWeakRef, 1);
+
+      g_weak_ref_init (weak, self);
+      self->bus_pending = TRUE;
+      g_bus_get (G_BUS_TYPE_SESSION, NULL, bus_cb, weak);
+    }
 }
 
 static void
@@ -473,6 +593,7 @@ authflow_session_store_finalize (GObject *object)
   g_assert (self->running == NULL);
   g_assert (g_queue_is_empty (&self->queue));
 
+  g_clear_object (&self->bus);
   g_clear_pointer (&self->backend, g_free);
 
   G_OBJECT_CLASS (authflow_session_store_parent_class)->finalize (object);
