@@ -46,6 +46,7 @@ struct _AuthflowSessionStore
   guint            prompt_timeout_ms;
   guint            persist : 1;
   guint            prompting : 1;
+  guint            reading : 1;
   guint            bus_pending : 1;
 };
 
@@ -61,6 +62,7 @@ enum {
   PROP_TIMEOUT,
   PROP_PROMPT_TIMEOUT,
   PROP_PROMPTING,
+  PROP_READING,
   N_PROPS
 };
 
@@ -239,6 +241,19 @@ call_timeout_cb (gpointer data)
 }
 
 static void
+set_reading (AuthflowSessionStore *self,
+             gboolean              reading)
+{
+  reading = !!reading;
+
+  if (self->reading == reading)
+    return;
+
+  self->reading = reading;
+  g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_READING]);
+}
+
+static void
 set_prompting (AuthflowSessionStore *self,
                gboolean              prompting)
 {
@@ -398,6 +413,7 @@ call_done (AuthflowSessionStore *self)
   if (call->service != NULL)
     g_clear_signal_handler (&call->prompting_handler, call->service);
   set_prompting (self, FALSE);
+  set_reading (self, FALSE);
 
   return task;
 }
@@ -629,6 +645,10 @@ authflow_session_store_get_property (GObject    *object,
       g_value_set_boolean (value, self->prompting);
       break;
 
+    case PROP_READING:
+      g_value_set_boolean (value, self->reading);
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -700,6 +720,13 @@ authflow_session_store_class_init (AuthflowSessionStoreClass *klass)
    */
   properties [PROP_PROMPTING] =
     g_param_spec_boolean ("prompting", NULL, NULL, FALSE,
+                          (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  /* Whether a load found a stored session and is reading it: then, and
+   * only then, there is a session being restored.
+   */
+  properties [PROP_READING] =
+    g_param_spec_boolean ("reading", NULL, NULL, FALSE,
                           (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
@@ -823,6 +850,14 @@ authflow_session_store_get_prompting (AuthflowSessionStore *self)
   return self->prompting;
 }
 
+gboolean
+authflow_session_store_get_reading (AuthflowSessionStore *self)
+{
+  g_return_val_if_fail (AUTHFLOW_IS_SESSION_STORE (self), FALSE);
+
+  return self->reading;
+}
+
 static GHashTable *
 call_attributes (Call *call)
 {
@@ -902,6 +937,7 @@ load_cb (GObject      *object,
 
   if (found != NULL)
     {
+      set_reading (self, TRUE);
       secret_item_load_secret (found, call->cancellable, load_secret_cb, self);
       return;
     }

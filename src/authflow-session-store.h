@@ -25,6 +25,7 @@ guint                 authflow_session_store_get_prompt_timeout (AuthflowSession
 void                  authflow_session_store_set_prompt_timeout (AuthflowSessionStore *self,
                                                                  guint                 timeout_ms);
 gboolean              authflow_session_store_get_prompting (AuthflowSessionStore *self);
+gboolean              authflow_session_store_get_reading   (AuthflowSessionStore *self);
 void                  authflow_session_store_load_async  (AuthflowSessionStore  *self,
                                                           GCancellable          *cancellable,
                                                           GAsyncReadyCallback    callback,

@@ -22,7 +22,9 @@ struct _AuthflowWindow
   AdwWindowTitle       *window_title;
   GtkStack             *stack;
   GtkButton            *back_button;
+  GtkBox               *splash_box;
   GtkLabel             *splash_label;
+  guint                 splash_id;
   GtkRevealer          *keyring_revealer;
   GtkLabel             *keyring_label;
   GtkRevealer          *offline_revealer;
@@ -40,6 +42,19 @@ struct _AuthflowWindow
 
 G_DEFINE_FINAL_TYPE (AuthflowWindow, authflow_window, ADW_TYPE_APPLICATION_WINDOW)
 
+#define SPLASH_DELAY_MS 300
+
+static gboolean
+show_splash_cb (gpointer data)
+{
+  AuthflowWindow *self = data;
+
+  self->splash_id = 0;
+  gtk_widget_set_visible (GTK_WIDGET (self->splash_box), TRUE);
+
+  return G_SOURCE_REMOVE;
+}
+
 static void
 page_changed_cb (AuthflowWindow *self)
 {
@@ -51,6 +66,16 @@ page_changed_cb (AuthflowWindow *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.show-log-in", g_strcmp0 (page, "sign-up") == 0);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.show-sign-up", g_strcmp0 (page, "log-in") == 0);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.cancel-restore", g_strcmp0 (page, "splash") == 0);
+
+  /* A keyring answers at once, most of the time, with nothing stored or
+   * with the session: the splash says only what takes a while (a prompt,
+   * or a keyring slow to answer), and shows nothing before that.
+   */
+  g_clear_handle_id (&self->splash_id, g_source_remove);
+  if (g_strcmp0 (page, "splash") == 0 && !gtk_widget_get_visible (GTK_WIDGET (self->splash_box)))
+    self->splash_id = g_timeout_add (SPLASH_DELAY_MS, show_splash_cb, self);
+  else if (g_strcmp0 (page, "splash") != 0)
+    gtk_widget_set_visible (GTK_WIDGET (self->splash_box), FALSE);
 
   /* Every page starts afresh, where the person will type first. */
   if (g_strcmp0 (page, "log-in") == 0)
@@ -93,10 +118,20 @@ keyring_prompting_cb (AuthflowWindow *self)
   AuthflowSessionStore *store = authflow_flow_get_store (self->flow);
 
   if (authflow_session_store_get_prompting (store))
-    gtk_label_set_text (self->splash_label, _("Waiting for the system keyring to be unlocked…"));
+    {
+      gtk_label_set_text (self->splash_label, _("Waiting for the system keyring to be unlocked…"));
+      gtk_widget_set_visible (GTK_WIDGET (self->splash_box), TRUE);
+    }
+  else if (authflow_session_store_get_reading (store))
+    {
+      gtk_label_set_text (self->splash_label, _("Restoring your session…"));
+    }
   else
-    gtk_label_set_text (self->splash_label, _("Restoring your session…"));
+    {
+      gtk_label_set_text (self->splash_label, _("Waiting for the system keyring…"));
+    }
 }
+
 
 static void
 offline_problem_cb (AuthflowWindow *self)
@@ -227,6 +262,9 @@ authflow_window_set_up (AuthflowWindow      *self,
   g_signal_connect_object (authflow_flow_get_store (self->flow), "notify::prompting",
                            G_CALLBACK (keyring_prompting_cb), self,
                            G_CONNECT_SWAPPED);
+  g_signal_connect_object (authflow_flow_get_store (self->flow), "notify::reading",
+                           G_CALLBACK (keyring_prompting_cb), self,
+                           G_CONNECT_SWAPPED);
   keyring_prompting_cb (self);
   g_signal_connect_object (self->flow, "notify::offline-problem",
                            G_CALLBACK (offline_problem_cb), self,
@@ -239,6 +277,7 @@ authflow_window_dispose (GObject *object)
 {
   AuthflowWindow *self = (AuthflowWindow *)object;
 
+  g_clear_handle_id (&self->splash_id, g_source_remove);
   gtk_widget_dispose_template (GTK_WIDGET (self), AUTHFLOW_TYPE_WINDOW);
 
   g_clear_object (&self->navigation);
@@ -264,6 +303,7 @@ authflow_window_class_init (AuthflowWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, AuthflowWindow, stack);
   gtk_widget_class_bind_template_child (widget_class, AuthflowWindow, window_title);
   gtk_widget_class_bind_template_child (widget_class, AuthflowWindow, back_button);
+  gtk_widget_class_bind_template_child (widget_class, AuthflowWindow, splash_box);
   gtk_widget_class_bind_template_child (widget_class, AuthflowWindow, splash_label);
   gtk_widget_class_bind_template_child (widget_class, AuthflowWindow, keyring_revealer);
   gtk_widget_class_bind_template_child (widget_class, AuthflowWindow, keyring_label);

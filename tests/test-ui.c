@@ -234,9 +234,27 @@ log_in_as_emily (Fixture *f)
 }
 
 static void
+splash_label_cb (GtkLabel   *label,
+                 GParamSpec *pspec,
+                 gboolean   *said_restoring)
+{
+  if (g_str_equal (gtk_label_get_text (label), "Restoring your session…"))
+    *said_restoring = TRUE;
+}
+
+static void
 body_start_on_log_in (Fixture *f)
 {
+  GtkLabel *splash_label = child (f->window, AUTHFLOW_TYPE_WINDOW, "splash_label");
+  gboolean said_restoring = FALSE;
+  gulong handler;
+
+  /* Nothing is stored: the splash never claims to restore a session. */
+  splash_label_cb (splash_label, NULL, &said_restoring);
+  handler = g_signal_connect (splash_label, "notify::label", G_CALLBACK (splash_label_cb), &said_restoring);
   wait_for_page (f, "log-in");
+  g_signal_handler_disconnect (splash_label, handler);
+  g_assert_false (said_restoring);
   g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (f->window)), ==, "Log In");
 
   /* The person can type their username at once. */
