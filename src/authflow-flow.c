@@ -358,6 +358,13 @@ authflow_flow_finalize (GObject *object)
 }
 
 static void
+profile_changed_cb (AuthflowFlow *self)
+{
+  authflow_session_store_set_profile (self->store,
+                                      authflow_profile_get_id (authflow_client_get_profile (self->client)));
+}
+
+static void
 authflow_flow_constructed (GObject *object)
 {
   AuthflowFlow *self = (AuthflowFlow *)object;
@@ -370,6 +377,12 @@ authflow_flow_constructed (GObject *object)
   g_signal_connect_object (self->store, "notify::persist",
                            G_CALLBACK (persist_changed_cb), self,
                            G_CONNECT_SWAPPED);
+
+  /* A stored session is the backend profile's and the URL's. */
+  g_signal_connect_object (self->client, "notify::profile",
+                           G_CALLBACK (profile_changed_cb), self,
+                           G_CONNECT_SWAPPED);
+  profile_changed_cb (self);
 
   self->network_monitor = g_object_ref (g_network_monitor_get_default ());
   g_signal_connect_swapped (self->network_monitor, "network-changed",

@@ -39,6 +39,7 @@ struct _AuthflowSessionStore
   GObject          parent_instance;
 
   char            *backend;
+  char            *profile;
   GQueue           queue;
   GTask           *running;
   GDBusConnection *bus;
@@ -58,6 +59,7 @@ G_DEFINE_FINAL_TYPE (AuthflowSessionStore, authflow_session_store, G_TYPE_OBJECT
 enum {
   PROP_0,
   PROP_BACKEND,
+  PROP_PROFILE,
   PROP_PERSIST,
   PROP_TIMEOUT,
   PROP_PROMPT_TIMEOUT,
@@ -177,6 +179,7 @@ get_schema (void)
     APP_ID_BASE ".Session", SECRET_SCHEMA_NONE,
     {
       { "backend", SECRET_SCHEMA_ATTRIBUTE_STRING },
+      { "profile", SECRET_SCHEMA_ATTRIBUTE_STRING },
       { NULL, 0 },
     }
   };
@@ -203,6 +206,12 @@ typedef struct
   gboolean       prompted;
   gboolean       prompt_unanswered;
   gboolean       searched_again;
+  /* Items of versions that keyed them by URL alone: whose they were is not
+   * known, so the first profile to look for its own and find none takes
+   * such an item, and from then on it is that profile's.
+   */
+  gboolean       searched_unkeyed;
+  char          *profile;
   SecretService *service;
   gulong         prompting_handler;
   GList         *items;
@@ -222,6 +231,7 @@ call_free (Call *call)
   g_clear_object (&call->caller_cancellable);
   g_clear_object (&call->cancellable);
   g_free (call->backend);
+  g_free (call->profile);
   if (call->serialized != NULL)
     secret_password_free (call->serialized);
   g_free (call);
@@ -369,6 +379,7 @@ call_new (AuthflowSessionStore *self,
   call = g_new0 (Call, 1);
   call->start = start;
   call->backend = g_strdup (self->backend);
+  call->profile = g_strdup (self->profile);
   call->cancellable = g_cancellable_new ();
   if (cancellable != NULL)
     {
@@ -611,6 +622,7 @@ authflow_session_store_finalize (GObject *object)
 
   g_clear_object (&self->bus);
   g_clear_pointer (&self->backend, g_free);
+  g_clear_pointer (&self->profile, g_free);
 
   G_OBJECT_CLASS (authflow_session_store_parent_class)->finalize (object);
 }
@@ -627,6 +639,10 @@ authflow_session_store_get_property (GObject    *object,
     {
     case PROP_BACKEND:
       g_value_set_string (value, self->backend);
+      break;
+
+    case PROP_PROFILE:
+      g_value_set_string (value, self->profile);
       break;
 
     case PROP_PERSIST:
@@ -664,6 +680,10 @@ authflow_session_store_set_property (GObject      *object,
 
   switch (prop_id)
     {
+    case PROP_PROFILE:
+      authflow_session_store_set_profile (self, g_value_get_string (value));
+      break;
+
     case PROP_BACKEND:
       authflow_session_store_set_backend (self, g_value_get_string (value));
       break;
@@ -699,6 +719,13 @@ authflow_session_store_class_init (AuthflowSessionStoreClass *klass)
    */
   properties [PROP_BACKEND] =
     g_param_spec_string ("backend", NULL, NULL, "",
+                         (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  /* Which backend profile the item is for, with the backend's URL: two
+   * profiles of one server keep a session each. %NULL for any.
+   */
+  properties [PROP_PROFILE] =
+    g_param_spec_string ("profile", NULL, NULL, NULL,
                          (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
 
   /* "Persist Auth Sessions". When off, saving removes the stored item. */
@@ -773,6 +800,28 @@ authflow_session_store_set_backend (AuthflowSessionStore *self,
   g_free (self->backend);
   self->backend = g_strdup (backend);
   g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_BACKEND]);
+}
+
+const char *
+authflow_session_store_get_profile (AuthflowSessionStore *self)
+{
+  g_return_val_if_fail (AUTHFLOW_IS_SESSION_STORE (self), NULL);
+
+  return self->profile;
+}
+
+void
+authflow_session_store_set_profile (AuthflowSessionStore *self,
+                                    const char           *profile)
+{
+  g_return_if_fail (AUTHFLOW_IS_SESSION_STORE (self));
+
+  if (g_strcmp0 (self->profile, profile) == 0)
+    return;
+
+  g_free (self->profile);
+  self->profile = g_strdup (profile);
+  g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_PROFILE]);
 }
 
 gboolean
@@ -858,14 +907,48 @@ authflow_session_store_get_reading (AuthflowSessionStore *self)
   return self->reading;
 }
 
+/* A stored session belongs to one backend profile and one URL: two
+ * profiles pointing at the same server do not share it.
+ */
 static GHashTable *
 call_attributes (Call *call)
 {
   GHashTable *attributes = g_hash_table_new (g_str_hash, g_str_equal);
 
   g_hash_table_insert (attributes, (gpointer) "backend", call->backend);
+  if (call->profile != NULL && call->profile[0] != '\0')
+    g_hash_table_insert (attributes, (gpointer) "profile", call->profile);
 
   return attributes;
+}
+
+static GHashTable *
+url_attributes (Call *call)
+{
+  GHashTable *attributes = g_hash_table_new (g_str_hash, g_str_equal);
+
+  g_hash_table_insert (attributes, (gpointer) "backend", call->backend);
+
+  return attributes;
+}
+
+static gboolean
+is_unkeyed (SecretItem *item)
+{
+  g_autoptr(GHashTable) attributes = secret_item_get_attributes (item);
+
+  return g_hash_table_lookup (attributes, "profile") == NULL;
+}
+
+/* Whether @item is this call's: its profile's, or one without a profile. */
+static gboolean
+is_ours (Call       *call,
+         SecretItem *item)
+{
+  g_autoptr(GHashTable) attributes = secret_item_get_attributes (item);
+  const char *profile = g_hash_table_lookup (attributes, "profile");
+
+  return profile == NULL || call->profile == NULL || g_strcmp0 (profile, call->profile) == 0;
 }
 
 static void start_load (AuthflowSessionStore *self,
@@ -877,6 +960,17 @@ is_gone_error (const GError *error)
   return g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_METHOD) ||
          g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_OBJECT) ||
          g_error_matches (error, SECRET_ERROR, SECRET_ERROR_NO_SUCH_OBJECT);
+}
+
+static void
+retag_cb (GObject      *object,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!secret_item_set_attributes_finish (SECRET_ITEM (object), result, &error))
+    g_debug ("Could not key the stored session to its profile: %s", error->message);
 }
 
 static void
@@ -900,9 +994,22 @@ load_secret_cb (GObject      *object,
       g_debug ("The item went away while it was read: %s", error->message);
       g_error_free (error);
       call->searched_again = TRUE;
+      call->searched_unkeyed = FALSE;
       g_list_free_full (g_steal_pointer (&call->items), g_object_unref);
       start_load (self, self->running);
       return;
+    }
+
+  /* An item of an older version, keyed by URL alone, becomes this
+   * profile's: nobody is logged out by the upgrade. Whatever the answer, the
+   * session read here is good.
+   */
+  if (error == NULL && call->searched_unkeyed)
+    {
+      g_autoptr(GHashTable) attributes = call_attributes (call);
+
+      g_debug ("Keying a stored session of an older version to the profile “%s”", call->profile);
+      secret_item_set_attributes (item, get_schema (), attributes, NULL, retag_cb, NULL);
     }
 
   task = call_done (self);
@@ -932,8 +1039,21 @@ load_cb (GObject      *object,
   call->items = secret_service_search_finish (SECRET_SERVICE (object), result, &error);
 
   for (GList *l = call->items; l != NULL && found == NULL; l = l->next)
-    if (!secret_item_get_locked (l->data))
+    if (!secret_item_get_locked (l->data) && (!call->searched_unkeyed || is_unkeyed (l->data)))
       found = l->data;
+
+  if (found == NULL && error == NULL && !call->searched_unkeyed &&
+      call->profile != NULL && call->profile[0] != '\0')
+    {
+      g_autoptr(GHashTable) attributes = url_attributes (call);
+
+      call->searched_unkeyed = TRUE;
+      g_list_free_full (g_steal_pointer (&call->items), g_object_unref);
+      secret_service_search (call->service, get_schema (), attributes,
+                             SECRET_SEARCH_ALL | SECRET_SEARCH_UNLOCK,
+                             call->cancellable, load_cb, self);
+      return;
+    }
 
   if (found != NULL)
     {
@@ -1112,6 +1232,19 @@ clear_search_cb (GObject      *object,
       return;
     }
 
+  /* This profile's item, and any of an older version for this URL; another
+   * profile's session on the same server stays.
+   */
+  for (GList *l = call->items, *next; l != NULL; l = next)
+    {
+      next = l->next;
+      if (!is_ours (call, l->data))
+        {
+          g_object_unref (l->data);
+          call->items = g_list_delete_link (call->items, l);
+        }
+    }
+
   /* gnome-keyring does not remove a locked item, and libsecret's own
    * removal skips it without a word: a logged-out session would come back
    * at the next start. So the keyring is unlocked first, or the call fails.
@@ -1136,7 +1269,7 @@ start_clear (AuthflowSessionStore *self,
              GTask                *task)
 {
   Call *call = g_task_get_task_data (task);
-  g_autoptr(GHashTable) attributes = call_attributes (call);
+  g_autoptr(GHashTable) attributes = url_attributes (call);
 
   secret_service_search (call->service, get_schema (), attributes,
                          SECRET_SEARCH_ALL | SECRET_SEARCH_UNLOCK,

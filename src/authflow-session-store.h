@@ -13,6 +13,9 @@ G_DECLARE_FINAL_TYPE (AuthflowSessionStore, authflow_session_store, AUTHFLOW, SE
 
 AuthflowSessionStore *authflow_session_store_new         (const char            *backend);
 const char           *authflow_session_store_get_backend (AuthflowSessionStore  *self);
+const char           *authflow_session_store_get_profile (AuthflowSessionStore  *self);
+void                  authflow_session_store_set_profile (AuthflowSessionStore  *self,
+                                                          const char            *profile);
 void                  authflow_session_store_set_backend (AuthflowSessionStore  *self,
                                                           const char            *backend);
 gboolean              authflow_session_store_get_persist (AuthflowSessionStore  *self);

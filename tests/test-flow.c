@@ -403,6 +403,139 @@ test_restore_corrupt (Fixture       *f,
     }
 }
 
+/* A flow on the fixture's server through another profile than the
+ * reference one: the built-in reference profile under the id "mirror".
+ */
+static AuthflowFlow *
+new_mirror_flow (Fixture               *f,
+                 AuthflowSessionStore **out_store)
+{
+  g_autoptr(GBytes) bytes = g_resources_lookup_data ("/io/github/authflow/Authflow/profiles/reference.json",
+                                                     G_RESOURCE_LOOKUP_FLAGS_NONE, NULL);
+  g_autoptr(GString) text = g_string_new_len (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
+  g_autoptr(GError) error = NULL;
+  g_autoptr(AuthflowProfile) profile = NULL;
+  g_autoptr(AuthflowClient) client = authflow_client_new (NULL);
+
+  g_assert_cmpint (g_string_replace (text, "\"id\": \"reference\"", "\"id\": \"mirror\"", 1), ==, 1);
+  profile = authflow_profile_new_from_string (text->str, "mirror.json", &error);
+  g_assert_no_error (error);
+  authflow_client_set_profile (client, profile);
+  authflow_client_set_base_url (client, authflow_test_server_get_url (f->server));
+  *out_store = authflow_session_store_new (authflow_client_get_base_url (client));
+
+  return authflow_flow_new (client, *out_store);
+}
+
+static AuthflowSessionState
+restored_state (AuthflowFlow *flow)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (restore (flow, &error));
+  g_assert_no_error (error);
+
+  return authflow_session_get_state (authflow_flow_get_session (flow));
+}
+
+/* A stored session belongs to one profile and URL: another profile of the
+ * same server does not open on it, and keeps its own.
+ */
+static void
+test_profiles_apart (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(AuthflowSessionStore) mirror_store = NULL;
+  g_autoptr(AuthflowFlow) mirror = new_mirror_flow (f, &mirror_store);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(AuthflowFlow) again = NULL;
+
+  g_assert_cmpint (restored_state (f->flow), ==, AUTHFLOW_SESSION_STATE_SIGNED_OUT);
+  g_assert_true (log_in (f->flow, "emilys", "emilyspass", &error));
+  g_assert_no_error (error);
+
+  g_assert_cmpint (restored_state (mirror), ==, AUTHFLOW_SESSION_STATE_SIGNED_OUT);
+  g_assert_true (log_in (mirror, "michaelw", "michaelwpass", &error));
+  g_assert_no_error (error);
+  authflow_test_finalize_flow (g_steal_pointer (&mirror));
+
+  /* Each profile finds its own user again. */
+  again = authflow_flow_new (authflow_flow_get_client (f->flow), f->store);
+  g_assert_cmpint (restored_state (again), ==, AUTHFLOW_SESSION_STATE_SIGNED_IN);
+  g_assert_cmpstr (authflow_user_get_username (authflow_session_get_user (authflow_flow_get_session (again))), ==, "emilys");
+  authflow_test_finalize_flow (g_steal_pointer (&again));
+
+  mirror = new_mirror_flow (f, &mirror_store);
+  g_assert_cmpint (restored_state (mirror), ==, AUTHFLOW_SESSION_STATE_SIGNED_IN);
+  g_assert_cmpstr (authflow_user_get_username (authflow_session_get_user (authflow_flow_get_session (mirror))), ==, "michaelw");
+
+  /* Logging out of one leaves the other. */
+  {
+    g_autoptr(GAsyncResult) result = NULL;
+
+    authflow_flow_log_out_async (mirror, NULL, authflow_test_got_result_cb, &result);
+    AWAIT (result);
+    g_assert_true (authflow_flow_log_out_finish (mirror, result, &error));
+  }
+  authflow_test_finalize_flow (g_steal_pointer (&mirror));
+  again = authflow_flow_new (authflow_flow_get_client (f->flow), f->store);
+  g_assert_cmpint (restored_state (again), ==, AUTHFLOW_SESSION_STATE_SIGNED_IN);
+  authflow_test_finalize_flow (g_steal_pointer (&again));
+}
+
+/* An item of a version that keyed sessions by URL alone: the first
+ * profile to look is still signed in, and the item is its own from then on.
+ */
+static void
+test_profiles_migrate (Fixture       *f,
+                       gconstpointer  data)
+{
+  static const SecretSchema url_only = {
+    "io.github.authflow.Authflow.Session", SECRET_SCHEMA_NONE,
+    { { "backend", SECRET_SCHEMA_ATTRIBUTE_STRING }, { NULL, 0 } }
+  };
+  g_autoptr(AuthflowSessionStore) mirror_store = NULL;
+  g_autoptr(AuthflowFlow) mirror = NULL;
+  g_autoptr(AuthflowFlow) first = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *stored = NULL;
+  g_autoptr(GList) items = NULL;
+  g_autoptr(GHashTable) attributes = NULL;
+  g_autoptr(SecretService) service = NULL;
+
+  /* Today's item, as the older version wrote it. */
+  g_assert_cmpint (restored_state (f->flow), ==, AUTHFLOW_SESSION_STATE_SIGNED_OUT);
+  g_assert_true (log_in (f->flow, "emilys", "emilyspass", &error));
+  stored = load_stored (f->store);
+  g_assert_nonnull (stored);
+  authflow_test_clear_stored (f->store);
+  g_assert_true (secret_password_store_sync (&url_only, SECRET_COLLECTION_DEFAULT, "Authflow session",
+                                             stored, NULL, &error,
+                                             "backend", authflow_test_server_get_url (f->server), NULL));
+  g_assert_no_error (error);
+
+  first = authflow_flow_new (authflow_flow_get_client (f->flow), f->store);
+  g_assert_cmpint (restored_state (first), ==, AUTHFLOW_SESSION_STATE_SIGNED_IN);
+  authflow_test_finalize_flow (g_steal_pointer (&first));
+
+  /* Now it is the reference profile's; the other profile does not take it. */
+  service = secret_service_get_sync (SECRET_SERVICE_LOAD_COLLECTIONS, NULL, &error);
+  g_assert_no_error (error);
+  attributes = g_hash_table_new (g_str_hash, g_str_equal);
+  g_hash_table_insert (attributes, (gpointer) "backend", (gpointer) authflow_test_server_get_url (f->server));
+  g_hash_table_insert (attributes, (gpointer) "profile", (gpointer) "reference");
+  g_assert_true (AUTHFLOW_TEST_WAIT_UNTIL (NULL, 10000, ({
+    g_list_free_full (g_steal_pointer (&items), g_object_unref);
+    items = secret_service_search_sync (service, NULL, attributes, SECRET_SEARCH_ALL, NULL, NULL);
+    items != NULL;
+  })));
+  g_list_free_full (g_steal_pointer (&items), g_object_unref);
+
+  mirror = new_mirror_flow (f, &mirror_store);
+  g_assert_cmpint (restored_state (mirror), ==, AUTHFLOW_SESSION_STATE_SIGNED_OUT);
+  authflow_test_finalize_flow (g_steal_pointer (&mirror));
+}
+
 /* A backend with no refresh call: a stand-in on loopback whose login gives
  * a 2-second opaque token. No real server of this project lacks a refresh
  * call, so this is the one place where the test makes up the backend.
@@ -648,6 +781,8 @@ main (int   argc,
   ADD ("/flow/persist-off", test_persist_off);
   ADD ("/flow/update-user", test_update_user);
   g_test_add_func ("/flow/no-refresh/ends-at-expiry", test_no_refresh_expiry);
+  ADD ("/flow/profiles/apart", test_profiles_apart);
+  ADD ("/flow/profiles/migrate", test_profiles_migrate);
 
 #undef ADD
 
