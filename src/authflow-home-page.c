@@ -550,7 +550,8 @@ call_cb (GObject      *object,
     {
       g_autofree char *full_name = authflow_user_dup_display_name (user);
       g_autofree char *name = authflow_page_shorten_text (full_name);
-      g_autofree char *who = authflow_page_shorten_text (get_identifier (self, user));
+      g_autofree char *identifier = get_identifier (self, user);
+      g_autofree char *who = authflow_page_shorten_text (identifier);
 
       if (who != NULL && g_strcmp0 (who, name) != 0)
         /* Translators: %s is a time of day, then the user's name and the

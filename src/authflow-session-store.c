@@ -211,6 +211,7 @@ typedef struct
    * such an item, and from then on it is that profile's.
    */
   gboolean       searched_unkeyed;
+  gboolean       unlocked_unkeyed;
   char          *profile;
   SecretService *service;
   gulong         prompting_handler;
@@ -954,6 +955,35 @@ is_ours (Call       *call,
 static void start_load (AuthflowSessionStore *self,
                         GTask                *task);
 
+static void load_cb (GObject      *object,
+                     GAsyncResult *result,
+                     gpointer      user_data);
+
+/* The older item was locked: once unlocked (or not), it is looked for
+ * again, and read or reported as the keyring staying locked.
+ */
+static void
+unlock_unkeyed_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  AuthflowSessionStore *self = user_data;
+  Call *call = g_task_get_task_data (self->running);
+  g_autoptr(GHashTable) attributes = url_attributes (call);
+  GError *error = NULL;
+
+  secret_service_unlock_finish (SECRET_SERVICE (object), result, NULL, &error);
+  if (error != NULL)
+    {
+      fail_running (self, error);
+      return;
+    }
+
+  g_list_free_full (g_steal_pointer (&call->items), g_object_unref);
+  secret_service_search (call->service, get_schema (), attributes, SECRET_SEARCH_ALL,
+                         call->cancellable, load_cb, self);
+}
+
 static gboolean
 is_gone_error (const GError *error)
 {
@@ -995,6 +1025,7 @@ load_secret_cb (GObject      *object,
       g_error_free (error);
       call->searched_again = TRUE;
       call->searched_unkeyed = FALSE;
+      call->unlocked_unkeyed = FALSE;
       g_list_free_full (g_steal_pointer (&call->items), g_object_unref);
       start_load (self, self->running);
       return;
@@ -1038,20 +1069,44 @@ load_cb (GObject      *object,
 
   call->items = secret_service_search_finish (SECRET_SERVICE (object), result, &error);
 
+  /* Searched by URL alone, for an item of an older version: the other
+   * profiles' items of the URL are not this call's.
+   */
+  if (call->searched_unkeyed)
+    for (GList *l = call->items, *next; l != NULL; l = next)
+      {
+        next = l->next;
+        if (!is_unkeyed (l->data))
+          {
+            g_object_unref (l->data);
+            call->items = g_list_delete_link (call->items, l);
+          }
+      }
+
   for (GList *l = call->items; l != NULL && found == NULL; l = l->next)
-    if (!secret_item_get_locked (l->data) && (!call->searched_unkeyed || is_unkeyed (l->data)))
+    if (!secret_item_get_locked (l->data))
       found = l->data;
 
-  if (found == NULL && error == NULL && !call->searched_unkeyed &&
+  /* Nothing of this profile's: an item of an older version, keyed by URL
+   * alone, may be. That search unlocks nothing, since it finds the other
+   * profiles' items too; an older item found locked is unlocked by itself.
+   */
+  if (call->items == NULL && error == NULL && !call->searched_unkeyed &&
       call->profile != NULL && call->profile[0] != '\0')
     {
       g_autoptr(GHashTable) attributes = url_attributes (call);
 
       call->searched_unkeyed = TRUE;
-      g_list_free_full (g_steal_pointer (&call->items), g_object_unref);
-      secret_service_search (call->service, get_schema (), attributes,
-                             SECRET_SEARCH_ALL | SECRET_SEARCH_UNLOCK,
+      secret_service_search (call->service, get_schema (), attributes, SECRET_SEARCH_ALL,
                              call->cancellable, load_cb, self);
+      return;
+    }
+
+  if (found == NULL && error == NULL && call->items != NULL && call->searched_unkeyed &&
+      !call->unlocked_unkeyed)
+    {
+      call->unlocked_unkeyed = TRUE;
+      secret_service_unlock (call->service, call->items, call->cancellable, unlock_unkeyed_cb, self);
       return;
     }
 
