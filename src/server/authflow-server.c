@@ -4,21 +4,21 @@
 
 #include <string.h>
 #include <json-glib/json-glib.h>
-#include <libsoup/soup.h>
 
 #include "authflow-server.h"
 #include "authflow-server-db.h"
+#include "authflow-server-http.h"
 #include "authflow-server-json.h"
 #include "authflow-server-jwt.h"
 #include "authflow-server-password.h"
 #include "authflow-server-refresh-token.h"
+#include "authflow-server-request.h"
 #include "authflow-server-user.h"
 
 #define PRUNE_INTERVAL_SECONDS    3600
 #define MAX_ACCESS_TTL            (AUTHFLOW_SERVER_MAX_EXPIRES_IN_MINS * 60)
 #define MAX_FAILURES_PER_KEY      256
 #define MAX_FAILURE_KEYS          10000
-#define HTTP_STATUS_TOO_MANY_REQUESTS 429  /* libsoup 3.2 has no name for it */
 
 struct _AuthflowServer
 {
@@ -26,7 +26,7 @@ struct _AuthflowServer
 
   char             *db_path;
   AuthflowServerDb *db;
-  SoupServer       *soup;
+  AuthflowServerHttp *http;
   GCancellable     *cancellable;
   char             *address;
   guint             port;
@@ -44,6 +44,9 @@ struct _AuthflowServer
   guint             refresh_ttl;
   guint             max_login_failures;
   guint             max_address_failures;
+  guint             connection_timeout;
+  guint             max_connections;
+  guint             max_connections_per_address;
   guint             refresh_count;
 };
 
@@ -61,26 +64,27 @@ enum {
   PROP_REFRESH_TTL,
   PROP_MAX_LOGIN_FAILURES,
   PROP_MAX_ADDRESS_FAILURES,
+  PROP_CONNECTION_TIMEOUT,
+  PROP_MAX_CONNECTIONS,
+  PROP_MAX_CONNECTIONS_PER_ADDRESS,
   PROP_REFRESH_COUNT,
   N_PROPS
 };
 
 static GParamSpec *properties [N_PROPS];
 
-static GQuark start_time_quark;
-
 typedef void (*RouteHandler) (AuthflowServer          *self,
-                              SoupServerMessage       *msg,
+                              AuthflowServerRequest   *msg,
                               JsonObject              *body,
                               AuthflowServerUser      *user,
                               AuthflowServerJwtClaims *claims);
 
-/* A request that waits for argon2 in a worker thread while its message is
- * paused. Freeing it lets the message go on. */
+/* A request that waits for argon2 in a worker thread while it is paused.
+ * Freeing it lets the request go on. */
 typedef struct
 {
   AuthflowServer     *self;
-  SoupServerMessage  *msg;
+  AuthflowServerRequest *msg;
   AuthflowServerUser *user;
   char               *failure_key;
   char               *address_key;
@@ -89,13 +93,13 @@ typedef struct
 
 static PendingRequest *
 pending_request_new (AuthflowServer    *self,
-                     SoupServerMessage *msg)
+                     AuthflowServerRequest *msg)
 {
   PendingRequest *pending = g_new0 (PendingRequest, 1);
 
   pending->self = g_object_ref (self);
-  pending->msg = g_object_ref (msg);
-  soup_server_message_pause (msg);
+  pending->msg = authflow_server_request_ref (msg);
+  authflow_server_request_pause (msg);
 
   return pending;
 }
@@ -103,9 +107,9 @@ pending_request_new (AuthflowServer    *self,
 static void
 pending_request_free (PendingRequest *pending)
 {
-  soup_server_message_unpause (pending->msg);
+  authflow_server_request_unpause (pending->msg);
 
-  g_clear_object (&pending->msg);
+  g_clear_pointer (&pending->msg, authflow_server_request_unref);
   g_clear_object (&pending->self);
   g_clear_pointer (&pending->user, authflow_server_user_free);
   g_clear_pointer (&pending->failure_key, g_free);
@@ -123,30 +127,19 @@ now_seconds (void)
 
 /* Closes the object that @builder has open and sends it. */
 static void
-respond_builder (SoupServerMessage *msg,
-                 guint              status,
-                 JsonBuilder       *builder)
+respond_builder (AuthflowServerRequest *msg,
+                 guint                  status,
+                 JsonBuilder           *builder)
 {
-  g_autoptr(JsonGenerator) generator = json_generator_new ();
   g_autoptr(JsonNode) root = NULL;
-  SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
-  char *data;
-  gsize len;
 
   json_builder_end_object (builder);
   root = json_builder_get_root (builder);
-  json_generator_set_root (generator, root);
-  data = json_generator_to_data (generator, &len);
-
-  soup_server_message_set_status (msg, status,
-                                  status == HTTP_STATUS_TOO_MANY_REQUESTS ? "Too Many Requests" : NULL);
-  /* Answers carry tokens and personal data: no cache may keep them. */
-  soup_message_headers_replace (headers, "Cache-Control", "no-store");
-  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_TAKE, data, len);
+  authflow_server_request_respond_json (msg, status, root);
 }
 
 static void
-respond_error (SoupServerMessage *msg,
+respond_error (AuthflowServerRequest *msg,
                guint              status,
                const char        *message,
                const char        *field)
@@ -166,39 +159,37 @@ respond_error (SoupServerMessage *msg,
 }
 
 static void
-respond_internal_error (SoupServerMessage *msg,
+respond_internal_error (AuthflowServerRequest *msg,
                         const GError      *error)
 {
   g_warning ("Could not answer a request: %s", error ? error->message : "unknown error");
-  respond_error (msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, "Internal server error", NULL);
+  respond_error (msg, AUTHFLOW_HTTP_STATUS_INTERNAL_SERVER_ERROR, "Internal server error", NULL);
 }
 
 static void
-respond_unauthorized (SoupServerMessage *msg,
+respond_unauthorized (AuthflowServerRequest *msg,
                       const char        *message,
                       gboolean           invalid_token)
 {
-  SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
-
-  soup_message_headers_replace (headers, "WWW-Authenticate",
-                                invalid_token ? "Bearer error=\"invalid_token\"" : "Bearer");
-  respond_error (msg, SOUP_STATUS_UNAUTHORIZED, message, NULL);
+  authflow_server_request_set_response_header (msg, "WWW-Authenticate",
+                                               invalid_token ? "Bearer error=\"invalid_token\"" : "Bearer");
+  respond_error (msg, AUTHFLOW_HTTP_STATUS_UNAUTHORIZED, message, NULL);
 }
 
 static void
-respond_user (SoupServerMessage        *msg,
+respond_user (AuthflowServerRequest    *msg,
               const AuthflowServerUser *user)
 {
   g_autoptr(JsonBuilder) builder = authflow_server_user_to_builder (user);
 
-  respond_builder (msg, SOUP_STATUS_OK, builder);
+  respond_builder (msg, AUTHFLOW_HTTP_STATUS_OK, builder);
 }
 
 /* Issues an access token and the first refresh token of a new family, and
  * answers with the user and both tokens, as dummyjson.com does on a login. */
 static void
 respond_new_session (AuthflowServer           *self,
-                     SoupServerMessage        *msg,
+                     AuthflowServerRequest    *msg,
                      guint                     status,
                      const AuthflowServerUser *user,
                      gint64                    access_ttl)
@@ -235,14 +226,12 @@ respond_new_session (AuthflowServer           *self,
 /* An empty body counts as an empty object, so that calls without
  * parameters, such as a logout, need not send one. */
 static JsonObject *
-parse_body (SoupServerMessage *msg)
+parse_body (AuthflowServerRequest *msg)
 {
-  SoupMessageBody *body = soup_server_message_get_request_body (msg);
-  g_autoptr(GBytes) bytes = soup_message_body_flatten (body);
   const char *data;
   gsize len;
 
-  data = g_bytes_get_data (bytes, &len);
+  data = authflow_server_request_get_body (msg, &len);
 
   return authflow_server_parse_json_body (data, len);
 }
@@ -290,7 +279,7 @@ get_string_member (JsonObject *object,
  * this call issues. */
 static gboolean
 get_access_ttl (AuthflowServer    *self,
-                SoupServerMessage *msg,
+                AuthflowServerRequest *msg,
                 JsonObject        *body,
                 gint64            *out_ttl)
 {
@@ -308,7 +297,7 @@ get_access_ttl (AuthflowServer    *self,
       (minutes = json_node_get_int (node)) < 1 ||
       minutes > AUTHFLOW_SERVER_MAX_EXPIRES_IN_MINS)
     {
-      respond_error (msg, SOUP_STATUS_BAD_REQUEST,
+      respond_error (msg, AUTHFLOW_HTTP_STATUS_BAD_REQUEST,
                      "expiresInMins must be a whole number from 1 to 43200", NULL);
       return FALSE;
     }
@@ -318,10 +307,9 @@ get_access_ttl (AuthflowServer    *self,
 }
 
 static char *
-get_bearer_token (SoupServerMessage *msg)
+get_bearer_token (AuthflowServerRequest *msg)
 {
-  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
-  const char *value = soup_message_headers_get_one (headers, "Authorization");
+  const char *value = authflow_server_request_get_header (msg, "Authorization");
   g_autofree char *token = NULL;
 
   if (value == NULL)
@@ -342,7 +330,7 @@ get_bearer_token (SoupServerMessage *msg)
 
 static gboolean
 authenticate (AuthflowServer           *self,
-              SoupServerMessage        *msg,
+              AuthflowServerRequest    *msg,
               AuthflowServerUser      **out_user,
               AuthflowServerJwtClaims **out_claims)
 {
@@ -481,26 +469,24 @@ record_failure (GHashTable *table,
     g_array_remove_range (times, 0, times->len - keep);
 }
 
-/* The client's IP address as text, or NULL if libsoup does not know it. */
+/* The client's IP address as text, or NULL if the transport does not know
+ * it. */
 static char *
-dup_client_address (SoupServerMessage *msg)
+dup_client_address (AuthflowServerRequest *msg)
 {
-  const char *host = soup_server_message_get_remote_host (msg);
-
-  return host != NULL ? g_strdup (host) : NULL;
+  return g_strdup (authflow_server_request_get_client_address (msg));
 }
 
 static void
-respond_login_locked (SoupServerMessage *msg,
+respond_login_locked (AuthflowServerRequest *msg,
                       guint              retry_after)
 {
-  SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
   g_autofree char *seconds = g_strdup_printf ("%u", retry_after);
   g_autofree char *message = NULL;
 
   message = g_strdup_printf ("Too many failed login attempts. Try again in %u seconds.", retry_after);
-  soup_message_headers_replace (headers, "Retry-After", seconds);
-  respond_error (msg, HTTP_STATUS_TOO_MANY_REQUESTS, message, NULL);
+  authflow_server_request_set_response_header (msg, "Retry-After", seconds);
+  respond_error (msg, AUTHFLOW_HTTP_STATUS_TOO_MANY_REQUESTS, message, NULL);
 }
 
 static void
@@ -527,20 +513,20 @@ login_verified_cb (GObject      *object,
       record_failure (self->login_failures, pending->failure_key, self->max_login_failures);
       if (pending->address_key != NULL)
         record_failure (self->address_failures, pending->address_key, self->max_address_failures);
-      respond_error (pending->msg, SOUP_STATUS_BAD_REQUEST, "Invalid credentials", NULL);
+      respond_error (pending->msg, AUTHFLOW_HTTP_STATUS_BAD_REQUEST, "Invalid credentials", NULL);
     }
   else
     {
       /* Only the username's count starts again: one account that works
        * must not let its holder go on guessing the passwords of others. */
       g_hash_table_remove (self->login_failures, pending->failure_key);
-      respond_new_session (self, pending->msg, SOUP_STATUS_OK, pending->user, pending->access_ttl);
+      respond_new_session (self, pending->msg, AUTHFLOW_HTTP_STATUS_OK, pending->user, pending->access_ttl);
     }
 }
 
 static void
 handle_login (AuthflowServer          *self,
-              SoupServerMessage       *msg,
+              AuthflowServerRequest   *msg,
               JsonObject              *body,
               AuthflowServerUser      *unused_user,
               AuthflowServerJwtClaims *unused_claims)
@@ -558,7 +544,7 @@ handle_login (AuthflowServer          *self,
 
   if (username == NULL || password == NULL)
     {
-      respond_error (msg, SOUP_STATUS_BAD_REQUEST, "Username and password required", NULL);
+      respond_error (msg, AUTHFLOW_HTTP_STATUS_BAD_REQUEST, "Username and password required", NULL);
       return;
     }
 
@@ -623,18 +609,18 @@ signup_hashed_cb (GObject      *object,
   if (!authflow_server_db_insert_user (self->db, pending->user, hash, &error))
     {
       if (g_error_matches (error, AUTHFLOW_SERVER_DB_ERROR, AUTHFLOW_SERVER_DB_ERROR_EXISTS))
-        respond_error (pending->msg, SOUP_STATUS_CONFLICT, "Username already taken", "username");
+        respond_error (pending->msg, AUTHFLOW_HTTP_STATUS_CONFLICT, "Username already taken", "username");
       else
         respond_internal_error (pending->msg, error);
       return;
     }
 
-  respond_new_session (self, pending->msg, SOUP_STATUS_CREATED, pending->user, pending->access_ttl);
+  respond_new_session (self, pending->msg, AUTHFLOW_HTTP_STATUS_CREATED, pending->user, pending->access_ttl);
 }
 
 static void
 handle_signup (AuthflowServer          *self,
-               SoupServerMessage       *msg,
+               AuthflowServerRequest   *msg,
                JsonObject              *body,
                AuthflowServerUser      *unused_user,
                AuthflowServerJwtClaims *unused_claims)
@@ -650,7 +636,7 @@ handle_signup (AuthflowServer          *self,
 
   if (!authflow_server_user_from_signup (body, &user, &password, &field, &message))
     {
-      respond_error (msg, SOUP_STATUS_BAD_REQUEST, message, field);
+      respond_error (msg, AUTHFLOW_HTTP_STATUS_BAD_REQUEST, message, field);
       return;
     }
 
@@ -666,7 +652,7 @@ handle_signup (AuthflowServer          *self,
 
   if (existing != NULL)
     {
-      respond_error (msg, SOUP_STATUS_CONFLICT, "Username already taken", "username");
+      respond_error (msg, AUTHFLOW_HTTP_STATUS_CONFLICT, "Username already taken", "username");
       return;
     }
 
@@ -679,7 +665,7 @@ handle_signup (AuthflowServer          *self,
 
 static void
 handle_me_get (AuthflowServer          *self,
-               SoupServerMessage       *msg,
+               AuthflowServerRequest   *msg,
                JsonObject              *body,
                AuthflowServerUser      *user,
                AuthflowServerJwtClaims *claims)
@@ -689,7 +675,7 @@ handle_me_get (AuthflowServer          *self,
 
 static void
 handle_me_patch (AuthflowServer          *self,
-                 SoupServerMessage       *msg,
+                 AuthflowServerRequest   *msg,
                  JsonObject              *body,
                  AuthflowServerUser      *user,
                  AuthflowServerJwtClaims *claims)
@@ -701,7 +687,7 @@ handle_me_patch (AuthflowServer          *self,
 
   if (!authflow_server_user_apply_patch (updated, body, &field, &message))
     {
-      respond_error (msg, SOUP_STATUS_BAD_REQUEST, message, field);
+      respond_error (msg, AUTHFLOW_HTTP_STATUS_BAD_REQUEST, message, field);
       return;
     }
 
@@ -716,7 +702,7 @@ handle_me_patch (AuthflowServer          *self,
 
 static void
 handle_refresh (AuthflowServer          *self,
-                SoupServerMessage       *msg,
+                AuthflowServerRequest   *msg,
                 JsonObject              *body,
                 AuthflowServerUser      *unused_user,
                 AuthflowServerJwtClaims *unused_claims)
@@ -737,7 +723,7 @@ handle_refresh (AuthflowServer          *self,
 
   if (old_token == NULL)
     {
-      respond_error (msg, SOUP_STATUS_UNAUTHORIZED, "Refresh token required", NULL);
+      respond_error (msg, AUTHFLOW_HTTP_STATUS_UNAUTHORIZED, "Refresh token required", NULL);
       return;
     }
 
@@ -769,7 +755,7 @@ handle_refresh (AuthflowServer          *self,
     {
       if (result == AUTHFLOW_SERVER_REFRESH_REUSED)
         g_message ("A spent refresh token was presented again; its family is revoked");
-      respond_error (msg, SOUP_STATUS_FORBIDDEN, "Invalid refresh token", NULL);
+      respond_error (msg, AUTHFLOW_HTTP_STATUS_FORBIDDEN, "Invalid refresh token", NULL);
       return;
     }
 
@@ -782,7 +768,7 @@ handle_refresh (AuthflowServer          *self,
   json_builder_add_string_value (builder, access_token);
   json_builder_set_member_name (builder, "refreshToken");
   json_builder_add_string_value (builder, new_token);
-  respond_builder (msg, SOUP_STATUS_OK, builder);
+  respond_builder (msg, AUTHFLOW_HTTP_STATUS_OK, builder);
 
   self->refresh_count++;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_REFRESH_COUNT]);
@@ -793,7 +779,7 @@ handle_refresh (AuthflowServer          *self,
  * is refused from then on; the user's other sessions go on. */
 static void
 handle_logout (AuthflowServer          *self,
-               SoupServerMessage       *msg,
+               AuthflowServerRequest   *msg,
                JsonObject              *body,
                AuthflowServerUser      *user,
                AuthflowServerJwtClaims *claims)
@@ -817,7 +803,7 @@ handle_logout (AuthflowServer          *self,
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "message");
   json_builder_add_string_value (builder, "Logged out successfully");
-  respond_builder (msg, SOUP_STATUS_OK, builder);
+  respond_builder (msg, AUTHFLOW_HTTP_STATUS_OK, builder);
 }
 
 static const struct {
@@ -836,7 +822,7 @@ static const struct {
 
 static void
 dispatch (AuthflowServer    *self,
-          SoupServerMessage *msg,
+          AuthflowServerRequest *msg,
           guint              route)
 {
   g_autoptr(AuthflowServerUser) user = NULL;
@@ -845,7 +831,7 @@ dispatch (AuthflowServer    *self,
 
   if (self->db == NULL)
     {
-      respond_error (msg, SOUP_STATUS_SERVICE_UNAVAILABLE, "The server is shutting down", NULL);
+      respond_error (msg, AUTHFLOW_HTTP_STATUS_SERVICE_UNAVAILABLE, "The server is shutting down", NULL);
       return;
     }
 
@@ -860,7 +846,7 @@ dispatch (AuthflowServer    *self,
     }
   else if ((body = parse_body (msg)) == NULL)
     {
-      respond_error (msg, SOUP_STATUS_BAD_REQUEST, "Invalid JSON body", NULL);
+      respond_error (msg, AUTHFLOW_HTTP_STATUS_BAD_REQUEST, "Invalid JSON body", NULL);
       return;
     }
 
@@ -868,14 +854,12 @@ dispatch (AuthflowServer    *self,
 }
 
 static void
-handle_request_cb (SoupServer        *soup,
-                   SoupServerMessage *msg,
-                   const char        *path,
-                   GHashTable        *query,
-                   gpointer           user_data)
+handle_request_cb (AuthflowServerRequest *msg,
+                   gpointer               user_data)
 {
   AuthflowServer *self = user_data;
-  const char *method = soup_server_message_get_method (msg);
+  const char *method = authflow_server_request_get_method (msg);
+  const char *path = authflow_server_request_get_path (msg);
   g_autoptr(GString) allow = g_string_new (NULL);
 
   for (guint i = 0; i < G_N_ELEMENTS (routes); i++)
@@ -896,106 +880,12 @@ handle_request_cb (SoupServer        *soup,
 
   if (allow->len == 0)
     {
-      respond_error (msg, SOUP_STATUS_NOT_FOUND, "Not found", NULL);
+      respond_error (msg, AUTHFLOW_HTTP_STATUS_NOT_FOUND, "Not found", NULL);
       return;
     }
 
-  soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Allow", allow->str);
-  respond_error (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "Method not allowed", NULL);
-}
-
-static void
-reject_too_large (SoupServerMessage *msg)
-{
-  SoupMessageBody *body = soup_server_message_get_request_body (msg);
-
-  /* libsoup still reads the rest of the body, so that the connection stays
-   * usable, but it no longer keeps it. Having a status, the message skips the
-   * normal handler. */
-  soup_message_body_set_accumulate (body, FALSE);
-  soup_message_body_truncate (body);
-  respond_error (msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, "Request body too large", NULL);
-}
-
-static void
-got_chunk_cb (SoupServerMessage *msg,
-              GBytes            *chunk,
-              gpointer           user_data)
-{
-  SoupMessageBody *body = soup_server_message_get_request_body (msg);
-
-  if (soup_server_message_get_status (msg) == 0 && body->length > AUTHFLOW_SERVER_MAX_BODY_SIZE)
-    reject_too_large (msg);
-}
-
-/* Runs once the headers are in: a declared length can be refused before
- * anything is buffered, a chunked body is counted as it arrives. */
-static void
-early_handler_cb (SoupServer        *soup,
-                  SoupServerMessage *msg,
-                  const char        *path,
-                  GHashTable        *query,
-                  gpointer           user_data)
-{
-  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
-
-  if (soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH &&
-      soup_message_headers_get_content_length (headers) > AUTHFLOW_SERVER_MAX_BODY_SIZE)
-    {
-      reject_too_large (msg);
-      return;
-    }
-
-  g_signal_connect (msg, "got-chunk", G_CALLBACK (got_chunk_cb), NULL);
-}
-
-static void
-request_started_cb (SoupServer        *soup,
-                    SoupServerMessage *msg,
-                    gpointer           user_data)
-{
-  gint64 *start = g_new (gint64, 1);
-
-  *start = g_get_monotonic_time ();
-  g_object_set_qdata_full (G_OBJECT (msg), start_time_quark, start, g_free);
-}
-
-/* One line per request, never with a header or a body: those hold tokens
- * and passwords. The query string is left out for the same reason. */
-static void
-log_request (SoupServerMessage *msg,
-             gboolean           aborted)
-{
-  const char *method = soup_server_message_get_method (msg);
-  GUri *uri = soup_server_message_get_uri (msg);
-  const gint64 *start = g_object_get_qdata (G_OBJECT (msg), start_time_quark);
-  gint64 ms = start != NULL ? (g_get_monotonic_time () - *start) / 1000 : 0;
-  const char *path = uri != NULL ? g_uri_get_path (uri) : "-";
-
-  if (method == NULL)
-    return;
-
-  if (aborted)
-    g_message ("%s %s aborted %" G_GINT64_FORMAT " ms", method, path, ms);
-  else
-    g_message ("%s %s %u %" G_GINT64_FORMAT " ms", method, path,
-               soup_server_message_get_status (msg), ms);
-}
-
-static void
-request_finished_cb (SoupServer        *soup,
-                     SoupServerMessage *msg,
-                     gpointer           user_data)
-{
-  log_request (msg, FALSE);
-}
-
-static void
-request_aborted_cb (SoupServer        *soup,
-                    SoupServerMessage *msg,
-                    gpointer           user_data)
-{
-  log_request (msg, TRUE);
+  authflow_server_request_set_response_header (msg, "Allow", allow->str);
+  respond_error (msg, AUTHFLOW_HTTP_STATUS_METHOD_NOT_ALLOWED, "Method not allowed", NULL);
 }
 
 static gboolean
@@ -1041,7 +931,7 @@ authflow_server_dispose (GObject *object)
   AuthflowServer *self = (AuthflowServer *) object;
 
   authflow_server_close (self);
-  g_clear_object (&self->soup);
+  g_clear_object (&self->http);
 
   G_OBJECT_CLASS (authflow_server_parent_class)->dispose (object);
 }
@@ -1094,6 +984,18 @@ authflow_server_get_property (GObject    *object,
       g_value_set_uint (value, self->max_address_failures);
       break;
 
+    case PROP_CONNECTION_TIMEOUT:
+      g_value_set_uint (value, self->connection_timeout);
+      break;
+
+    case PROP_MAX_CONNECTIONS:
+      g_value_set_uint (value, self->max_connections);
+      break;
+
+    case PROP_MAX_CONNECTIONS_PER_ADDRESS:
+      g_value_set_uint (value, self->max_connections_per_address);
+      break;
+
     case PROP_REFRESH_COUNT:
       g_value_set_uint (value, self->refresh_count);
       break;
@@ -1131,6 +1033,18 @@ authflow_server_set_property (GObject      *object,
 
     case PROP_MAX_ADDRESS_FAILURES:
       authflow_server_set_max_address_failures (self, g_value_get_uint (value));
+      break;
+
+    case PROP_CONNECTION_TIMEOUT:
+      authflow_server_set_connection_timeout (self, g_value_get_uint (value));
+      break;
+
+    case PROP_MAX_CONNECTIONS:
+      authflow_server_set_max_connections (self, g_value_get_uint (value));
+      break;
+
+    case PROP_MAX_CONNECTIONS_PER_ADDRESS:
+      authflow_server_set_max_connections_per_address (self, g_value_get_uint (value));
       break;
 
     default:
@@ -1215,6 +1129,42 @@ authflow_server_class_init (AuthflowServerClass *klass)
                        (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
 
   /**
+   * AuthflowServer:connection-timeout:
+   *
+   * Seconds after which a connection that is idle, or that stalls in the
+   * middle of a request, is closed; 0 for never. Read when the server
+   * starts to listen.
+   */
+  properties[PROP_CONNECTION_TIMEOUT] =
+    g_param_spec_uint ("connection-timeout", NULL, NULL,
+                       0, AUTHFLOW_SERVER_MAX_CONNECTION_TIMEOUT, AUTHFLOW_SERVER_DEFAULT_CONNECTION_TIMEOUT,
+                       (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * AuthflowServer:max-connections:
+   *
+   * How many connections the server keeps at once; more are closed as
+   * soon as they are accepted. At most %AUTHFLOW_SERVER_MAX_CONNECTIONS,
+   * which select() bounds. Read when the server starts to listen.
+   */
+  properties[PROP_MAX_CONNECTIONS] =
+    g_param_spec_uint ("max-connections", NULL, NULL,
+                       1, AUTHFLOW_SERVER_MAX_CONNECTIONS, AUTHFLOW_SERVER_DEFAULT_MAX_CONNECTIONS,
+                       (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * AuthflowServer:max-connections-per-address:
+   *
+   * How many connections one client address may have at once; more are
+   * closed as soon as they are accepted. 0 turns the limit off. Read when
+   * the server starts to listen.
+   */
+  properties[PROP_MAX_CONNECTIONS_PER_ADDRESS] =
+    g_param_spec_uint ("max-connections-per-address", NULL, NULL,
+                       0, G_MAXINT, AUTHFLOW_SERVER_DEFAULT_MAX_CONNECTIONS_PER_ADDRESS,
+                       (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  /**
    * AuthflowServer:refresh-count:
    *
    * How many POST /auth/refresh calls have succeeded.
@@ -1225,8 +1175,6 @@ authflow_server_class_init (AuthflowServerClass *klass)
                        (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
-
-  start_time_quark = g_quark_from_static_string ("authflow-server-start-time");
 }
 
 static void
@@ -1241,13 +1189,11 @@ authflow_server_init (AuthflowServer *self)
                                                 g_free, (GDestroyNotify) g_array_unref);
   self->address_failures = g_hash_table_new_full (g_str_hash, g_str_equal,
                                                   g_free, (GDestroyNotify) g_array_unref);
+  self->connection_timeout = AUTHFLOW_SERVER_DEFAULT_CONNECTION_TIMEOUT;
+  self->max_connections = AUTHFLOW_SERVER_DEFAULT_MAX_CONNECTIONS;
+  self->max_connections_per_address = AUTHFLOW_SERVER_DEFAULT_MAX_CONNECTIONS_PER_ADDRESS;
 
-  self->soup = soup_server_new ("server-header", "authflow-server/" PACKAGE_VERSION " ", NULL);
-  soup_server_add_early_handler (self->soup, NULL, early_handler_cb, self, NULL);
-  soup_server_add_handler (self->soup, NULL, handle_request_cb, self, NULL);
-  g_signal_connect (self->soup, "request-started", G_CALLBACK (request_started_cb), self);
-  g_signal_connect (self->soup, "request-finished", G_CALLBACK (request_finished_cb), self);
-  g_signal_connect (self->soup, "request-aborted", G_CALLBACK (request_aborted_cb), self);
+  self->http = authflow_server_http_new (handle_request_cb, self);
 }
 
 /**
@@ -1297,9 +1243,13 @@ authflow_server_listen (AuthflowServer  *self,
                         GError         **error)
 {
   g_autoptr(GInetAddress) inet_address = NULL;
-  g_autoptr(GSocketAddress) socket_address = NULL;
-  g_autoptr(GSocketAddress) local_address = NULL;
-  GSList *listeners;
+  AuthflowServerHttpLimits limits = {
+    .connection_timeout = self->connection_timeout,
+    .max_connections = self->max_connections,
+    .max_connections_per_address = self->max_connections_per_address,
+    .max_body_size = AUTHFLOW_SERVER_MAX_BODY_SIZE,
+  };
+  guint bound_port = 0;
 
   g_return_val_if_fail (AUTHFLOW_IS_SERVER (self), FALSE);
   g_return_val_if_fail (port <= G_MAXUINT16, FALSE);
@@ -1317,20 +1267,12 @@ authflow_server_listen (AuthflowServer  *self,
       return FALSE;
     }
 
-  socket_address = g_inet_socket_address_new (inet_address, port);
-  if (!soup_server_listen (self->soup, socket_address, 0, error))
-    return FALSE;
-
-  listeners = soup_server_get_listeners (self->soup);
-  g_assert (listeners != NULL);
-  local_address = g_socket_get_local_address (listeners->data, error);
-  g_slist_free (listeners);
-  if (local_address == NULL)
+  if (!authflow_server_http_listen (self->http, inet_address, port, &limits, &bound_port, error))
     return FALSE;
 
   g_free (self->address);
   self->address = g_inet_address_to_string (inet_address);
-  self->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local_address));
+  self->port = bound_port;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PORT]);
 
   return TRUE;
@@ -1351,8 +1293,8 @@ authflow_server_close (AuthflowServer *self)
   g_cancellable_cancel (self->cancellable);
   g_clear_handle_id (&self->prune_source, g_source_remove);
 
-  if (self->soup != NULL)
-    soup_server_disconnect (self->soup);
+  if (self->http != NULL)
+    authflow_server_http_close (self->http);
 
   g_clear_object (&self->db);
 }
@@ -1478,6 +1420,72 @@ authflow_server_set_max_address_failures (AuthflowServer *self,
 
   self->max_address_failures = max_address_failures;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MAX_ADDRESS_FAILURES]);
+}
+
+guint
+authflow_server_get_connection_timeout (AuthflowServer *self)
+{
+  g_return_val_if_fail (AUTHFLOW_IS_SERVER (self), 0);
+
+  return self->connection_timeout;
+}
+
+void
+authflow_server_set_connection_timeout (AuthflowServer *self,
+                                        guint           connection_timeout)
+{
+  g_return_if_fail (AUTHFLOW_IS_SERVER (self));
+  g_return_if_fail (connection_timeout <= AUTHFLOW_SERVER_MAX_CONNECTION_TIMEOUT);
+
+  if (self->connection_timeout == connection_timeout)
+    return;
+
+  self->connection_timeout = connection_timeout;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONNECTION_TIMEOUT]);
+}
+
+guint
+authflow_server_get_max_connections (AuthflowServer *self)
+{
+  g_return_val_if_fail (AUTHFLOW_IS_SERVER (self), 0);
+
+  return self->max_connections;
+}
+
+void
+authflow_server_set_max_connections (AuthflowServer *self,
+                                     guint           max_connections)
+{
+  g_return_if_fail (AUTHFLOW_IS_SERVER (self));
+  g_return_if_fail (max_connections >= 1 && max_connections <= AUTHFLOW_SERVER_MAX_CONNECTIONS);
+
+  if (self->max_connections == max_connections)
+    return;
+
+  self->max_connections = max_connections;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MAX_CONNECTIONS]);
+}
+
+guint
+authflow_server_get_max_connections_per_address (AuthflowServer *self)
+{
+  g_return_val_if_fail (AUTHFLOW_IS_SERVER (self), 0);
+
+  return self->max_connections_per_address;
+}
+
+void
+authflow_server_set_max_connections_per_address (AuthflowServer *self,
+                                                 guint           max_connections_per_address)
+{
+  g_return_if_fail (AUTHFLOW_IS_SERVER (self));
+  g_return_if_fail (max_connections_per_address <= G_MAXINT);
+
+  if (self->max_connections_per_address == max_connections_per_address)
+    return;
+
+  self->max_connections_per_address = max_connections_per_address;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MAX_CONNECTIONS_PER_ADDRESS]);
 }
 
 /**

@@ -14,6 +14,11 @@ G_BEGIN_DECLS
 #define AUTHFLOW_SERVER_LOGIN_FAILURE_WINDOW         (5 * 60)
 #define AUTHFLOW_SERVER_MAX_BODY_SIZE                (64 * 1024)
 #define AUTHFLOW_SERVER_MAX_EXPIRES_IN_MINS          43200
+#define AUTHFLOW_SERVER_DEFAULT_CONNECTION_TIMEOUT   10
+#define AUTHFLOW_SERVER_MAX_CONNECTION_TIMEOUT       3600
+#define AUTHFLOW_SERVER_DEFAULT_MAX_CONNECTIONS      512
+#define AUTHFLOW_SERVER_MAX_CONNECTIONS              1000
+#define AUTHFLOW_SERVER_DEFAULT_MAX_CONNECTIONS_PER_ADDRESS 64
 
 #define AUTHFLOW_TYPE_SERVER (authflow_server_get_type ())
 
@@ -47,6 +52,15 @@ void            authflow_server_set_max_login_failures   (AuthflowServer  *self,
 guint           authflow_server_get_max_address_failures (AuthflowServer  *self);
 void            authflow_server_set_max_address_failures (AuthflowServer  *self,
                                                           guint            max_address_failures);
+guint           authflow_server_get_connection_timeout   (AuthflowServer  *self);
+void            authflow_server_set_connection_timeout   (AuthflowServer  *self,
+                                                          guint            connection_timeout);
+guint           authflow_server_get_max_connections      (AuthflowServer  *self);
+void            authflow_server_set_max_connections      (AuthflowServer  *self,
+                                                          guint            max_connections);
+guint           authflow_server_get_max_connections_per_address (AuthflowServer *self);
+void            authflow_server_set_max_connections_per_address (AuthflowServer *self,
+                                                                 guint           max_connections_per_address);
 guint           authflow_server_get_refresh_count        (AuthflowServer  *self);
 
 G_END_DECLS
