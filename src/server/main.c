@@ -52,6 +52,9 @@ main (int   argc,
   int refresh_ttl = AUTHFLOW_SERVER_DEFAULT_REFRESH_TTL;
   int max_login_failures = AUTHFLOW_SERVER_DEFAULT_MAX_LOGIN_FAILURES;
   int max_address_failures = AUTHFLOW_SERVER_DEFAULT_MAX_ADDRESS_FAILURES;
+  int connection_timeout = AUTHFLOW_SERVER_DEFAULT_CONNECTION_TIMEOUT;
+  int max_connections = AUTHFLOW_SERVER_DEFAULT_MAX_CONNECTIONS;
+  int max_connections_per_address = AUTHFLOW_SERVER_DEFAULT_MAX_CONNECTIONS_PER_ADDRESS;
   gboolean version = FALSE;
   guint sigint_source;
   guint sigterm_source;
@@ -71,6 +74,13 @@ main (int   argc,
     { "max-address-failures", 0, 0, G_OPTION_ARG_INT, &max_address_failures,
       "Failed logins from one client address in five minutes, whatever the usernames, "
       "before it is locked, 0 for no limit (default 20)", "N" },
+    { "connection-timeout", 0, 0, G_OPTION_ARG_INT, &connection_timeout,
+      "Seconds before a connection that is idle or stalls in a request is closed, "
+      "0 for never (default 10)", "SECONDS" },
+    { "max-connections", 0, 0, G_OPTION_ARG_INT, &max_connections,
+      "Connections at once, at most 1000; more are closed (default 512)", "N" },
+    { "max-connections-per-address", 0, 0, G_OPTION_ARG_INT, &max_connections_per_address,
+      "Connections at once from one client address; more are closed, 0 for no limit (default 64)", "N" },
     { "version", 0, 0, G_OPTION_ARG_NONE, &version,
       "Show the version and exit", NULL },
     { NULL }
@@ -109,6 +119,16 @@ main (int   argc,
       return EXIT_FAILURE;
     }
 
+  if (connection_timeout < 0 || connection_timeout > AUTHFLOW_SERVER_MAX_CONNECTION_TIMEOUT ||
+      max_connections < 1 || max_connections > AUTHFLOW_SERVER_MAX_CONNECTIONS ||
+      max_connections_per_address < 0)
+    {
+      g_printerr ("authflow-server: --connection-timeout must be 0 to %d, --max-connections "
+                  "1 to %d and --max-connections-per-address at least 0\n",
+                  AUTHFLOW_SERVER_MAX_CONNECTION_TIMEOUT, AUTHFLOW_SERVER_MAX_CONNECTIONS);
+      return EXIT_FAILURE;
+    }
+
   /* Checked before the database is created, which a typo should not cause. */
   if (address != NULL)
     {
@@ -132,6 +152,9 @@ main (int   argc,
   authflow_server_set_refresh_ttl (server, refresh_ttl);
   authflow_server_set_max_login_failures (server, max_login_failures);
   authflow_server_set_max_address_failures (server, max_address_failures);
+  authflow_server_set_connection_timeout (server, connection_timeout);
+  authflow_server_set_max_connections (server, max_connections);
+  authflow_server_set_max_connections_per_address (server, max_connections_per_address);
 
   /* Installed before the server announces itself, so that whoever reads the
    * line below can stop it cleanly at once. */
