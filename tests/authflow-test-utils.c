@@ -597,6 +597,25 @@ authflow_test_server_is_running (AuthflowTestServer *self)
 }
 
 /**
+ * authflow_test_server_get_pid:
+ * @self: a test server
+ *
+ * Returns: the process id of the running server, 0 if it is not running
+ */
+GPid
+authflow_test_server_get_pid (AuthflowTestServer *self)
+{
+  const char *identifier;
+
+  g_return_val_if_fail (self != NULL, 0);
+
+  if (self->process == NULL || (identifier = g_subprocess_get_identifier (self->process)) == NULL)
+    return 0;
+
+  return (GPid) g_ascii_strtoll (identifier, NULL, 10);
+}
+
+/**
  * authflow_test_got_result_cb:
  * @user_data: a `GAsyncResult **` that takes a reference on the result
  *

@@ -27,6 +27,7 @@ guint               authflow_test_server_get_port    (AuthflowTestServer     *se
 const char         *authflow_test_server_get_db_path (AuthflowTestServer     *self);
 const char         *authflow_test_server_get_tmpdir  (AuthflowTestServer     *self);
 gboolean            authflow_test_server_is_running  (AuthflowTestServer     *self);
+GPid                authflow_test_server_get_pid     (AuthflowTestServer     *self);
 
 gboolean            authflow_test_wait_until         (GMainContext           *context,
                                                       guint                   timeout_ms,
