@@ -194,11 +194,12 @@ format_value (JsonNode *node)
   return authflow_page_shorten_text (json);
 }
 
-/* How many rows the user's fields may still take. Far more than a person
- * scrolls through; 5,000 fields would each cost a row of widgets and hold
- * the main loop for seconds, and even 200 take a frame too long.
+/* How many rows a list of the user's fields may take: the top level, and
+ * each nested object or array as it is opened. More than a real record
+ * holds at one level; 5,000 fields would each cost a row of widgets and
+ * hold the main loop for seconds, and even 200 take a frame too long.
  */
-#define MAX_SHOWN_FIELDS 100
+#define MAX_SHOWN_FIELDS 60
 
 static GtkWidget *new_field_row (const char *title,
                                  const char *tooltip,
@@ -225,6 +226,72 @@ new_more_row (guint n_more)
   return row;
 }
 
+/* Fills an expander row with its members the first time it opens: a
+ * closed one costs one row, however much it holds.
+ */
+static void
+fill_nested_row (GtkWidget *row)
+{
+  JsonNode *node = g_object_get_data (G_OBJECT (row), "json-node");
+  guint depth = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (row), "json-depth"));
+  guint budget = MAX_SHOWN_FIELDS;
+
+  if (node == NULL)
+    return;
+
+  if (JSON_NODE_HOLDS_OBJECT (node))
+    {
+      JsonObject *object = json_node_get_object (node);
+      JsonObjectIter iter;
+      const char *member;
+      JsonNode *child;
+      guint n = json_object_get_size (object);
+
+      json_object_iter_init (&iter, object);
+      for (guint i = 0; json_object_iter_next (&iter, &member, &child); i++)
+        {
+          if (budget == 0)
+            {
+              adw_expander_row_add_row (ADW_EXPANDER_ROW (row), new_more_row (n - i));
+              break;
+            }
+
+          adw_expander_row_add_row (ADW_EXPANDER_ROW (row),
+                                    new_field_row (member, member, child, depth + 1, &budget));
+        }
+    }
+  else
+    {
+      JsonArray *array = json_node_get_array (node);
+      guint n = json_array_get_length (array);
+
+      for (guint i = 0; i < n; i++)
+        {
+          g_autofree char *index = g_strdup_printf ("%u", i + 1);
+
+          if (budget == 0)
+            {
+              adw_expander_row_add_row (ADW_EXPANDER_ROW (row), new_more_row (n - i));
+              break;
+            }
+
+          adw_expander_row_add_row (ADW_EXPANDER_ROW (row),
+                                    new_field_row (index, index, json_array_get_element (array, i),
+                                                   depth + 1, &budget));
+        }
+    }
+
+  /* Filled once. */
+  g_object_set_data (G_OBJECT (row), "json-node", NULL);
+}
+
+static void
+nested_expanded_cb (GtkWidget *row)
+{
+  if (adw_expander_row_get_expanded (ADW_EXPANDER_ROW (row)))
+    fill_nested_row (row);
+}
+
 /* An object or an array, opened to its members: nested data stays
  * readable, one field a row, rather than a line of JSON.
  */
@@ -237,6 +304,7 @@ new_nested_row (const char *title,
 {
   GtkWidget *row = adw_expander_row_new ();
   g_autofree char *subtitle = NULL;
+  guint n;
 
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
   adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
@@ -244,49 +312,19 @@ new_nested_row (const char *title,
 
   if (JSON_NODE_HOLDS_OBJECT (node))
     {
-      JsonObject *object = json_node_get_object (node);
-      JsonObjectIter iter;
-      const char *member;
-      JsonNode *child;
-      guint n = json_object_get_size (object);
-
+      n = json_object_get_size (json_node_get_object (node));
       subtitle = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u field", "%u fields", n), n);
-      json_object_iter_init (&iter, object);
-      for (guint i = 0; json_object_iter_next (&iter, &member, &child); i++)
-        {
-          if (*budget == 0)
-            {
-              adw_expander_row_add_row (ADW_EXPANDER_ROW (row), new_more_row (n - i));
-              break;
-            }
-
-          adw_expander_row_add_row (ADW_EXPANDER_ROW (row),
-                                    new_field_row (member, member, child, depth + 1, budget));
-        }
     }
   else
     {
-      JsonArray *array = json_node_get_array (node);
-      guint n = json_array_get_length (array);
-
+      n = json_array_get_length (json_node_get_array (node));
       subtitle = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u item", "%u items", n), n);
-      for (guint i = 0; i < n; i++)
-        {
-          g_autofree char *index = g_strdup_printf ("%u", i + 1);
-
-          if (*budget == 0)
-            {
-              adw_expander_row_add_row (ADW_EXPANDER_ROW (row), new_more_row (n - i));
-              break;
-            }
-
-          adw_expander_row_add_row (ADW_EXPANDER_ROW (row),
-                                    new_field_row (index, index, json_array_get_element (array, i),
-                                                   depth + 1, budget));
-        }
     }
-
   adw_expander_row_set_subtitle (ADW_EXPANDER_ROW (row), subtitle);
+
+  g_object_set_data_full (G_OBJECT (row), "json-node", json_node_ref (node), (GDestroyNotify) json_node_unref);
+  g_object_set_data (G_OBJECT (row), "json-depth", GUINT_TO_POINTER (depth));
+  g_signal_connect (row, "notify::expanded", G_CALLBACK (nested_expanded_cb), NULL);
 
   return row;
 }

@@ -1411,11 +1411,15 @@ body_nested_user (Fixture *f)
   organization = find_row (user_group, "organization");
   g_assert_true (ADW_IS_EXPANDER_ROW (organization));
   g_assert_cmpstr (adw_expander_row_get_subtitle (ADW_EXPANDER_ROW (organization)), ==, "2 fields");
+  /* Its members are made when it opens. */
+  g_assert_null (find_row (organization, "name"));
+  adw_expander_row_set_expanded (ADW_EXPANDER_ROW (organization), TRUE);
   g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (find_row (organization, "name"))), ==,
                    "Analytical Engines");
   roles = find_row (organization, "roles");
   g_assert_true (ADW_IS_EXPANDER_ROW (roles));
   g_assert_cmpstr (adw_expander_row_get_subtitle (ADW_EXPANDER_ROW (roles)), ==, "2 items");
+  adw_expander_row_set_expanded (ADW_EXPANDER_ROW (roles), TRUE);
   g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (find_row (roles, "2"))), ==, "dev");
 
   /* The user's picture, fetched in the background, replaces the initials. */
@@ -1544,11 +1548,11 @@ body_huge_user (Fixture *f)
   g_assert_cmpstr (shown + 1000, ==, "… 920.6\u00a0kB more");
   g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (find_row (user_group, "First Name"))), ==, shown);
 
-  /* 100 fields and a row that says what was left out. */
+  /* 60 fields and a row that says what was left out. */
   for (GtkWidget *row = find_row (user_group, "ID"); row != NULL; row = gtk_widget_get_next_sibling (row))
     rows++;
-  g_assert_cmpuint (rows, ==, 101);
-  more = g_strdup_printf ("… %u more fields not shown", MANY_FIELDS + 3 - 100);
+  g_assert_cmpuint (rows, ==, 61);
+  more = g_strdup_printf ("… %u more fields not shown", MANY_FIELDS + 3 - 60);
   g_assert_nonnull (find_row (user_group, more));
 }
 
@@ -1609,6 +1613,7 @@ body_email_me (Fixture *f)
   g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (find_row (user_group, "weight"))), ==, "193.24");
   g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (find_row (user_group, "rank"))), ==, "12345678901234");
   ratios = find_row (user_group, "ratios");
+  adw_expander_row_set_expanded (ADW_EXPANDER_ROW (ratios), TRUE);
   g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (find_row (ratios, "1"))), ==, "0.1");
   g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (find_row (ratios, "2"))), ==, "2.5e-07");
   g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (find_row (ratios, "3"))), ==, "1e+21");
