@@ -9,6 +9,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 import time
 
 try:
@@ -122,3 +123,17 @@ def stop(process):
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
+
+
+def run_against_server(run, access_ttl=None):
+    """The reference server on a free port and the app against it; calls
+    @run with the app's process, then stops both and ends the TAP output."""
+    with tempfile.TemporaryDirectory() as tmpdir:
+        server, url = start_server(tmpdir, access_ttl=access_ttl)
+        app_process = start_app(url)
+        try:
+            run(app_process)
+        finally:
+            stop(app_process)
+            stop(server)
+    finish()

@@ -9,7 +9,6 @@
 # Run by meson inside build-aux/headless-run.
 
 import re
-import tempfile
 
 import atspi_util as t
 import pyatspi
@@ -93,18 +92,10 @@ def do_action(node, action_name):
 
 
 def main():
-    with tempfile.TemporaryDirectory() as tmpdir:
-        server, url = t.start_server(tmpdir)
-        app_process = t.start_app(url)
-        try:
-            run()
-        finally:
-            t.stop(app_process)
-            t.stop(server)
-    t.finish()
+    t.run_against_server(run)
 
 
-def run():
+def run(app_process):
     app = t.wait_for('Authflow on the accessibility bus', lambda: t.find_app('authflow'))
     window = t.wait_for('the Log In window', lambda: t.find(app, 'frame', 'Log In'))
 

@@ -6,7 +6,6 @@
 # Run by meson inside build-aux/headless-run (own Xvfb, D-Bus and keyring).
 # Needs Debian's /usr/bin/python3, which has pyatspi.
 
-import tempfile
 import time
 
 import atspi_util as t
@@ -17,15 +16,7 @@ ACCESS_TTL = 3
 
 
 def main():
-    with tempfile.TemporaryDirectory() as tmpdir:
-        server, url = t.start_server(tmpdir, access_ttl=ACCESS_TTL)
-        app_process = t.start_app(url)
-        try:
-            run(app_process)
-        finally:
-            t.stop(app_process)
-            t.stop(server)
-    t.finish()
+    t.run_against_server(run, access_ttl=ACCESS_TTL)
 
 
 def run(app_process):

@@ -8,7 +8,6 @@
 # manager: keyboard focus follows the pointer, so the pointer is put over
 # the window once, and nothing is clicked.
 
-import tempfile
 import time
 
 import atspi_util as t
@@ -40,15 +39,7 @@ def chars(node):
 
 
 def main():
-    with tempfile.TemporaryDirectory() as tmpdir:
-        server, url = t.start_server(tmpdir)
-        app_process = t.start_app(url)
-        try:
-            run(app_process)
-        finally:
-            t.stop(app_process)
-            t.stop(server)
-    t.finish()
+    t.run_against_server(run)
 
 
 def run(app_process):
