@@ -20,7 +20,7 @@ int LLVMFuzzerInitialize    (int            *argc,
 int LLVMFuzzerTestOneInput  (const uint8_t  *data,
                              size_t          size);
 
-/* Copies of tests/profiles/valid/oauth.json and nested.json, so that the
+/* Copies of tests/core/profiles/valid/oauth.json and nested.json, so that the
  * target runs from anywhere: an OAuth token answer with a lifetime in
  * seconds, and a token with a nested user and an ISO 8601 expiry. */
 /* A critical is a broken precondition, which is a bug whatever the input.

@@ -20,8 +20,8 @@ static char *
 data_path (const char *first,
            ...) G_GNUC_NULL_TERMINATED;
 
-/* A path under the repository: G_TEST_SRCDIR is tests/, whose parent is
- * the root.
+/* A path under the repository: G_TEST_SRCDIR is tests/core/, two levels
+ * under the root.
  */
 static char *
 data_path (const char *first,
@@ -32,6 +32,7 @@ data_path (const char *first,
   va_list args;
 
   g_ptr_array_add (parts, (gpointer) g_test_get_dir (G_TEST_DIST));
+  g_ptr_array_add (parts, (gpointer) "..");
   g_ptr_array_add (parts, (gpointer) "..");
   va_start (args, first);
   for (part = first; part != NULL; part = va_arg (args, const char *))
@@ -61,7 +62,7 @@ static AuthflowProfile *
 load_valid (const char *name)
 {
   g_autofree char *file = g_strconcat (name, ".json", NULL);
-  g_autofree char *path = data_path ("tests", "profiles", "valid", file, NULL);
+  g_autofree char *path = data_path ("tests", "core", "profiles", "valid", file, NULL);
   g_autoptr(GError) error = NULL;
   AuthflowProfile *profile;
 
@@ -269,7 +270,7 @@ static const struct {
 static void
 test_broken (void)
 {
-  g_autofree char *dir = data_path ("tests", "profiles", "broken", NULL);
+  g_autofree char *dir = data_path ("tests", "core", "profiles", "broken", NULL);
   g_autoptr(GDir) listing = NULL;
   g_autoptr(GError) error = NULL;
   const char *entry;

@@ -1365,7 +1365,7 @@ test_store_unanswered_prompt (void)
 
 /* A locked keyring: a login keyring with a real password, which the test
  * locks, and gnome-keyring's real unlock prompt, answered over AT-SPI by
- * tests/keyring_prompt.py the way a person answers it.
+ * tests/ui/keyring_prompt.py the way a person answers it.
  */
 #define KEYRING_PASSWORD "authflow-keyring-password"
 #define PYTHON3 "/usr/bin/python3"
@@ -1474,7 +1474,7 @@ static GSubprocess *
 answer_prompt (const char *answer,
                double      delay_s)
 {
-  g_autofree char *script = g_test_build_filename (G_TEST_DIST, "keyring_prompt.py", NULL);
+  g_autofree char *script = g_test_build_filename (G_TEST_DIST, "..", "ui", "keyring_prompt.py", NULL);
   g_autofree char *delay = g_strdup_printf ("%.1f", delay_s);
   g_autoptr(GError) error = NULL;
   GSubprocess *answerer;
@@ -1501,7 +1501,7 @@ assert_answered (GSubprocess *answerer)
 static gboolean
 can_answer_prompts (void)
 {
-  g_autofree char *script = g_test_build_filename (G_TEST_DIST, "keyring_prompt.py", NULL);
+  g_autofree char *script = g_test_build_filename (G_TEST_DIST, "..", "ui", "keyring_prompt.py", NULL);
   g_autoptr(GError) error = NULL;
   const char *argv[] = { PYTHON3, "-c", "import pyatspi", NULL };
   int status = -1;

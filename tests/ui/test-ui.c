@@ -1214,7 +1214,7 @@ write_profile (const char *id,
   g_autofree char *text = NULL;
   g_autofree char *json = NULL;
   g_autoptr(GError) error = NULL;
-  g_autofree char *builtin = g_build_filename (g_getenv ("G_TEST_SRCDIR"), "..", "data", "profiles",
+  g_autofree char *builtin = g_build_filename (g_getenv ("G_TEST_SRCDIR"), "..", "..", "data", "profiles",
                                                "reference.json", NULL);
   g_autoptr(GString) copy = NULL;
 
@@ -1332,7 +1332,7 @@ test_switch_backends (Fixture       *f,
 }
 
 /* Stands in for a backend that answers a login with a user nested under
- * "user" (tests/profiles/valid/nested.json), which no real server of this
+ * "user" (tests/core/profiles/valid/nested.json), which no real server of this
  * project does.
  */
 static void
@@ -1433,7 +1433,7 @@ body_nested_user (Fixture *f)
 }
 
 /* Runs the app against @stand_in, a backend that the nested profile
- * (tests/profiles/valid/nested.json) describes and whose logins
+ * (tests/core/profiles/valid/nested.json) describes and whose logins
  * @login_cb answers, given the stand-in's URL.
  */
 /* Runs the app against @stand_in, a backend that @profile_text (with
@@ -1487,7 +1487,7 @@ run_app_with_nested (Fixture            *f,
   g_autofree char *source = NULL;
   g_autofree char *text = NULL;
 
-  source = g_build_filename (g_getenv ("G_TEST_SRCDIR"), "profiles", "valid", "nested.json", NULL);
+  source = g_build_filename (g_getenv ("G_TEST_SRCDIR"), "..", "core", "profiles", "valid", "nested.json", NULL);
   g_assert_true (g_file_get_contents (source, &text, NULL, &error));
   run_app_with_backend (f, stand_in, text, login_cb, body);
 }
