@@ -85,6 +85,33 @@ decode_json_segment (const char  *segment,
   return json_object_ref (json_node_get_object (root));
 }
 
+/* Both JSON segments of @token; the signature is not checked, since only
+ * the server holds the key.
+ */
+static JsonObject *
+decode (const char  *token,
+        JsonObject **header,
+        GError     **error)
+{
+  const char *dot1;
+  const char *dot2;
+
+  if (token == NULL ||
+      (dot1 = strchr (token, '.')) == NULL ||
+      (dot2 = strchr (dot1 + 1, '.')) == NULL ||
+      strchr (dot2 + 1, '.') != NULL)
+    {
+      g_set_error_literal (error, AUTHFLOW_JWT_ERROR, AUTHFLOW_JWT_ERROR_MALFORMED,
+                           "The token is not a JWT");
+      return NULL;
+    }
+
+  if (!(*header = decode_json_segment (token, dot1 - token, error)))
+    return NULL;
+
+  return decode_json_segment (dot1 + 1, dot2 - dot1 - 1, error);
+}
+
 /**
  * authflow_jwt_decode_claims:
  * @token: a JWT in compact form (`header.payload.signature`)
@@ -97,25 +124,32 @@ authflow_jwt_decode_claims (const char  *token,
                             GError     **error)
 {
   g_autoptr(JsonObject) header = NULL;
-  const char *dot1;
-  const char *dot2;
 
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  if (token == NULL ||
-      (dot1 = strchr (token, '.')) == NULL ||
-      (dot2 = strchr (dot1 + 1, '.')) == NULL ||
-      strchr (dot2 + 1, '.') != NULL)
-    {
-      g_set_error_literal (error, AUTHFLOW_JWT_ERROR, AUTHFLOW_JWT_ERROR_MALFORMED,
-                           "The token is not a JWT");
-      return NULL;
-    }
+  return decode (token, &header, error);
+}
 
-  if (!(header = decode_json_segment (token, dot1 - token, error)))
+/**
+ * authflow_jwt_decode_header:
+ * @token: a JWT in compact form
+ *
+ * Returns: (transfer full): the header object (`alg`, `typ`, …), or %NULL
+ *   with @error set if @token is not a well-formed JWT
+ */
+JsonObject *
+authflow_jwt_decode_header (const char  *token,
+                            GError     **error)
+{
+  g_autoptr(JsonObject) header = NULL;
+  g_autoptr(JsonObject) claims = NULL;
+
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (!(claims = decode (token, &header, error)))
     return NULL;
 
-  return decode_json_segment (dot1 + 1, dot2 - dot1 - 1, error);
+  return g_steal_pointer (&header);
 }
 
 /**

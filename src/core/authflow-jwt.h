@@ -16,6 +16,8 @@ typedef enum
 GQuark      authflow_jwt_error_quark      (void);
 JsonObject *authflow_jwt_decode_claims    (const char  *token,
                                            GError     **error);
+JsonObject *authflow_jwt_decode_header    (const char  *token,
+                                           GError     **error);
 GDateTime  *authflow_jwt_get_expiry       (const char  *token,
                                            GError     **error);
 
