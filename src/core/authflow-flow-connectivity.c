@@ -13,7 +13,9 @@
 
 #define MAX_BACKOFF_S 60
 
-static void schedule_retry (AuthflowFlow *self);
+static guint schedule_retry (AuthflowFlow *self);
+static void retry_now_because (AuthflowFlow *self,
+                               const char   *trigger);
 
 /* Whether @error says that the server could not be reached, or not answer
  * now, rather than that it said no: the session is kept then.
@@ -31,14 +33,34 @@ void
 _authflow_flow_set_offline (AuthflowFlow *self,
                             const GError *error)
 {
+  guint delay;
+
   _authflow_flow_set_string_property (self, &self->offline_problem, error->message,
                                       PROP_OFFLINE_PROBLEM);
-  schedule_retry (self);
+
+  if ((delay = schedule_retry (self)) > 0)
+    {
+      g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+      g_autoptr(GDateTime) next = g_date_time_add_seconds (now, delay);
+      g_autofree char *next_try = g_date_time_format_iso8601 (next);
+      JsonObject *details = json_object_new ();
+
+      json_object_set_string_member (details, "error", error->message);
+      json_object_set_int_member (details, "backoffS", delay);
+      json_object_set_string_member (details, "nextTry", next_try);
+      authflow_journal_record (self->journal, AUTHFLOW_JOURNAL_CONNECTIVITY, "offline",
+                               AUTHFLOW_JOURNAL_STEP_NONE, -1, details,
+                               "Offline; trying again in %u s", delay);
+    }
 }
 
 void
 _authflow_flow_set_online (AuthflowFlow *self)
 {
+  if (self->offline_problem != NULL)
+    authflow_journal_record (self->journal, AUTHFLOW_JOURNAL_CONNECTIVITY, "online",
+                             AUTHFLOW_JOURNAL_STEP_NONE, -1, NULL, "The server answers again");
+
   g_clear_handle_id (&self->retry_id, g_source_remove);
   self->backoff = 1;
   _authflow_flow_set_string_property (self, &self->offline_problem, NULL, PROP_OFFLINE_PROBLEM);
@@ -66,26 +88,29 @@ retry_cb (gpointer data)
   AuthflowFlow *self = data;
 
   self->retry_id = 0;
-  authflow_flow_retry_now (self);
+  retry_now_because (self, "backoff");
 
   return G_SOURCE_REMOVE;
 }
 
 /* Tries again later, each time twice as late up to a minute, and never
- * sooner than the server asked with Retry-After.
+ * sooner than the server asked with Retry-After. Returns the delay, or 0
+ * if a retry was scheduled already.
  */
-static void
+static guint
 schedule_retry (AuthflowFlow *self)
 {
   guint delay;
 
   if (self->retry_id != 0)
-    return;
+    return 0;
 
   delay = MAX (self->backoff, authflow_client_get_retry_after (self->client));
   self->backoff = MIN (self->backoff * 2, MAX_BACKOFF_S);
   g_debug ("Trying the server again in %u s", delay);
   self->retry_id = g_timeout_add_seconds (delay, retry_cb, self);
+
+  return delay;
 }
 
 /**
@@ -97,9 +122,17 @@ schedule_retry (AuthflowFlow *self)
 void
 authflow_flow_retry_now (AuthflowFlow *self)
 {
-  g_autoptr(GDateTime) now = NULL;
-
   g_return_if_fail (AUTHFLOW_IS_FLOW (self));
+
+  retry_now_because (self, "try-again");
+}
+
+/* @trigger says why, for the journal: "try-again", "backoff", "network-back". */
+static void
+retry_now_because (AuthflowFlow *self,
+                   const char   *trigger)
+{
+  g_autoptr(GDateTime) now = NULL;
 
   g_clear_handle_id (&self->retry_id, g_source_remove);
 
@@ -111,7 +144,7 @@ authflow_flow_retry_now (AuthflowFlow *self)
 
   now = authflow_flow_dup_now (self);
   if (self->next_refresh != NULL && g_date_time_compare (now, self->next_refresh) >= 0)
-    _authflow_flow_start_refresh (self);
+    _authflow_flow_start_refresh (self, trigger, NULL);
   else if (authflow_client_has_call (self->client, AUTHFLOW_PROFILE_CALL_ME))
     authflow_flow_fetch_user_async (self, self->cancellable, _authflow_flow_probe_cb, NULL);
   else
@@ -130,9 +163,9 @@ network_changed_cb (AuthflowFlow *self,
 
   /* The network is back: try at once rather than when the backoff says. */
   if (self->offline_problem != NULL)
-    authflow_flow_retry_now (self);
+    retry_now_because (self, "network-back");
   else
-    authflow_flow_check_schedule (self);
+    _authflow_flow_check_schedule_because (self, "network-back");
 }
 
 static void
@@ -155,7 +188,7 @@ prepare_for_sleep_cb (GDBusConnection *connection,
    */
   g_variant_get (parameters, "(b)", &going_to_sleep);
   if (!going_to_sleep)
-    authflow_flow_check_schedule (self);
+    _authflow_flow_check_schedule_because (self, "resume");
 }
 
 static void

@@ -198,9 +198,12 @@ take_stored (AuthflowFlow  *self,
   g_autoptr(JsonNode) root = g_task_propagate_pointer (G_TASK (parsed), &local_error);
   const char *identifier;
 
+  _authflow_flow_say_why (self, AUTHFLOW_JOURNAL_STEP_RESTORE, "restored from the keyring");
   if (root == NULL || !authflow_session_restore_parsed (self->session, root, &local_error))
     {
       g_debug ("Discarding the stored session: %s", local_error->message);
+      _authflow_flow_say_why (self, AUTHFLOW_JOURNAL_STEP_RESTORE,
+                              "the stored session could not be read, and was removed");
       authflow_session_sign_out (self->session);
       _authflow_flow_clear_stored (self);
       g_set_error_literal (error, AUTHFLOW_SESSION_ERROR, local_error->code,
@@ -215,6 +218,7 @@ take_stored (AuthflowFlow  *self,
   identifier = _authflow_flow_get_login_identifier (self,
                                                     authflow_session_get_user (self->session));
   _authflow_flow_set_string_property (self, &self->last_username, identifier, PROP_LAST_USERNAME);
+  _authflow_flow_record_expiry (self, "stored");
   authflow_flow_check_schedule (self);
   if (!self->refreshing)
     authflow_flow_fetch_user_async (self, self->cancellable, _authflow_flow_probe_cb, NULL);
@@ -236,6 +240,7 @@ load_parsed_cb (GObject      *object,
     {
       g_autoptr(JsonNode) root = g_task_propagate_pointer (G_TASK (result), NULL);
 
+      _authflow_flow_say_why (self, AUTHFLOW_JOURNAL_STEP_RESTORE, "the restore was cancelled");
       authflow_session_sign_out (self->session);
       return;
     }
@@ -262,6 +267,10 @@ load_cb (GObject      *object,
 
   if (stored == NULL)
     {
+      _authflow_flow_say_why (self, AUTHFLOW_JOURNAL_STEP_RESTORE,
+                              error == NULL ? "nothing stored" :
+                              g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ? "the restore was cancelled" :
+                              "the keyring could not be read");
       authflow_session_sign_out (self->session);
 
       /* With "persist" off an item left from before must not linger. */

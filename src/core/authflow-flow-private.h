@@ -27,6 +27,7 @@ struct _AuthflowFlow
   AuthflowSession      *session;
   AuthflowClient       *client;
   AuthflowSessionStore *store;
+  AuthflowJournal      *journal;
   GCancellable         *cancellable;
   char                 *keyring_problem;
   KeyringCall           failed_call;
@@ -54,6 +55,20 @@ struct _AuthflowFlow
 
   char                 *sign_out_reason;
   char                 *last_username;
+
+  /* What the journal says of the next change of the session's state, and
+   * of the next refresh: why it happens.
+   */
+  AuthflowSessionState  journal_state;
+  AuthflowJournalStep   state_step;
+  const char           *state_reason;
+  const char           *check_trigger;
+  gint64                refresh_started_at;
+  /* The access token the last refresh replaced, and how many calls
+   * refused with it that refresh served.
+   */
+  char                 *refresh_replaces;
+  guint                 refresh_served;
 
   AuthflowTimeFunc      time_func;
   gpointer              time_data;
@@ -91,6 +106,7 @@ typedef struct
   JsonNode   *body;
   char       *token_used;
   gboolean    retried;
+  gboolean    sent;
 } Call;
 
 #define GENERIC_CALL (-1)
@@ -104,11 +120,21 @@ void         _authflow_flow_set_string_property  (AuthflowFlow         *self,
                                                   guint                 prop);
 const char  *_authflow_flow_get_login_identifier (AuthflowFlow         *self,
                                                   AuthflowUser         *user);
+void         _authflow_flow_say_why              (AuthflowFlow         *self,
+                                                  AuthflowJournalStep   step,
+                                                  const char           *reason);
+void         _authflow_flow_record_expiry        (AuthflowFlow         *self,
+                                                  const char           *source);
 
 /* authflow-flow-renewal.c: the token lifecycle. */
 void         _authflow_flow_set_next_refresh     (AuthflowFlow         *self,
                                                   GDateTime            *next_refresh);
-void         _authflow_flow_start_refresh        (AuthflowFlow         *self);
+void         _authflow_flow_start_refresh        (AuthflowFlow         *self,
+                                                  const char           *trigger,
+                                                  Call                 *call);
+void         _authflow_flow_check_schedule_because (AuthflowFlow       *self,
+                                                  const char           *trigger);
+char        *_authflow_flow_describe_call        (Call                 *call);
 void         _authflow_flow_start_call           (AuthflowFlow         *self,
                                                   GTask                *task);
 

@@ -41,6 +41,40 @@ _authflow_flow_set_next_refresh (AuthflowFlow *self,
   _authflow_flow_notify (self, PROP_NEXT_REFRESH);
 }
 
+/* The journal's name for @call: the profile's call, or its method and path. */
+char *
+_authflow_flow_describe_call (Call *call)
+{
+  if (call->kind == GENERIC_CALL)
+    return g_strdup_printf ("%s %s", call->method, call->path);
+
+  return g_strdup (authflow_profile_call_kind_to_string (call->kind));
+}
+
+/* Says when the next refresh is, and why then. */
+static void
+record_schedule (AuthflowFlow *self,
+                 GTimeSpan     lifetime,
+                 GTimeSpan     margin)
+{
+  g_autofree char *when = g_date_time_format_iso8601 (self->next_refresh);
+  g_autofree char *reason = NULL;
+  JsonObject *details = json_object_new ();
+
+  if (margin >= MAX_REFRESH_MARGIN_S * G_TIME_SPAN_SECOND)
+    reason = g_strdup_printf ("a minute before the access token expires (%" G_GINT64_FORMAT " s lifetime)",
+                              lifetime / G_TIME_SPAN_SECOND);
+  else
+    reason = g_strdup_printf ("a tenth of the access token's %" G_GINT64_FORMAT " s lifetime before it expires",
+                              lifetime / G_TIME_SPAN_SECOND);
+
+  json_object_set_string_member (details, "nextRefresh", when);
+  json_object_set_string_member (details, "reason", reason);
+  json_object_set_double_member (details, "marginS", (double) margin / G_TIME_SPAN_SECOND);
+  authflow_journal_record (self->journal, AUTHFLOW_JOURNAL_TOKEN, "scheduled", AUTHFLOW_JOURNAL_STEP_NONE,
+                           -1, details, "Next refresh at %s: %s", when, reason);
+}
+
 /* Whether the session can be renewed at all: a refresh token, and a
  * backend that offers a refresh.
  */
@@ -95,6 +129,7 @@ authflow_flow_check_schedule (AuthflowFlow *self)
   g_autoptr(GDateTime) due = NULL;
   GDateTime *expiry;
   GTimeSpan lifetime, margin, wait;
+  const char *trigger = g_steal_pointer (&self->check_trigger);
 
   g_return_if_fail (AUTHFLOW_IS_FLOW (self));
 
@@ -120,7 +155,7 @@ authflow_flow_check_schedule (AuthflowFlow *self)
       wait = g_date_time_difference (expiry, now);
       if (wait <= 0)
         {
-          _authflow_flow_start_refresh (self);
+          _authflow_flow_start_refresh (self, "expired", NULL);
           return;
         }
 
@@ -145,7 +180,11 @@ authflow_flow_check_schedule (AuthflowFlow *self)
       return;
     }
 
-  _authflow_flow_set_next_refresh (self, due);
+  if (self->next_refresh == NULL || !g_date_time_equal (self->next_refresh, due))
+    {
+      _authflow_flow_set_next_refresh (self, due);
+      record_schedule (self, lifetime, margin);
+    }
 
   wait = g_date_time_difference (due, now);
   if (wait <= 0 && self->last_refresh != 0 &&
@@ -155,7 +194,10 @@ authflow_flow_check_schedule (AuthflowFlow *self)
     {
       /* While offline, the backoff decides when to try again. */
       if (self->retry_id == 0)
-        _authflow_flow_start_refresh (self);
+        _authflow_flow_start_refresh (self,
+                                      trigger != NULL ? trigger :
+                                      g_date_time_compare (now, expiry) >= 0 ? "expired" : "ahead-of-expiry",
+                                      NULL);
       return;
     }
 
@@ -163,9 +205,23 @@ authflow_flow_check_schedule (AuthflowFlow *self)
   self->check_id = g_timeout_add (MAX (wait / 1000, 1), check_cb, self);
 }
 
+/* Looks at the clock as authflow_flow_check_schedule() does, saying why
+ * for the journal: "resume", "network-back".
+ */
+void
+_authflow_flow_check_schedule_because (AuthflowFlow *self,
+                                       const char   *trigger)
+{
+  self->check_trigger = trigger;
+  authflow_flow_check_schedule (self);
+  self->check_trigger = NULL;
+}
+
+/* @reason is for the person, @why for the journal. */
 static void
 end_session (AuthflowFlow *self,
-             const char   *reason)
+             const char   *reason,
+             const char   *why)
 {
   const char *identifier =
     _authflow_flow_get_login_identifier (self, authflow_session_get_user (self->session));
@@ -179,8 +235,28 @@ end_session (AuthflowFlow *self,
   _authflow_flow_set_next_refresh (self, NULL);
   g_object_thaw_notify (G_OBJECT (self));
 
+  _authflow_flow_say_why (self, AUTHFLOW_JOURNAL_STEP_NONE, why);
   authflow_session_sign_out (self->session);
   _authflow_flow_clear_stored (self);
+}
+
+/* The refresh is over: how, and how many calls it served. */
+static void
+record_refresh_finished (AuthflowFlow *self,
+                         const char   *outcome,
+                         const GError *error)
+{
+  JsonObject *details = json_object_new ();
+  guint waiters = self->refresh_waiters->len;
+
+  json_object_set_string_member (details, "outcome", outcome);
+  json_object_set_int_member (details, "waiters", waiters);
+  if (error != NULL)
+    json_object_set_string_member (details, "error", error->message);
+  authflow_journal_record (self->journal, AUTHFLOW_JOURNAL_TOKEN, "refresh-finished",
+                           AUTHFLOW_JOURNAL_STEP_UPDATE_USER,
+                           g_get_monotonic_time () - self->refresh_started_at, details,
+                           "Refresh %s; %u waiting %s", outcome, waiters, waiters == 1 ? "call" : "calls");
 }
 
 static void send_call (AuthflowFlow *self,
@@ -260,8 +336,9 @@ refresh_cb (GObject      *object,
   if (authflow_session_get_state (self->session) == AUTHFLOW_SESSION_STATE_SIGNED_IN &&
       g_strcmp0 (refresh_sent, authflow_session_get_refresh_token (self->session)) != 0)
     {
+      record_refresh_finished (self, "stale", NULL);
       if (self->refresh_waiters->len > 0)
-        _authflow_flow_start_refresh (self);
+        _authflow_flow_start_refresh (self, "stale", NULL);
       else
         authflow_flow_check_schedule (self);
       return;
@@ -272,6 +349,7 @@ refresh_cb (GObject      *object,
       /* Logged out meanwhile: whatever came back is of no use. */
       g_autoptr(GError) ended = g_error_new_literal (AUTHFLOW_FLOW_ERROR, AUTHFLOW_FLOW_ERROR_NOT_SIGNED_IN,
                                                      _("You are not logged in"));
+      record_refresh_finished (self, "stale", NULL);
       finish_waiters (self, ended);
       return;
     }
@@ -283,6 +361,8 @@ refresh_cb (GObject      *object,
       self->tokens_received = authflow_flow_dup_now (self);
       authflow_session_update_tokens (self->session, auth->access_token,
                                       auth->refresh_token, auth->expiry);
+      record_refresh_finished (self, "renewed", NULL);
+      _authflow_flow_record_expiry (self, NULL);
       self->refresh_count++;
       _authflow_flow_notify (self, PROP_REFRESH_COUNT);
       _authflow_flow_save_session (self, NULL);
@@ -294,6 +374,7 @@ refresh_cb (GObject      *object,
 
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
+      record_refresh_finished (self, "cancelled", NULL);
       finish_waiters (self, error);
       return;
     }
@@ -301,6 +382,7 @@ refresh_cb (GObject      *object,
   if (_authflow_flow_is_transient (error))
     {
       /* Never log anyone out because the server could not be reached. */
+      record_refresh_finished (self, "failed", error);
       _authflow_flow_set_offline (self, error);
       finish_waiters (self, error);
       return;
@@ -313,7 +395,8 @@ refresh_cb (GObject      *object,
 
     expired = g_error_new_literal (AUTHFLOW_FLOW_ERROR, AUTHFLOW_FLOW_ERROR_SESSION_EXPIRED,
                                    _("Your session has expired. Please log in again."));
-    end_session (self, expired->message);
+    record_refresh_finished (self, "refused", error);
+    end_session (self, expired->message, "the server refused to renew the session");
     finish_waiters (self, expired);
   }
 }
@@ -322,9 +405,12 @@ refresh_cb (GObject      *object,
  * there is no refresh token to renew it with.
  */
 void
-_authflow_flow_start_refresh (AuthflowFlow *self)
+_authflow_flow_start_refresh (AuthflowFlow *self,
+                              const char   *trigger,
+                              Call         *call)
 {
   const char *refresh_token = authflow_session_get_refresh_token (self->session);
+  JsonObject *details;
 
   if (self->refreshing)
     return;
@@ -334,10 +420,29 @@ _authflow_flow_start_refresh (AuthflowFlow *self)
       g_autoptr(GError) expired = g_error_new_literal (AUTHFLOW_FLOW_ERROR, AUTHFLOW_FLOW_ERROR_SESSION_EXPIRED,
                                                        _("Your session has expired. Please log in again."));
 
-      end_session (self, expired->message);
+      end_session (self, expired->message,
+                   authflow_session_get_refresh_token (self->session) == NULL
+                   ? "the session expired, and it has no refresh token to renew it with"
+                   : "the session expired, and the backend has no refresh call to renew it with");
       finish_waiters (self, expired);
       return;
     }
+
+  details = json_object_new ();
+  json_object_set_string_member (details, "trigger", trigger != NULL ? trigger : "unknown");
+  if (call != NULL)
+    {
+      g_autofree char *name = _authflow_flow_describe_call (call);
+
+      json_object_set_string_member (details, "call", name);
+    }
+  authflow_journal_record (self->journal, AUTHFLOW_JOURNAL_TOKEN, "refresh-started",
+                           AUTHFLOW_JOURNAL_STEP_UPDATE_USER, -1, details,
+                           "Refreshing the tokens (%s)", trigger != NULL ? trigger : "unknown");
+  self->refresh_started_at = g_get_monotonic_time ();
+  g_free (self->refresh_replaces);
+  self->refresh_replaces = g_strdup (authflow_session_get_access_token (self->session));
+  self->refresh_served = 0;
 
   g_clear_handle_id (&self->check_id, g_source_remove);
   self->refreshing = TRUE;
@@ -348,12 +453,47 @@ _authflow_flow_start_refresh (AuthflowFlow *self)
                                  refresh_cb, g_object_ref (self));
 }
 
+/* A call needs the refresh that runs or has just run: says so, with how
+ * many calls that one refresh serves.
+ */
+static void
+record_waiting (AuthflowFlow *self,
+                const char   *name,
+                gboolean      renewed)
+{
+  JsonObject *details = json_object_new ();
+
+  self->refresh_served++;
+  json_object_set_string_member (details, "call", name);
+  json_object_set_int_member (details, "waiters", self->refresh_served);
+  json_object_set_boolean_member (details, "renewed", renewed);
+  if (renewed)
+    authflow_journal_record (self->journal, AUTHFLOW_JOURNAL_TOKEN, "waiting", AUTHFLOW_JOURNAL_STEP_NONE,
+                             -1, details, "%s was refused the token that the refresh has just replaced "
+                             "(%u calls served by it)", name, self->refresh_served);
+  else
+    authflow_journal_record (self->journal, AUTHFLOW_JOURNAL_TOKEN, "waiting", AUTHFLOW_JOURNAL_STEP_NONE,
+                             -1, details, "%s waits for the refresh (%u calls served by it)",
+                             name, self->refresh_served);
+}
+
+/* @task waits for the one refresh, which starts unless it runs already;
+ * @trigger says why it starts.
+ */
 static void
 wait_for_refresh (AuthflowFlow *self,
-                  GTask        *task)
+                  GTask        *task,
+                  const char   *trigger)
 {
+  Call *call = g_task_get_task_data (task);
+  g_autofree char *name = _authflow_flow_describe_call (call);
+
   g_ptr_array_add (self->refresh_waiters, task);
-  _authflow_flow_start_refresh (self);
+  _authflow_flow_start_refresh (self, trigger, call);
+
+  /* Unless the session ended instead, and the call with it. */
+  if (self->refreshing)
+    record_waiting (self, name, FALSE);
 }
 
 static void
@@ -390,9 +530,20 @@ call_cb (GObject      *object,
       call->retried = TRUE;
 
       if (g_strcmp0 (call->token_used, authflow_session_get_access_token (self->session)) != 0)
-        send_call (self, task);
+        {
+          /* Refused the token that the refresh replaced: that refresh
+           * serves this call too.
+           */
+          if (g_strcmp0 (call->token_used, self->refresh_replaces) == 0)
+            {
+              g_autofree char *name = _authflow_flow_describe_call (call);
+
+              record_waiting (self, name, TRUE);
+            }
+          send_call (self, task);
+        }
       else
-        wait_for_refresh (self, task);
+        wait_for_refresh (self, task, "401");
       return;
     }
 
@@ -420,6 +571,18 @@ send_call (AuthflowFlow *self,
 
   g_free (call->token_used);
   call->token_used = g_strdup (authflow_session_get_access_token (self->session));
+
+  /* The one retry, with the new token. */
+  if (call->sent)
+    {
+      g_autofree char *name = _authflow_flow_describe_call (call);
+      JsonObject *details = json_object_new ();
+
+      json_object_set_string_member (details, "call", name);
+      authflow_journal_record (self->journal, AUTHFLOW_JOURNAL_TOKEN, "retry", AUTHFLOW_JOURNAL_STEP_NONE,
+                               -1, details, "Sending %s again with the new token", name);
+    }
+  call->sent = TRUE;
 
   if (call->kind == GENERIC_CALL)
     {
@@ -460,7 +623,7 @@ _authflow_flow_start_call (AuthflowFlow *self,
        g_date_time_compare (now, expiry) >= 0 && self->retry_id == 0))
     {
       call->retried = TRUE;
-      wait_for_refresh (self, task);
+      wait_for_refresh (self, task, self->refreshing ? NULL : "expired");
       return;
     }
 

@@ -5,15 +5,16 @@
 
 #include "authflow-flow-private.h"
 
-/* The flow: the object and its verbs — API call, fetch user, edit profile,
- * log in, sign up, update user, log out. Pages call these and never touch
+/* The flow: the object and its verbs — log in, sign up, update user, log
+ * out. Pages call these and never touch
  * the session themselves; the navigation controller follows the session's
  * state.
  *
- * The rest of the flow is in three files beside this one: the renewal of
- * the tokens in authflow-flow-renewal.c, what happens while the server is
- * out of reach in authflow-flow-connectivity.c, and the keyring (and the
- * restore at start-up) in authflow-flow-keyring.c.
+ * The rest of the flow is in four files beside this one: the calls on
+ * protected APIs in authflow-flow-calls.c, the renewal of the tokens in
+ * authflow-flow-renewal.c, what happens while the server is out of reach
+ * in authflow-flow-connectivity.c, and the keyring (and the restore at
+ * start-up) in authflow-flow-keyring.c.
  */
 
 G_DEFINE_FINAL_TYPE (AuthflowFlow, authflow_flow, G_TYPE_OBJECT)
@@ -57,9 +58,13 @@ authflow_flow_dispose (GObject *object)
   g_clear_handle_id (&self->retry_id, g_source_remove);
   _authflow_flow_unwatch_connectivity (self);
 
+  if (self->session != NULL)
+    g_signal_handlers_disconnect_by_data (self->session, self);
+
   g_clear_object (&self->session);
   g_clear_object (&self->client);
   g_clear_object (&self->store);
+  g_clear_object (&self->journal);
 
   G_OBJECT_CLASS (authflow_flow_parent_class)->dispose (object);
 }
@@ -75,11 +80,106 @@ authflow_flow_finalize (GObject *object)
   g_clear_pointer (&self->sign_out_reason, g_free);
   g_clear_pointer (&self->last_username, g_free);
   g_clear_pointer (&self->refresh_sent, g_free);
+  g_clear_pointer (&self->refresh_replaces, g_free);
   g_clear_pointer (&self->tokens_received, g_date_time_unref);
   g_clear_pointer (&self->next_refresh, g_date_time_unref);
   g_clear_pointer (&self->refresh_waiters, g_ptr_array_unref);
 
   G_OBJECT_CLASS (authflow_flow_parent_class)->finalize (object);
+}
+
+static const char *
+state_name (AuthflowSessionState state)
+{
+  switch (state)
+    {
+    case AUTHFLOW_SESSION_STATE_RESTORING:
+      return "restoring";
+    case AUTHFLOW_SESSION_STATE_SIGNED_IN:
+      return "signed-in";
+    case AUTHFLOW_SESSION_STATE_SIGNED_OUT:
+    default:
+      return "signed-out";
+    }
+}
+
+/* Each change of the session's state, with the reason the verb that made
+ * it gave (_authflow_flow_say_why()).
+ */
+static void
+state_changed_cb (AuthflowFlow *self)
+{
+  AuthflowSessionState state = authflow_session_get_state (self->session);
+  const char *reason = self->state_reason;
+  JsonObject *details;
+
+  if (state == self->journal_state)
+    return;
+
+  if (reason == NULL)
+    reason = state == AUTHFLOW_SESSION_STATE_RESTORING ? "the backend changed" : "";
+
+  details = json_object_new ();
+  json_object_set_string_member (details, "from", state_name (self->journal_state));
+  json_object_set_string_member (details, "to", state_name (state));
+  json_object_set_string_member (details, "reason", reason);
+  authflow_journal_record (self->journal, AUTHFLOW_JOURNAL_SESSION, "state", self->state_step, -1, details,
+                           "%s: %s", state == AUTHFLOW_SESSION_STATE_SIGNED_IN ? "Signed in" :
+                                     state == AUTHFLOW_SESSION_STATE_SIGNED_OUT ? "Signed out" : "Restoring",
+                           reason[0] != '\0' ? reason : state_name (state));
+
+  self->journal_state = state;
+  self->state_reason = NULL;
+  self->state_step = AUTHFLOW_JOURNAL_STEP_NONE;
+}
+
+/* Says why the session's state is about to change, for the journal: the
+ * step of the flow and a few words.
+ */
+void
+_authflow_flow_say_why (AuthflowFlow        *self,
+                        AuthflowJournalStep  step,
+                        const char          *reason)
+{
+  self->state_step = step;
+  self->state_reason = reason;
+}
+
+/* The expiry of the tokens the session just took: when, from where, and
+ * the server's clock it was read by.
+ */
+void
+_authflow_flow_record_expiry (AuthflowFlow *self,
+                              const char   *source)
+{
+  GDateTime *expiry = authflow_session_get_expiry (self->session);
+  g_autoptr(GDateTime) issued = NULL;
+  g_autofree char *expires_at = NULL;
+  JsonObject *details;
+
+  if (self->journal == NULL)
+    return;
+
+  details = json_object_new ();
+  json_object_set_string_member (details, "source", expiry != NULL && source != NULL ? source : "none");
+  json_object_set_int_member (details, "clockOffsetMs", authflow_client_get_clock_offset (self->client) / 1000);
+
+  if (expiry == NULL)
+    {
+      authflow_journal_record (self->journal, AUTHFLOW_JOURNAL_TOKEN, "expiry", AUTHFLOW_JOURNAL_STEP_NONE, -1,
+                               details, "The tokens have no expiry: they are renewed on a 401 only");
+      return;
+    }
+
+  expires_at = g_date_time_format_iso8601 (expiry);
+  json_object_set_string_member (details, "expiresAt", expires_at);
+  if (self->tokens_received != NULL)
+    json_object_set_int_member (details, "lifetimeS",
+                                g_date_time_difference (expiry, self->tokens_received) / G_TIME_SPAN_SECOND);
+  authflow_journal_record (self->journal, AUTHFLOW_JOURNAL_TOKEN, "expiry", AUTHFLOW_JOURNAL_STEP_NONE, -1,
+                           details, "The access token expires at %s (from the %s)", expires_at,
+                           g_strcmp0 (source, "jwt") == 0 ? "token’s exp claim" :
+                           g_strcmp0 (source, "stored") == 0 ? "stored session" : "answer");
 }
 
 static void
@@ -108,6 +208,9 @@ authflow_flow_constructed (GObject *object)
                            G_CALLBACK (profile_changed_cb), self,
                            G_CONNECT_SWAPPED);
   profile_changed_cb (self);
+
+  self->journal_state = authflow_session_get_state (self->session);
+  g_signal_connect_swapped (self->session, "notify::state", G_CALLBACK (state_changed_cb), self);
 
   _authflow_flow_watch_connectivity (self);
 }
@@ -287,6 +390,36 @@ authflow_flow_shutdown (AuthflowFlow *self)
 }
 
 /**
+ * authflow_flow_get_journal:
+ *
+ * Returns: (transfer none) (nullable): where the flow, its client and its
+ *   store write every step
+ */
+AuthflowJournal *
+authflow_flow_get_journal (AuthflowFlow *self)
+{
+  g_return_val_if_fail (AUTHFLOW_IS_FLOW (self), NULL);
+
+  return self->journal;
+}
+
+/**
+ * authflow_flow_set_journal:
+ * @journal: (nullable): the journal, or %NULL to record nothing
+ *
+ * Has the flow, its client and its store write every step to @journal.
+ */
+void
+authflow_flow_set_journal (AuthflowFlow    *self,
+                           AuthflowJournal *journal)
+{
+  g_return_if_fail (AUTHFLOW_IS_FLOW (self));
+  g_return_if_fail (journal == NULL || AUTHFLOW_IS_JOURNAL (journal));
+
+  g_set_object (&self->journal, journal);
+}
+
+/**
  * authflow_flow_get_session:
  *
  * Returns: (transfer none): the Authenticated User
@@ -436,223 +569,6 @@ _authflow_flow_get_login_identifier (AuthflowFlow *self,
 }
 
 static void
-call_free (Call *call)
-{
-  g_clear_pointer (&call->values, g_hash_table_unref);
-  g_free (call->method);
-  g_free (call->path);
-  g_clear_pointer (&call->body, json_node_unref);
-  g_free (call->token_used);
-  g_free (call);
-}
-
-/**
- * authflow_flow_call_async:
- * @body: (nullable): the JSON body, if any
- *
- * The "API Call" action on a protected API: sent with the bearer token. A
- * 401 renews the tokens (one refresh, shared by every call that needs it)
- * and the call is sent once more. If the server refuses the refresh, the
- * session ends and the call fails with %AUTHFLOW_FLOW_ERROR_SESSION_EXPIRED.
- */
-void
-authflow_flow_call_async (AuthflowFlow        *self,
-                          const char          *method,
-                          const char          *path,
-                          JsonNode            *body,
-                          GCancellable        *cancellable,
-                          GAsyncReadyCallback  callback,
-                          gpointer             user_data)
-{
-  GTask *task;
-  Call *call;
-
-  g_return_if_fail (AUTHFLOW_IS_FLOW (self));
-  g_return_if_fail (method != NULL);
-  g_return_if_fail (path != NULL);
-
-  call = g_new0 (Call, 1);
-  call->kind = GENERIC_CALL;
-  call->method = g_strdup (method);
-  call->path = g_strdup (path);
-  call->body = body ? json_node_copy (body) : NULL;
-
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, authflow_flow_call_async);
-  g_task_set_task_data (task, call, (GDestroyNotify) call_free);
-
-  _authflow_flow_start_call (self, task);
-}
-
-/* The same for one of the profile's calls; @values may be %NULL. */
-static void
-run_call_async (AuthflowFlow            *self,
-                AuthflowProfileCallKind  kind,
-                GHashTable              *values,
-                GCancellable            *cancellable,
-                GAsyncReadyCallback      callback,
-                gpointer                 user_data)
-{
-  GTask *task;
-  Call *call;
-
-  call = g_new0 (Call, 1);
-  call->kind = kind;
-  call->values = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
-  if (values != NULL)
-    {
-      GHashTableIter iter;
-      gpointer key, value;
-
-      g_hash_table_iter_init (&iter, values);
-      while (g_hash_table_iter_next (&iter, &key, &value))
-        g_hash_table_replace (call->values, key, g_strdup (value));
-    }
-
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, authflow_flow_call_async);
-  g_task_set_task_data (task, call, (GDestroyNotify) call_free);
-
-  _authflow_flow_start_call (self, task);
-}
-
-/**
- * authflow_flow_call_finish:
- *
- * Returns: (transfer full): the answer's JSON object
- */
-JsonObject *
-authflow_flow_call_finish (AuthflowFlow  *self,
-                           GAsyncResult  *result,
-                           GError       **error)
-{
-  g_return_val_if_fail (AUTHFLOW_IS_FLOW (self), NULL);
-  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
-
-  return g_task_propagate_pointer (G_TASK (result), error);
-}
-
-static void
-user_call_cb (GObject      *object,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  AuthflowFlow *self = AUTHFLOW_FLOW (object);
-  g_autoptr(GTask) task = user_data;
-  g_autoptr(JsonObject) answer = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(AuthflowUser) user = NULL;
-
-  if (!(answer = authflow_flow_call_finish (self, result, &error)) ||
-      !(user = authflow_client_map_user (self->client,
-                                         GPOINTER_TO_INT (g_task_get_task_data (task)),
-                                         answer, &error)))
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-
-  /* Update Authenticated User: the session and the keyring take what the
-   * server knows now.
-   */
-  if (authflow_session_get_state (self->session) == AUTHFLOW_SESSION_STATE_SIGNED_IN)
-    authflow_flow_update_user (self, user);
-
-  g_task_return_pointer (task, g_steal_pointer (&user), g_object_unref);
-}
-
-/**
- * authflow_flow_fetch_user_async:
- *
- * The protected call `GET /auth/me`, followed by Update Authenticated User.
- */
-void
-authflow_flow_fetch_user_async (AuthflowFlow        *self,
-                                GCancellable        *cancellable,
-                                GAsyncReadyCallback  callback,
-                                gpointer             user_data)
-{
-  GTask *task;
-
-  g_return_if_fail (AUTHFLOW_IS_FLOW (self));
-
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, authflow_flow_fetch_user_async);
-  g_task_set_task_data (task, GINT_TO_POINTER (AUTHFLOW_PROFILE_CALL_ME), NULL);
-
-  run_call_async (self, AUTHFLOW_PROFILE_CALL_ME, NULL, cancellable, user_call_cb, task);
-}
-
-/**
- * authflow_flow_fetch_user_finish:
- *
- * Returns: (transfer full): the user as the server knows it
- */
-AuthflowUser *
-authflow_flow_fetch_user_finish (AuthflowFlow  *self,
-                                 GAsyncResult  *result,
-                                 GError       **error)
-{
-  g_return_val_if_fail (AUTHFLOW_IS_FLOW (self), NULL);
-  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
-
-  return g_task_propagate_pointer (G_TASK (result), error);
-}
-
-/**
- * authflow_flow_edit_profile_async:
- * @first_name: (nullable): left as it is when %NULL
- * @last_name: (nullable): left as it is when %NULL
- * @email: (nullable): left as it is when %NULL
- *
- * The protected call `PATCH /auth/me`; its answer becomes the user's data
- * (Update Authenticated User) in the session and the keyring.
- */
-void
-authflow_flow_edit_profile_async (AuthflowFlow        *self,
-                                  const char          *first_name,
-                                  const char          *last_name,
-                                  const char          *email,
-                                  GCancellable        *cancellable,
-                                  GAsyncReadyCallback  callback,
-                                  gpointer             user_data)
-{
-  g_autoptr(GHashTable) values = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
-  GTask *task;
-
-  g_return_if_fail (AUTHFLOW_IS_FLOW (self));
-
-  if (first_name != NULL)
-    g_hash_table_replace (values, (gpointer) "first_name", g_strdup (first_name));
-  if (last_name != NULL)
-    g_hash_table_replace (values, (gpointer) "last_name", g_strdup (last_name));
-  if (email != NULL)
-    g_hash_table_replace (values, (gpointer) "email", g_strdup (email));
-
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, authflow_flow_edit_profile_async);
-  g_task_set_task_data (task, GINT_TO_POINTER (AUTHFLOW_PROFILE_CALL_UPDATE_USER), NULL);
-
-  run_call_async (self, AUTHFLOW_PROFILE_CALL_UPDATE_USER, values, cancellable, user_call_cb, task);
-}
-
-/**
- * authflow_flow_edit_profile_finish:
- *
- * Returns: (transfer full): the updated user
- */
-AuthflowUser *
-authflow_flow_edit_profile_finish (AuthflowFlow  *self,
-                                   GAsyncResult  *result,
-                                   GError       **error)
-{
-  g_return_val_if_fail (AUTHFLOW_IS_FLOW (self), NULL);
-  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
-
-  return g_task_propagate_pointer (G_TASK (result), error);
-}
-
-static void
 sign_in_from_result (AuthflowFlow       *self,
                      AuthflowAuthResult *auth,
                      GTask              *task)
@@ -665,12 +581,15 @@ sign_in_from_result (AuthflowFlow       *self,
                                       PROP_LAST_USERNAME);
   _authflow_flow_set_online (self);
 
+  _authflow_flow_say_why (self, AUTHFLOW_JOURNAL_STEP_LOG_IN,
+                          g_task_get_source_tag (task) == authflow_flow_log_in_async ? "logged in" : "signed up");
   authflow_session_sign_in (self->session,
                             auth->access_token,
                             auth->refresh_token,
                             auth->expiry,
                             auth->uid,
                             auth->user);
+  _authflow_flow_record_expiry (self, NULL);
   authflow_flow_check_schedule (self);
 
   /* Signed in is signed in: a cancel that comes while the keyring is being
@@ -888,6 +807,7 @@ authflow_flow_log_out_async (AuthflowFlow        *self,
       _authflow_flow_hold_application ();
     }
 
+  _authflow_flow_say_why (self, AUTHFLOW_JOURNAL_STEP_LOG_OUT, "logged out");
   authflow_session_sign_out (self->session);
 
   if (access_token != NULL)
@@ -934,5 +854,6 @@ authflow_flow_forget_session (AuthflowFlow *self)
   _authflow_flow_set_next_refresh (self, NULL);
   g_object_thaw_notify (G_OBJECT (self));
 
+  _authflow_flow_say_why (self, AUTHFLOW_JOURNAL_STEP_NONE, "the backend changed");
   authflow_session_reset (self->session);
 }

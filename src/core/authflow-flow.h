@@ -4,6 +4,7 @@
 #include <gio/gio.h>
 
 #include "authflow-client.h"
+#include "authflow-journal.h"
 #include "authflow-session.h"
 #include "authflow-session-store.h"
 
@@ -31,6 +32,9 @@ void                  authflow_flow_forget_session       (AuthflowFlow          
 AuthflowSession      *authflow_flow_get_session          (AuthflowFlow          *self);
 AuthflowClient       *authflow_flow_get_client           (AuthflowFlow          *self);
 AuthflowSessionStore *authflow_flow_get_store            (AuthflowFlow          *self);
+AuthflowJournal      *authflow_flow_get_journal          (AuthflowFlow          *self);
+void                  authflow_flow_set_journal          (AuthflowFlow          *self,
+                                                          AuthflowJournal       *journal);
 const char           *authflow_flow_get_keyring_problem  (AuthflowFlow          *self);
 const char           *authflow_flow_get_offline_problem  (AuthflowFlow          *self);
 const char           *authflow_flow_get_sign_out_reason  (AuthflowFlow          *self);

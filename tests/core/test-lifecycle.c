@@ -60,6 +60,7 @@ typedef struct
   AuthflowClient       *client;
   AuthflowSessionStore *store;
   AuthflowFlow         *flow;
+  AuthflowJournal      *journal;
 
   /* What the flow's wall clock adds to the real one. */
   GTimeSpan             shift;
@@ -79,6 +80,42 @@ make_app (Fixture *f)
   f->client = authflow_client_new (f->url);
   f->store = authflow_session_store_new (authflow_client_get_base_url (f->client));
   f->flow = authflow_flow_new (f->client, f->store);
+  if (f->journal == NULL)
+    f->journal = authflow_journal_new ();
+  authflow_flow_set_journal (f->flow, f->journal);
+}
+
+/* The journal's entries of @kind and @event after sequence @after. */
+static GPtrArray *
+find_entries (Fixture             *f,
+              guint64              after,
+              AuthflowJournalKind  kind,
+              const char          *event)
+{
+  GListModel *entries = authflow_journal_get_entries (f->journal);
+  GPtrArray *found = g_ptr_array_new_with_free_func (g_object_unref);
+
+  for (guint i = 0; i < g_list_model_get_n_items (entries); i++)
+    {
+      g_autoptr(AuthflowJournalEntry) entry = g_list_model_get_item (entries, i);
+
+      if (authflow_journal_entry_get_sequence (entry) > after &&
+          authflow_journal_entry_get_kind (entry) == kind &&
+          g_str_equal (authflow_journal_entry_get_event (entry), event))
+        g_ptr_array_add (found, g_object_ref (entry));
+    }
+
+  return found;
+}
+
+static guint64
+last_sequence (Fixture *f)
+{
+  GListModel *entries = authflow_journal_get_entries (f->journal);
+  guint n = g_list_model_get_n_items (entries);
+  g_autoptr(AuthflowJournalEntry) last = n > 0 ? g_list_model_get_item (entries, n - 1) : NULL;
+
+  return last != NULL ? authflow_journal_entry_get_sequence (last) : 0;
 }
 
 typedef struct
@@ -330,6 +367,7 @@ fixture_tear_down (Fixture       *f,
 
   g_assert_finalize_object (g_steal_pointer (&f->store));
   g_assert_finalize_object (g_steal_pointer (&f->client));
+  g_clear_object (&f->journal);
 
   if (f->relay != NULL)
     {
@@ -803,6 +841,12 @@ test_concurrent_401 (Fixture       *f,
   AuthflowSession *session = authflow_flow_get_session (f->flow);
   GAsyncResult *results[N_CALLS] = { NULL, };
   g_autofree char *old_access_token = NULL;
+  g_autoptr(GPtrArray) started = NULL;
+  g_autoptr(GPtrArray) waiting = NULL;
+  g_autoptr(GPtrArray) finished = NULL;
+  g_autoptr(GPtrArray) retries = NULL;
+  guint64 mark;
+  gint64 most = 0;
 
   authflow_server_set_access_ttl (f->server, 1);
 
@@ -828,6 +872,7 @@ test_concurrent_401 (Fixture       *f,
    */
   f->refresh_delay_ms = GPOINTER_TO_UINT (data);
   f->slow_get = N_CALLS;
+  mark = last_sequence (f);
 
   for (guint i = 0; i < N_CALLS; i++)
     authflow_flow_call_async (f->flow, "GET", "/auth/me", NULL, NULL, authflow_test_got_result_cb, &results[i]);
@@ -853,6 +898,33 @@ test_concurrent_401 (Fixture       *f,
   g_assert_cmpstr (authflow_session_get_access_token (session), !=, old_access_token);
   g_assert_true (AUTHFLOW_TEST_WAIT_UNTIL (NULL, 10000,
                                            stored_refresh_token_is (f->store, authflow_session_get_refresh_token (session))));
+
+  /* And the journal says so: one refresh, started by a 401, that served
+   * every call (those whose 401 came after it was done found the tokens
+   * renewed), and one retry of each.
+   */
+  started = find_entries (f, mark, AUTHFLOW_JOURNAL_TOKEN, "refresh-started");
+  waiting = find_entries (f, mark, AUTHFLOW_JOURNAL_TOKEN, "waiting");
+  finished = find_entries (f, mark, AUTHFLOW_JOURNAL_TOKEN, "refresh-finished");
+  retries = find_entries (f, mark, AUTHFLOW_JOURNAL_TOKEN, "retry");
+  g_assert_cmpuint (started->len, ==, 1);
+  g_assert_cmpstr (json_object_get_string_member (authflow_journal_entry_get_details (started->pdata[0]), "trigger"),
+                   ==, "401");
+  g_assert_cmpuint (waiting->len, ==, N_CALLS);
+  for (guint i = 0; i < waiting->len; i++)
+    most = MAX (most, json_object_get_int_member (authflow_journal_entry_get_details (waiting->pdata[i]), "waiters"));
+  g_assert_cmpint (most, ==, N_CALLS);
+  g_assert_cmpuint (finished->len, ==, 1);
+  g_assert_cmpint (json_object_get_int_member (authflow_journal_entry_get_details (finished->pdata[0]), "waiters"),
+                   <=, N_CALLS);
+  g_assert_cmpstr (json_object_get_string_member (authflow_journal_entry_get_details (finished->pdata[0]), "outcome"),
+                   ==, "renewed");
+  g_assert_cmpint (authflow_journal_entry_get_duration (finished->pdata[0]), >=, 0);
+  g_assert_cmpuint (retries->len, ==, N_CALLS);
+  g_assert_cmpuint (authflow_journal_entry_get_sequence (started->pdata[0]), <,
+                    authflow_journal_entry_get_sequence (finished->pdata[0]));
+  g_assert_cmpuint (authflow_journal_entry_get_sequence (finished->pdata[0]), <,
+                    authflow_journal_entry_get_sequence (retries->pdata[0]));
 }
 
 /* Logs the session out from elsewhere: its refresh family is revoked, and
