@@ -8,12 +8,20 @@
 
 #include "authflow-backend-messages.h"
 #include "authflow-client.h"
+#include "authflow-client-private.h"
 #include "authflow-json.h"
 #include "authflow-jwt.h"
 
 /* Runs the backend's calls over HTTP. It turns every answer into either a
  * result or an error a person can act on, and never logs a token, a
  * password or a body: the debug log shows method, path and status only.
+ *
+ * What it does, it tells the journal, if it has one: each exchange on the
+ * wire as it ends (each redirect hop its own, as in HAR), and each answer
+ * it reads into auth properties or a user. Those entries are redacted
+ * before they are made (see authflow-client-journal.c). A call refused
+ * before anything is sent (a template without a value, plain http:// to
+ * another machine) is no exchange and makes no entry: its error says why.
  */
 struct _AuthflowClient
 {
@@ -37,6 +45,14 @@ struct _AuthflowClient
 
   /* When the server, with a 429 or 503, last asked to be left alone until. */
   gint64       retry_after_until;
+
+  /* Where each exchange and each answer read is reported, if anywhere;
+   * whether the server's clock is known yet, for the journal's entries;
+   * and how many authflow_client_begin_retry() are open.
+   */
+  AuthflowJournal *journal;
+  gboolean     clock_known;
+  guint        retry_depth;
 
   /* Limits that keep a broken or hostile server from holding a call, or
    * memory, forever: libsoup's timeout only bounds each read.
@@ -70,6 +86,7 @@ enum {
   PROP_CLOCK_OFFSET,
   PROP_MAX_ANSWER_SIZE,
   PROP_TOTAL_TIMEOUT,
+  PROP_JOURNAL,
   N_PROPS
 };
 
@@ -96,6 +113,7 @@ authflow_client_finalize (GObject *object)
 
   g_clear_object (&self->session);
   g_clear_object (&self->profile);
+  g_clear_object (&self->journal);
   g_clear_pointer (&self->base_url, g_free);
 
   G_OBJECT_CLASS (authflow_client_parent_class)->finalize (object);
@@ -135,6 +153,10 @@ authflow_client_get_property (GObject    *object,
       g_value_set_uint (value, self->total_timeout);
       break;
 
+    case PROP_JOURNAL:
+      g_value_set_object (value, self->journal);
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -168,6 +190,10 @@ authflow_client_set_property (GObject      *object,
 
     case PROP_TOTAL_TIMEOUT:
       authflow_client_set_total_timeout (self, g_value_get_uint (value));
+      break;
+
+    case PROP_JOURNAL:
+      authflow_client_set_journal (self, g_value_get_object (value));
       break;
 
     default:
@@ -212,6 +238,13 @@ authflow_client_class_init (AuthflowClientClass *klass)
   properties [PROP_TOTAL_TIMEOUT] =
     g_param_spec_uint ("total-timeout", NULL, NULL, 1, 3600, DEFAULT_TOTAL_TIMEOUT_SECONDS,
                        (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  /* Where every exchange and every answer read is reported; %NULL for
+   * nowhere.
+   */
+  properties [PROP_JOURNAL] =
+    g_param_spec_object ("journal", NULL, NULL, AUTHFLOW_TYPE_JOURNAL,
+                         (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -370,6 +403,98 @@ authflow_client_has_call (AuthflowClient          *self,
   g_return_val_if_fail (AUTHFLOW_IS_CLIENT (self), FALSE);
 
   return authflow_profile_has_call (self->profile, kind);
+}
+
+/**
+ * authflow_expiry_source_to_string:
+ *
+ * Returns: the source's name in the trace: "answer", "jwt" or "none"
+ */
+const char *
+authflow_expiry_source_to_string (AuthflowExpirySource source)
+{
+  switch (source)
+    {
+    case AUTHFLOW_EXPIRY_SOURCE_ANSWER:
+      return "answer";
+
+    case AUTHFLOW_EXPIRY_SOURCE_JWT:
+      return "jwt";
+
+    case AUTHFLOW_EXPIRY_SOURCE_NONE:
+    default:
+      return "none";
+    }
+}
+
+/**
+ * authflow_client_get_journal:
+ *
+ * Returns: (transfer none) (nullable): where the client reports what it
+ *   does, or %NULL
+ */
+AuthflowJournal *
+authflow_client_get_journal (AuthflowClient *self)
+{
+  g_return_val_if_fail (AUTHFLOW_IS_CLIENT (self), NULL);
+
+  return self->journal;
+}
+
+/**
+ * authflow_client_set_journal:
+ * @journal: (nullable): where to report, or %NULL to report nothing
+ *
+ * From now on every exchange that ends is an "http"/"exchange" entry of
+ * @journal, and every answer read into auth properties or a user is a
+ * "mapping"/"answer" entry (see the README, "The trace"). The journal also
+ * learns the server's clock from the client.
+ */
+void
+authflow_client_set_journal (AuthflowClient  *self,
+                             AuthflowJournal *journal)
+{
+  g_return_if_fail (AUTHFLOW_IS_CLIENT (self));
+  g_return_if_fail (!journal || AUTHFLOW_IS_JOURNAL (journal));
+
+  if (!g_set_object (&self->journal, journal))
+    return;
+
+  if (self->clock_known)
+    authflow_journal_set_clock_offset (self->journal, TRUE, self->clock_offset);
+
+  g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_JOURNAL]);
+}
+
+/**
+ * authflow_client_begin_retry:
+ *
+ * Marks the calls started from now until authflow_client_end_retry() as
+ * the one retry of a call after a renewal: their exchanges say `"retry":
+ * true`. Calls are marked when they are started, so the flow wraps the
+ * start of the retry (the `_async` call) in the pair, not its wait. Pairs
+ * may nest.
+ */
+void
+authflow_client_begin_retry (AuthflowClient *self)
+{
+  g_return_if_fail (AUTHFLOW_IS_CLIENT (self));
+
+  self->retry_depth++;
+}
+
+/**
+ * authflow_client_end_retry:
+ *
+ * Ends what authflow_client_begin_retry() began.
+ */
+void
+authflow_client_end_retry (AuthflowClient *self)
+{
+  g_return_if_fail (AUTHFLOW_IS_CLIENT (self));
+  g_return_if_fail (self->retry_depth > 0);
+
+  self->retry_depth--;
 }
 
 guint
@@ -587,6 +712,9 @@ note_server_headers (AuthflowClient *self,
       if (offset > -G_USEC_PER_SEC && offset < G_USEC_PER_SEC)
         offset = 0;
 
+      self->clock_known = TRUE;
+      authflow_journal_set_clock_offset (self->journal, TRUE, offset);
+
       if (offset != self->clock_offset)
         {
           self->clock_offset = offset;
@@ -759,7 +887,22 @@ typedef struct
   guint         redirects;
   GInputStream *stream;
   GByteArray   *data;
+
+  /* What the journal is told of each hop: the profile's call (-1 for a
+   * generic one), whether it is the retry after a renewal, the secrets it
+   * carries, when it started, and how far it got.
+   */
+  int              kind;
+  gboolean         retry;
+  AuthflowSecrets *secrets;
+  GDateTime       *hop_started_at;
+  gint64           hop_started;
+  gboolean         hop_has_body;
+  gboolean         answered;
+  gboolean         complete;
 } Request;
+
+#define GENERIC_CALL (-1)
 
 static void
 request_free (Request *request)
@@ -774,7 +917,79 @@ request_free (Request *request)
   g_clear_pointer (&request->body, g_bytes_unref);
   g_clear_pointer (&request->content_type, g_free);
   g_clear_pointer (&request->data, g_byte_array_unref);
+  g_clear_pointer (&request->secrets, authflow_secrets_free);
+  g_clear_pointer (&request->hop_started_at, g_date_time_unref);
   g_free (request);
+}
+
+/* The hop that ends now, as an "http"/"exchange" entry. @outcome is
+ * "complete" when the whole answer came (whatever it said), "redirected"
+ * for a hop that is followed, "cancelled" or "failed"; %NULL to tell from
+ * @error. @failure says in a few words what went wrong, for the summary.
+ */
+static void
+record_exchange (AuthflowClient *self,
+                 Request        *request,
+                 const char     *outcome,
+                 const GError   *error,
+                 const char     *failure)
+{
+  JsonObject *details;
+  g_autofree char *summary = NULL;
+  gint64 ended;
+  gint64 duration;
+
+  if (self->journal == NULL)
+    return;
+
+  ended = g_get_monotonic_time ();
+  duration = MAX (ended - request->hop_started, 0);
+
+  if (outcome == NULL)
+    outcome = error == NULL ? "complete" :
+              g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ? "cancelled" :
+              request->complete ? "complete" : "failed";
+  if (failure == NULL && g_str_equal (outcome, "cancelled"))
+    failure = "cancelled";
+
+  details = json_object_new ();
+  if (request->kind != GENERIC_CALL)
+    json_object_set_string_member (details, "call", authflow_profile_call_kind_to_string (request->kind));
+  json_object_set_boolean_member (details, "retry", request->retry);
+  json_object_set_string_member (details, "outcome", outcome);
+  authflow_client_describe_exchange (details, request->message, request->answered,
+                                     request->hop_has_body ? request->body : NULL,
+                                     request->hop_has_body ? request->content_type : NULL,
+                                     request->data, request->secrets,
+                                     request->hop_started_at, request->hop_started, ended);
+  if (error != NULL)
+    json_object_set_string_member (details, "error", error->message);
+
+  summary = authflow_client_summarize_exchange (request->message, request->answered, failure,
+                                                duration, request->secrets);
+  authflow_journal_record (self->journal, AUTHFLOW_JOURNAL_HTTP, "exchange",
+                           AUTHFLOW_JOURNAL_STEP_API_CALL, duration, details, "%s", summary);
+}
+
+/* Ends @task with @error (which it takes), or else with @answer (which it
+ * takes), and tells the journal first.
+ */
+static void
+end_request (GTask      *task,
+             GError     *error,
+             JsonObject *answer,
+             const char *failure)
+{
+  AuthflowClient *self = g_task_get_source_object (task);
+  Request *request = g_task_get_task_data (task);
+
+  g_clear_handle_id (&request->timeout_id, g_source_remove);
+  record_exchange (self, request, NULL, error, failure);
+
+  if (error != NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, answer, (GDestroyNotify) json_object_unref);
 }
 
 static void
@@ -809,49 +1024,51 @@ return_transfer_error (GTask    *task,
   Request *request = g_task_get_task_data (task);
   GTlsCertificateFlags tls_errors = soup_message_get_tls_peer_certificate_errors (request->message);
 
-  g_clear_handle_id (&request->timeout_id, g_source_remove);
-
   if (request->timed_out)
     {
       g_autoptr(GError) timed_out = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_TIMED_OUT, error->message);
 
-      g_task_return_error (task, network_error (self, timed_out));
+      end_request (task, network_error (self, timed_out), NULL, "timed out");
       return;
     }
 
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
-      g_task_return_error (task, g_error_copy (error));
+      end_request (task, g_error_copy (error), NULL, "cancelled");
       return;
     }
 
   if (error->domain == G_TLS_ERROR || tls_errors != 0)
     {
       g_debug ("The server's certificate is not valid (flags 0x%x): %s", tls_errors, error->message);
-      g_task_return_new_error (task, AUTHFLOW_CLIENT_ERROR, AUTHFLOW_CLIENT_ERROR_NETWORK,
-                               _("The server's certificate is not valid, so Authflow did not talk to it"));
+      end_request (task,
+                   g_error_new_literal (AUTHFLOW_CLIENT_ERROR, AUTHFLOW_CLIENT_ERROR_NETWORK,
+                                        _("The server's certificate is not valid, so Authflow did not talk to it")),
+                   NULL, "certificate not valid");
       return;
     }
 
   if (answering)
     {
       g_debug ("The answer broke off: %s", error->message);
-      g_task_return_new_error (task, AUTHFLOW_CLIENT_ERROR, AUTHFLOW_CLIENT_ERROR_NETWORK,
-                               _("The connection to the server broke off before its answer was complete. Try again."));
+      end_request (task,
+                   g_error_new_literal (AUTHFLOW_CLIENT_ERROR, AUTHFLOW_CLIENT_ERROR_NETWORK,
+                                        _("The connection to the server broke off before its answer was complete. Try again.")),
+                   NULL, "broke off");
       return;
     }
 
-  g_task_return_error (task, network_error (self, error));
+  end_request (task, network_error (self, error), NULL,
+               g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT) ? "timed out" : "could not connect");
 }
 
 static void
 return_too_large (GTask *task)
 {
-  Request *request = g_task_get_task_data (task);
-
-  g_clear_handle_id (&request->timeout_id, g_source_remove);
-  g_task_return_new_error (task, AUTHFLOW_CLIENT_ERROR, AUTHFLOW_CLIENT_ERROR_BAD_ANSWER,
-                           _("The server's answer is too large"));
+  end_request (task,
+               g_error_new_literal (AUTHFLOW_CLIENT_ERROR, AUTHFLOW_CLIENT_ERROR_BAD_ANSWER,
+                                    _("The server's answer is too large")),
+               NULL, "answer too large");
 }
 
 /* The whole answer is in and parsed: turns it into the task's value or
@@ -868,33 +1085,57 @@ take_answer (GTask    *task,
   JsonObject *object_answer = NULL;
   guint status = soup_message_get_status (request->message);
 
+  request->complete = TRUE;
+
   if (root != NULL && JSON_NODE_HOLDS_OBJECT (root))
     object_answer = json_node_get_object (root);
 
   if (!SOUP_STATUS_IS_SUCCESSFUL (status))
     {
-      g_task_return_error (task, error_from_answer (self, status, root));
+      end_request (task, error_from_answer (self, status, root), NULL, NULL);
       return;
     }
 
   if (g_error_matches (parse_error, AUTHFLOW_JSON_ERROR, AUTHFLOW_JSON_ERROR_TOO_DEEP))
     {
-      g_task_return_new_error (task, AUTHFLOW_CLIENT_ERROR, AUTHFLOW_CLIENT_ERROR_BAD_ANSWER,
-                               _("The server's answer is nested more than %u levels deep, "
-                                 "which Authflow does not read"),
-                               AUTHFLOW_JSON_MAX_DEPTH);
+      end_request (task,
+                   g_error_new (AUTHFLOW_CLIENT_ERROR, AUTHFLOW_CLIENT_ERROR_BAD_ANSWER,
+                                _("The server's answer is nested more than %u levels deep, "
+                                  "which Authflow does not read"),
+                                AUTHFLOW_JSON_MAX_DEPTH),
+                   NULL, NULL);
       return;
     }
 
   if (object_answer == NULL)
     {
-      g_task_return_new_error (task, AUTHFLOW_CLIENT_ERROR, AUTHFLOW_CLIENT_ERROR_BAD_ANSWER,
-                               _("The server's answer is not the JSON object Authflow expects"));
+      end_request (task,
+                   g_error_new_literal (AUTHFLOW_CLIENT_ERROR, AUTHFLOW_CLIENT_ERROR_BAD_ANSWER,
+                                        _("The server's answer is not the JSON object Authflow expects")),
+                   NULL, NULL);
       return;
     }
 
-  g_task_return_pointer (task, json_object_ref (object_answer),
-                         (GDestroyNotify) json_object_unref);
+  /* The tokens an answer brings are secrets wherever they show in it, not
+   * only under the names the redaction knows.
+   */
+  if (request->kind == AUTHFLOW_PROFILE_CALL_LOGIN || request->kind == AUTHFLOW_PROFILE_CALL_SIGNUP ||
+      request->kind == AUTHFLOW_PROFILE_CALL_REFRESH)
+    {
+      static const AuthflowProfileField fields[] = {
+        AUTHFLOW_PROFILE_FIELD_ACCESS_TOKEN, AUTHFLOW_PROFILE_FIELD_REFRESH_TOKEN
+      };
+
+      for (guint i = 0; i < G_N_ELEMENTS (fields); i++)
+        {
+          const char *path = authflow_profile_get_answer_path (self->profile, request->kind, fields[i]);
+          g_autofree char *token = authflow_client_match_string (root, path, NULL);
+
+          authflow_secrets_add (request->secrets, AUTHFLOW_JOURNAL_SECRET_TOKEN, token);
+        }
+    }
+
+  end_request (task, NULL, json_object_ref (object_answer), NULL);
 }
 
 static void
@@ -940,10 +1181,13 @@ finish_answer (GTask *task_in)
 
   if (request->data->len > PARSE_IN_THREAD_SIZE)
     {
-      gpointer source_object = g_task_get_source_object (task);
       g_autoptr(GTask) parse = NULL;
 
-      parse = g_task_new (source_object, NULL, parsed_cb, g_steal_pointer (&task));
+      /* Without a source object: the worker thread lets go of this task
+       * last, which must not be what finalizes the client, off the main
+       * thread. The call's own task keeps the client.
+       */
+      parse = g_task_new (NULL, NULL, parsed_cb, g_steal_pointer (&task));
       g_task_set_source_tag (parse, finish_answer);
       g_task_set_task_data (parse, g_byte_array_ref (request->data), (GDestroyNotify) g_byte_array_unref);
       g_task_run_in_thread (parse, parse_thread);
@@ -1013,9 +1257,10 @@ follow_redirect (GTask      *task_in,
 
   if (++request->redirects > MAX_REDIRECTS)
     {
-      g_clear_handle_id (&request->timeout_id, g_source_remove);
-      g_task_return_new_error (task, AUTHFLOW_CLIENT_ERROR, AUTHFLOW_CLIENT_ERROR_SERVER,
-                               _("The server redirected too many times, so Authflow gave up"));
+      end_request (task,
+                   g_error_new_literal (AUTHFLOW_CLIENT_ERROR, AUTHFLOW_CLIENT_ERROR_SERVER,
+                                        _("The server redirected too many times, so Authflow gave up")),
+                   NULL, "redirect not followed");
       return;
     }
 
@@ -1023,19 +1268,22 @@ follow_redirect (GTask      *task_in,
       g_uri_get_host (target) == NULL ||
       g_ascii_strcasecmp (g_uri_get_host (target), g_uri_get_host (from)) != 0)
     {
-      g_clear_handle_id (&request->timeout_id, g_source_remove);
-      g_task_return_new_error (task, AUTHFLOW_CLIENT_ERROR, AUTHFLOW_CLIENT_ERROR_SERVER,
-                               _("The server redirected to another host, which Authflow does not follow"));
+      end_request (task,
+                   g_error_new_literal (AUTHFLOW_CLIENT_ERROR, AUTHFLOW_CLIENT_ERROR_SERVER,
+                                        _("The server redirected to another host, which Authflow does not follow")),
+                   NULL, "redirect not followed");
       return;
     }
 
   url = g_uri_to_string (target);
   if (!authflow_client_check_url (url, &error))
     {
-      g_clear_handle_id (&request->timeout_id, g_source_remove);
-      g_task_return_error (task, g_steal_pointer (&error));
+      end_request (task, g_steal_pointer (&error), NULL, "redirect not followed");
       return;
     }
+
+  /* The hop that is followed is an exchange of its own, as in HAR. */
+  record_exchange (g_task_get_source_object (task), request, "redirected", NULL, NULL);
 
   message = soup_message_new_from_uri (keep_method ? soup_message_get_method (request->message)
                                                    : SOUP_METHOD_GET,
@@ -1045,7 +1293,8 @@ follow_redirect (GTask      *task_in,
   soup_message_headers_remove (soup_message_get_request_headers (message), "Host");
   soup_message_headers_remove (soup_message_get_request_headers (message), "Content-Type");
   soup_message_headers_remove (soup_message_get_request_headers (message), "Content-Length");
-  if (keep_method && request->body != NULL)
+  request->hop_has_body = keep_method && request->body != NULL;
+  if (request->hop_has_body)
     soup_message_set_request_body_from_bytes (message, request->content_type, request->body);
 
   g_clear_object (&request->stream);
@@ -1074,6 +1323,8 @@ send_cb (GObject      *object,
       return_transfer_error (task, error, FALSE);
       return;
     }
+
+  request->answered = TRUE;
 
   note_server_headers (self, request->message, request->sent_at, g_get_real_time ());
 
@@ -1112,7 +1363,14 @@ start_send (GTask *task)
   Request *request = g_task_get_task_data (task);
 
   /* Redirects are followed here, where their host can be checked. */
-  soup_message_add_flags (request->message, SOUP_MESSAGE_NO_REDIRECT);
+  soup_message_add_flags (request->message, SOUP_MESSAGE_NO_REDIRECT | SOUP_MESSAGE_COLLECT_METRICS);
+
+  g_clear_pointer (&request->hop_started_at, g_date_time_unref);
+  g_clear_pointer (&request->data, g_byte_array_unref);
+  request->hop_started_at = g_date_time_new_now_local ();
+  request->hop_started = g_get_monotonic_time ();
+  request->answered = FALSE;
+  request->complete = FALSE;
 
   request->sent_at = g_get_real_time ();
   soup_session_send_async (self->session,
@@ -1124,14 +1382,18 @@ start_send (GTask *task)
 }
 
 /* Sends @message, which @task takes over, with @body (if any) as its
- * request body; the task's value is the answer's JSON object.
+ * request body; the task's value is the answer's JSON object. @kind is the
+ * profile's call, or GENERIC_CALL; @secrets (taken over) what the call
+ * carries, for the journal.
  */
 static void
-send_message (AuthflowClient *self,
-              GTask          *task,
-              SoupMessage    *message,
-              GBytes         *body,
-              const char     *content_type)
+send_message (AuthflowClient  *self,
+              GTask           *task,
+              int              kind,
+              AuthflowSecrets *secrets,
+              SoupMessage     *message,
+              GBytes          *body,
+              const char      *content_type)
 {
   Request *request = g_new0 (Request, 1);
   GCancellable *caller_cancellable = g_task_get_cancellable (task);
@@ -1140,6 +1402,10 @@ send_message (AuthflowClient *self,
   request->body = body ? g_bytes_ref (body) : NULL;
   request->content_type = g_strdup (content_type);
   request->cancellable = g_cancellable_new ();
+  request->kind = kind;
+  request->retry = self->retry_depth > 0;
+  request->secrets = secrets;
+  request->hop_has_body = body != NULL;
   g_task_set_task_data (task, request, (GDestroyNotify) request_free);
 
   if (caller_cancellable != NULL)
@@ -1204,6 +1470,7 @@ send_json_async (AuthflowClient      *self,
   g_autoptr(GError) error = NULL;
   g_autofree char *url = NULL;
   g_autoptr(GBytes) bytes = NULL;
+  AuthflowSecrets *secrets;
   SoupMessage *message;
 
   task = g_task_new (self, cancellable, callback, user_data);
@@ -1231,7 +1498,34 @@ send_json_async (AuthflowClient      *self,
       bytes = g_bytes_new_with_free_func (text, strlen (text), g_free, text);
     }
 
-  send_message (self, g_steal_pointer (&task), message, bytes, "application/json");
+  secrets = authflow_secrets_new ();
+  authflow_secrets_add (secrets, AUTHFLOW_JOURNAL_SECRET_TOKEN, access_token);
+  send_message (self, g_steal_pointer (&task), GENERIC_CALL, secrets, message, bytes, "application/json");
+}
+
+/* The secrets among a call's template values: what the journal must not
+ * keep of the call, wherever it shows.
+ */
+static AuthflowSecrets *
+secrets_from_values (GHashTable *values)
+{
+  static const struct
+  {
+    const char            *name;
+    AuthflowJournalSecret  kind;
+  } secret_values[] = {
+    { "password", AUTHFLOW_JOURNAL_SECRET_PASSWORD },
+    { "client_secret", AUTHFLOW_JOURNAL_SECRET_PASSWORD },
+    { "access_token", AUTHFLOW_JOURNAL_SECRET_TOKEN },
+    { "refresh_token", AUTHFLOW_JOURNAL_SECRET_TOKEN },
+  };
+  AuthflowSecrets *secrets = authflow_secrets_new ();
+
+  for (guint i = 0; values != NULL && i < G_N_ELEMENTS (secret_values); i++)
+    authflow_secrets_add (secrets, secret_values[i].kind,
+                          g_hash_table_lookup (values, secret_values[i].name));
+
+  return secrets;
 }
 
 /* Sends the profile's @kind of call with @values filled into its template;
@@ -1286,19 +1580,24 @@ send_profile_async (AuthflowClient          *self,
 
   soup_message_headers_foreach (request->headers, copy_header_cb,
                                 soup_message_get_request_headers (message));
-  send_message (self, g_steal_pointer (&task), message, request->body, request->content_type);
+  send_message (self, g_steal_pointer (&task), kind, secrets_from_values (values),
+                message, request->body, request->content_type);
 }
 
 static JsonNode *
-get_member_of (JsonObject         *object,
-               const char * const *names)
+get_member_of (JsonObject          *object,
+               const char * const  *names,
+               const char         **found)
 {
   for (guint i = 0; names[i] != NULL; i++)
     {
       JsonNode *node = json_object_get_member (object, names[i]);
 
       if (node != NULL && JSON_NODE_HOLDS_VALUE (node))
-        return node;
+        {
+          *found = names[i];
+          return node;
+        }
     }
 
   return NULL;
@@ -1323,8 +1622,9 @@ node_get_number (JsonNode *node,
  * ISO 8601 time. %NULL when it does not.
  */
 static GDateTime *
-expiry_from_fields (AuthflowClient *self,
-                    JsonObject     *answer)
+expiry_from_fields (AuthflowClient  *self,
+                    JsonObject      *answer,
+                    const char     **member)
 {
   static const char * const expires_in[] = { "expires_in", "expiresIn", NULL };
   static const char * const expires_at[] = { "expires_at", "expiresAt", NULL };
@@ -1334,7 +1634,7 @@ expiry_from_fields (AuthflowClient *self,
   /* Year 9999 is as far as GDateTime goes; a hostile answer must not make
    * the casts below overflow.
    */
-  if ((node = get_member_of (answer, expires_in)) && node_get_number (node, &number) &&
+  if ((node = get_member_of (answer, expires_in, member)) && node_get_number (node, &number) &&
       number >= 0 && number <= 100 * 365 * 86400.0)
     {
       g_autoptr(GDateTime) now = authflow_client_dup_server_now (self);
@@ -1342,7 +1642,7 @@ expiry_from_fields (AuthflowClient *self,
       return g_date_time_add_seconds (now, number);
     }
 
-  if ((node = get_member_of (answer, expires_at)))
+  if ((node = get_member_of (answer, expires_at, member)))
     {
       if (node_get_number (node, &number) && number >= 0 && number <= 253402300799.0)
         return g_date_time_new_from_unix_utc ((gint64) number);
@@ -1385,17 +1685,33 @@ same_identifier (const char *typed,
   return g_strcmp0 (typed_folded, answered_folded) == 0;
 }
 
+/* Where an auth answer's expiry and user came from, for the journal. */
+typedef struct
+{
+  char     *expiry_path;
+  gboolean  user_typed;
+} AuthNotes;
+
+static void
+auth_notes_clear (AuthNotes *notes)
+{
+  g_clear_pointer (&notes->expiry_path, g_free);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (AuthNotes, auth_notes_clear)
+
 /* Turns a login, sign-up or refresh answer into what the session takes,
  * through the profile's mapping. The expiry: an explicit `expires_in` or
  * `expires_at` in the answer first (the backend's own word), then what the
  * profile maps, then the access token's `exp` claim.
  */
 static AuthflowAuthResult *
-auth_result_from_answer (AuthflowClient           *self,
-                         AuthflowProfileCallKind   kind,
-                         JsonObject               *answer,
-                         const char               *identifier,
-                         GError                  **error)
+map_auth_answer (AuthflowClient           *self,
+                 AuthflowProfileCallKind   kind,
+                 JsonObject               *answer,
+                 const char               *identifier,
+                 AuthNotes                *notes,
+                 GError                  **error)
 {
   g_autoptr(AuthflowAuthResult) result = g_new0 (AuthflowAuthResult, 1);
   g_autoptr(AuthflowProfileAnswer) mapped = NULL;
@@ -1403,6 +1719,9 @@ auth_result_from_answer (AuthflowClient           *self,
   g_autoptr(GDateTime) server_now = authflow_client_dup_server_now (self);
   g_autoptr(GError) mapping_error = NULL;
   g_autoptr(GError) jwt_error = NULL;
+  const char *token_path = authflow_profile_get_answer_path (self->profile, kind,
+                                                             AUTHFLOW_PROFILE_FIELD_ACCESS_TOKEN);
+  const char *member = NULL;
 
   if (!(mapped = authflow_profile_map_answer (self->profile, kind, root, server_now, &mapping_error)))
     {
@@ -1438,10 +1757,31 @@ auth_result_from_answer (AuthflowClient           *self,
   result->uid = g_steal_pointer (&mapped->uid);
   result->user = g_steal_pointer (&mapped->user);
 
-  if (!(result->expiry = expiry_from_fields (self, answer)))
-    result->expiry = g_steal_pointer (&mapped->expiry);
-  if (result->expiry == NULL &&
-      !(result->expiry = authflow_jwt_get_expiry (result->access_token, &jwt_error)))
+  if ((result->expiry = expiry_from_fields (self, answer, &member)))
+    {
+      result->expiry_source = AUTHFLOW_EXPIRY_SOURCE_ANSWER;
+      notes->expiry_path = g_strconcat ("$.", member, NULL);
+    }
+  else if ((result->expiry = g_steal_pointer (&mapped->expiry)))
+    {
+      if (g_strcmp0 (authflow_profile_get_expiry_form (self->profile, kind), "jwt") == 0)
+        {
+          result->expiry_source = AUTHFLOW_EXPIRY_SOURCE_JWT;
+          notes->expiry_path = g_strdup (token_path);
+        }
+      else
+        {
+          result->expiry_source = AUTHFLOW_EXPIRY_SOURCE_ANSWER;
+          notes->expiry_path = g_strdup (authflow_profile_get_answer_path (self->profile, kind,
+                                                                           AUTHFLOW_PROFILE_FIELD_EXPIRY));
+        }
+    }
+  else if ((result->expiry = authflow_jwt_get_expiry (result->access_token, &jwt_error)))
+    {
+      result->expiry_source = AUTHFLOW_EXPIRY_SOURCE_JWT;
+      notes->expiry_path = g_strdup (token_path);
+    }
+  else
     g_debug ("The access token's expiry is unknown: %s", jwt_error->message);
 
   /* A backend that answers a login with tokens only still has a user: the
@@ -1459,6 +1799,7 @@ auth_result_from_answer (AuthflowClient           *self,
                                        AUTHFLOW_PROFILE_IDENTIFIER_EMAIL ? "email" : "username",
                                        identifier);
       result->user = authflow_user_new_from_json (user_json);
+      notes->user_typed = TRUE;
     }
 
   if (result->uid == NULL && result->user != NULL)
@@ -1467,16 +1808,220 @@ auth_result_from_answer (AuthflowClient           *self,
   return g_steal_pointer (&result);
 }
 
+static AuthflowJournalStep
+step_of_call (AuthflowProfileCallKind kind)
+{
+  return kind == AUTHFLOW_PROFILE_CALL_LOGIN || kind == AUTHFLOW_PROFILE_CALL_SIGNUP
+         ? AUTHFLOW_JOURNAL_STEP_LOG_IN
+         : AUTHFLOW_JOURNAL_STEP_UPDATE_USER;
+}
+
+/* One part of a mapping entry's summary: the property's name, or "no"
+ * and its name when it was not found.
+ */
+static void
+summarize_property (GString    *summary,
+                    JsonObject *found,
+                    const char *name,
+                    const char *label)
+{
+  JsonObject *property = json_object_get_object_member (found, name);
+
+  if (summary->len > 0 && summary->str[summary->len - 1] != ' ')
+    g_string_append (summary, ", ");
+
+  if (json_object_has_member (property, "missing"))
+    g_string_append_printf (summary, "no %s", label);
+  else if (json_object_has_member (property, "source"))
+    g_string_append_printf (summary, "%s (%s)", label, json_object_get_string_member (property, "source"));
+  else
+    g_string_append (summary, label);
+}
+
+/* The "mapping"/"answer" entry for @answer to @kind, read into @result or
+ * not (@error says why). For me and update_user only the user is read.
+ */
+static void
+record_mapping (AuthflowClient          *self,
+                AuthflowProfileCallKind  kind,
+                JsonNode                *root,
+                AuthflowAuthResult      *result,
+                AuthflowUser            *user,
+                AuthNotes               *notes,
+                const GError            *error,
+                AuthflowSecrets         *secrets)
+{
+  static const struct
+  {
+    const char           *name;
+    AuthflowProfileField  field;
+  } names[] = {
+    { "token", AUTHFLOW_PROFILE_FIELD_ACCESS_TOKEN },
+    { "refreshToken", AUTHFLOW_PROFILE_FIELD_REFRESH_TOKEN },
+    { "expiry", AUTHFLOW_PROFILE_FIELD_EXPIRY },
+    { "uid", AUTHFLOW_PROFILE_FIELD_UID },
+  };
+  gboolean reads_tokens = kind == AUTHFLOW_PROFILE_CALL_LOGIN || kind == AUTHFLOW_PROFILE_CALL_SIGNUP ||
+                          kind == AUTHFLOW_PROFILE_CALL_REFRESH;
+  const char *call = authflow_profile_call_kind_to_string (kind);
+  const char *user_path = authflow_profile_get_answer_path (self->profile, kind, AUTHFLOW_PROFILE_FIELD_USER);
+  JsonObject *details;
+  JsonObject *found;
+  g_autoptr(GString) summary = g_string_new (NULL);
+
+  if (self->journal == NULL)
+    return;
+
+  details = json_object_new ();
+  found = json_object_new ();
+  json_object_set_string_member (details, "call", call);
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      const char *path = authflow_profile_get_answer_path (self->profile, kind, names[i].field);
+      JsonObject *property = NULL;
+
+      if (!reads_tokens)
+        {
+          g_autofree char *why = g_strdup_printf ("not read: a “%s” answer updates the user only", call);
+
+          property = authflow_client_describe_missing (path, why);
+        }
+      else if (names[i].field == AUTHFLOW_PROFILE_FIELD_EXPIRY)
+        {
+          if (result != NULL && result->expiry != NULL)
+            {
+              g_autofree char *when = g_date_time_format_iso8601 (result->expiry);
+
+              property = json_object_new ();
+              json_object_set_string_member (property, "path", notes->expiry_path);
+              if (result->expiry_source == AUTHFLOW_EXPIRY_SOURCE_JWT)
+                json_object_set_string_member (property, "claim", "exp");
+              json_object_set_string_member (property, "value", when);
+              json_object_set_string_member (property, "source",
+                                             authflow_expiry_source_to_string (result->expiry_source));
+            }
+          else if (result != NULL)
+            property = authflow_client_describe_missing (path,
+                                                         "no expires_in or expires_at in the answer, "
+                                                         "none at the profile's path, "
+                                                         "and no exp claim in the access token");
+          else
+            property = authflow_client_describe_missing (path, "not read: the answer does not map");
+        }
+      else if (names[i].field == AUTHFLOW_PROFILE_FIELD_UID && result != NULL && result->uid != NULL)
+        {
+          g_autofree char *at_path = authflow_client_match_string (root, path, NULL);
+
+          property = json_object_new ();
+          if (path != NULL)
+            json_object_set_string_member (property, "path", path);
+          else
+            json_object_set_null_member (property, "path");
+          json_object_set_string_member (property, "value", result->uid);
+          /* Not where the profile says, but the user data's id. */
+          if (g_strcmp0 (at_path, result->uid) != 0)
+            json_object_set_string_member (property, "source", "user");
+        }
+      else
+        property = authflow_client_describe_found (path, root,
+                                                   names[i].field != AUTHFLOW_PROFILE_FIELD_UID);
+
+      json_object_set_object_member (found, names[i].name, property);
+    }
+  json_object_set_object_member (details, "properties", found);
+
+  if (user != NULL)
+    {
+      JsonObject *description = authflow_client_describe_user (user_path, user, secrets);
+
+      /* The answer had none: the user is the one who logged in, as typed. */
+      if (notes != NULL && notes->user_typed)
+        {
+          g_autofree char *why = authflow_client_why_no_user (root, user_path);
+
+          json_object_set_string_member (description, "source", "typed");
+          json_object_set_string_member (description, "note", why);
+        }
+      json_object_set_object_member (details, "user", description);
+    }
+  else
+    {
+      g_autofree char *why = authflow_client_why_no_user (root, user_path);
+
+      json_object_set_object_member (details, "user", authflow_client_describe_missing (user_path, why));
+    }
+
+  if (error != NULL)
+    json_object_set_string_member (details, "error", error->message);
+
+  if (reads_tokens)
+    {
+      summarize_property (summary, found, "token", "token");
+      summarize_property (summary, found, "refreshToken", "refresh token");
+      summarize_property (summary, found, "expiry", "expiry");
+      summarize_property (summary, found, "uid", "uid");
+    }
+  if (summary->len > 0)
+    g_string_append (summary, ", ");
+  if (user != NULL)
+    g_string_append_printf (summary, "user (%u fields)",
+                            json_array_get_length (json_object_get_array_member (json_object_get_object_member (details, "user"),
+                                                                                 "fields")));
+  else
+    g_string_append (summary, "no user");
+
+  authflow_journal_record (self->journal, AUTHFLOW_JOURNAL_MAPPING, "answer", step_of_call (kind), -1,
+                           details, "%s answer → %s%s%s", call, summary->str,
+                           error != NULL ? ": " : "", error != NULL ? error->message : "");
+}
+
+/* map_auth_answer(), told to the journal. */
+static AuthflowAuthResult *
+auth_result_from_answer (AuthflowClient           *self,
+                         AuthflowProfileCallKind   kind,
+                         JsonObject               *answer,
+                         const char               *identifier,
+                         AuthflowSecrets          *secrets,
+                         GError                  **error)
+{
+  g_auto(AuthNotes) notes = { NULL, FALSE };
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(JsonNode) root = NULL;
+  AuthflowAuthResult *result;
+
+  result = map_auth_answer (self, kind, answer, identifier, &notes, &local_error);
+
+  if (self->journal != NULL)
+    {
+      root = json_node_init_object (json_node_alloc (), answer);
+      if (result != NULL)
+        {
+          authflow_secrets_add (secrets, AUTHFLOW_JOURNAL_SECRET_TOKEN, result->access_token);
+          authflow_secrets_add (secrets, AUTHFLOW_JOURNAL_SECRET_TOKEN, result->refresh_token);
+        }
+      record_mapping (self, kind, root, result, result != NULL ? result->user : NULL, &notes,
+                      local_error, secrets);
+    }
+
+  if (result == NULL)
+    g_propagate_error (error, g_steal_pointer (&local_error));
+
+  return result;
+}
+
 typedef struct
 {
   AuthflowProfileCallKind  kind;
   char                    *identifier;
+  AuthflowSecrets         *secrets;
 } AuthCall;
 
 static void
 auth_call_free (AuthCall *call)
 {
   g_free (call->identifier);
+  authflow_secrets_free (call->secrets);
   g_free (call);
 }
 
@@ -1493,7 +2038,7 @@ auth_call_cb (GObject      *object,
   AuthflowAuthResult *auth;
 
   if (!(answer = g_task_propagate_pointer (G_TASK (result), &error)) ||
-      !(auth = auth_result_from_answer (self, call->kind, answer, call->identifier, &error)))
+      !(auth = auth_result_from_answer (self, call->kind, answer, call->identifier, call->secrets, &error)))
     g_task_return_error (task, g_steal_pointer (&error));
   else
     g_task_return_pointer (task, auth, (GDestroyNotify) authflow_auth_result_free);
@@ -1543,6 +2088,7 @@ start_auth_call (AuthflowClient          *self,
   call = g_new0 (AuthCall, 1);
   call->kind = kind;
   call->identifier = g_strdup (identifier);
+  call->secrets = secrets_from_values (values);
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, source_tag);
@@ -1742,6 +2288,10 @@ authflow_client_run_finish (AuthflowClient  *self,
 /**
  * authflow_client_map_user:
  *
+ * Reads the user out of an answer to @kind ("me", "update_user"), and
+ * tells the journal how, as a "mapping"/"answer" entry of the step
+ * "Update Authenticated User".
+ *
  * Returns: (transfer full): the user in the answer to @kind, as the
  *   profile maps it
  */
@@ -1763,12 +2313,18 @@ authflow_client_map_user (AuthflowClient           *self,
 
   if (mapped == NULL || mapped->user == NULL)
     {
+      g_autoptr(GError) local_error = NULL;
+
       if (mapping_error != NULL)
         g_debug ("The answer does not map: %s", mapping_error->message);
-      g_set_error_literal (error, AUTHFLOW_CLIENT_ERROR, AUTHFLOW_CLIENT_ERROR_BAD_ANSWER,
-                           _("The server's answer has no user data"));
+      local_error = g_error_new_literal (AUTHFLOW_CLIENT_ERROR, AUTHFLOW_CLIENT_ERROR_BAD_ANSWER,
+                                         _("The server's answer has no user data"));
+      record_mapping (self, kind, root, NULL, NULL, NULL, local_error, NULL);
+      g_propagate_error (error, g_steal_pointer (&local_error));
       return NULL;
     }
+
+  record_mapping (self, kind, root, NULL, mapped->user, NULL, NULL, NULL);
 
   return g_steal_pointer (&mapped->user);
 }

@@ -3,6 +3,7 @@
 
 #include <gio/gio.h>
 
+#include "authflow-journal.h"
 #include "authflow-profile.h"
 #include "authflow-user.h"
 
@@ -31,13 +32,25 @@ typedef enum
   AUTHFLOW_CLIENT_ERROR_NOT_SUPPORTED,
 } AuthflowClientError;
 
+/* Where a token's expiry came from: the answer (an `expires_in` or
+ * `expires_at`, or the profile's expiry path), the access token's `exp`
+ * claim, or nowhere. Named as in the trace: "answer", "jwt", "none".
+ */
+typedef enum
+{
+  AUTHFLOW_EXPIRY_SOURCE_NONE,
+  AUTHFLOW_EXPIRY_SOURCE_ANSWER,
+  AUTHFLOW_EXPIRY_SOURCE_JWT,
+} AuthflowExpirySource;
+
 typedef struct
 {
-  char         *access_token;
-  char         *refresh_token;
-  GDateTime    *expiry;
-  char         *uid;
-  AuthflowUser *user;
+  char                 *access_token;
+  char                 *refresh_token;
+  GDateTime            *expiry;
+  char                 *uid;
+  AuthflowUser         *user;
+  AuthflowExpirySource  expiry_source;
 } AuthflowAuthResult;
 
 void authflow_auth_result_free (AuthflowAuthResult *result);
@@ -46,6 +59,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (AuthflowAuthResult, authflow_auth_result_free)
 G_DECLARE_FINAL_TYPE (AuthflowClient, authflow_client, AUTHFLOW, CLIENT, GObject)
 
 GQuark              authflow_client_error_quark     (void);
+const char         *authflow_expiry_source_to_string (AuthflowExpirySource source);
 AuthflowClient     *authflow_client_new             (const char           *base_url);
 AuthflowProfile    *authflow_client_load_builtin_profile (const char      *id,
                                                      GError              **error);
@@ -57,6 +71,11 @@ gboolean            authflow_client_has_call        (AuthflowClient       *self,
 const char         *authflow_client_get_base_url    (AuthflowClient       *self);
 void                authflow_client_set_base_url    (AuthflowClient       *self,
                                                      const char           *base_url);
+AuthflowJournal    *authflow_client_get_journal     (AuthflowClient       *self);
+void                authflow_client_set_journal     (AuthflowClient       *self,
+                                                     AuthflowJournal      *journal);
+void                authflow_client_begin_retry     (AuthflowClient       *self);
+void                authflow_client_end_retry       (AuthflowClient       *self);
 guint               authflow_client_get_timeout     (AuthflowClient       *self);
 GTimeSpan           authflow_client_get_clock_offset (AuthflowClient      *self);
 GDateTime          *authflow_client_dup_server_now  (AuthflowClient       *self);

@@ -1693,3 +1693,87 @@ authflow_profile_map_error_message (AuthflowProfile *self,
 
   return NULL;
 }
+
+/**
+ * authflow_profile_get_answer_path:
+ * @self: a profile
+ * @kind: a call the profile has
+ * @field: what is looked for in the call's answer
+ *
+ * Where @kind's answer keeps @field, as the call's own "answer" or the
+ * profile's says, so that whoever reads an answer can say where each part
+ * came from or was looked for.
+ *
+ * Returns: (nullable): the JSON path, or %NULL when the profile maps none
+ *   (and for the expiry, when its form is "jwt": see
+ *   authflow_profile_get_expiry_form())
+ */
+const char *
+authflow_profile_get_answer_path (AuthflowProfile         *self,
+                                  AuthflowProfileCallKind  kind,
+                                  AuthflowProfileField     field)
+{
+  const Mapping *mapping;
+
+  g_return_val_if_fail (AUTHFLOW_IS_PROFILE (self), NULL);
+  g_return_val_if_fail (kind < AUTHFLOW_PROFILE_N_CALLS, NULL);
+
+  mapping = &self->calls[kind].mapping;
+
+  switch (field)
+    {
+    case AUTHFLOW_PROFILE_FIELD_ACCESS_TOKEN:
+      return mapping->access_token;
+
+    case AUTHFLOW_PROFILE_FIELD_REFRESH_TOKEN:
+      return mapping->refresh_token;
+
+    case AUTHFLOW_PROFILE_FIELD_EXPIRY:
+      return mapping->expiry;
+
+    case AUTHFLOW_PROFILE_FIELD_UID:
+      return mapping->uid;
+
+    case AUTHFLOW_PROFILE_FIELD_USER:
+      return mapping->user;
+
+    default:
+      g_return_val_if_reached (NULL);
+    }
+}
+
+/**
+ * authflow_profile_get_expiry_form:
+ * @self: a profile
+ * @kind: a call the profile has
+ *
+ * Returns: (nullable): how @kind's answer gives the expiry: "seconds",
+ *   "epoch", "iso8601" (each at the expiry's path) or "jwt" (the access
+ *   token's `exp` claim); %NULL when the profile maps none
+ */
+const char *
+authflow_profile_get_expiry_form (AuthflowProfile         *self,
+                                  AuthflowProfileCallKind  kind)
+{
+  g_return_val_if_fail (AUTHFLOW_IS_PROFILE (self), NULL);
+  g_return_val_if_fail (kind < AUTHFLOW_PROFILE_N_CALLS, NULL);
+
+  switch (self->calls[kind].mapping.expiry_form)
+    {
+    case EXPIRY_SECONDS:
+      return "seconds";
+
+    case EXPIRY_EPOCH:
+      return "epoch";
+
+    case EXPIRY_ISO8601:
+      return "iso8601";
+
+    case EXPIRY_JWT:
+      return "jwt";
+
+    case EXPIRY_NONE:
+    default:
+      return NULL;
+    }
+}

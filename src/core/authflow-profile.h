@@ -39,6 +39,16 @@ typedef enum
   AUTHFLOW_PROFILE_N_CALLS,
 } AuthflowProfileCallKind;
 
+/* What a profile maps out of an answer, each at a JSON path of its own. */
+typedef enum
+{
+  AUTHFLOW_PROFILE_FIELD_ACCESS_TOKEN,
+  AUTHFLOW_PROFILE_FIELD_REFRESH_TOKEN,
+  AUTHFLOW_PROFILE_FIELD_EXPIRY,
+  AUTHFLOW_PROFILE_FIELD_UID,
+  AUTHFLOW_PROFILE_FIELD_USER,
+} AuthflowProfileField;
+
 typedef enum
 {
   AUTHFLOW_PROFILE_IDENTIFIER_USERNAME,
@@ -119,5 +129,10 @@ AuthflowProfileAnswer     *authflow_profile_map_answer           (AuthflowProfil
                                                                   GError                  **error);
 char                      *authflow_profile_map_error_message    (AuthflowProfile          *self,
                                                                   JsonNode                 *answer);
+const char                *authflow_profile_get_answer_path      (AuthflowProfile          *self,
+                                                                  AuthflowProfileCallKind   kind,
+                                                                  AuthflowProfileField      field);
+const char                *authflow_profile_get_expiry_form      (AuthflowProfile          *self,
+                                                                  AuthflowProfileCallKind   kind);
 
 G_END_DECLS

@@ -6,6 +6,7 @@
 #include <glib/gi18n.h>
 #include <libsecret/secret.h>
 
+#include "authflow-journal.h"
 #include "authflow-session-store.h"
 
 /* Keeps the signed-in session in the Secret Service, one item a backend.
@@ -33,6 +34,12 @@
  * cancelled", though nobody cancelled it. With the bus held here,
  * libsecret always finds it ready, and a cancel ends only the call it was
  * meant for.
+ *
+ * Each call, when it ends, is a "keyring" entry of the journal (if the
+ * store has one): what it was, how it ended, whether a prompt showed, and
+ * how long it took. A prompt is an entry of its own as it shows. What the
+ * item holds never enters the journal; its attributes (backend and
+ * profile) do.
  */
 struct _AuthflowSessionStore
 {
@@ -43,6 +50,7 @@ struct _AuthflowSessionStore
   GQueue           queue;
   GTask           *running;
   GDBusConnection *bus;
+  AuthflowJournal *journal;
   guint            timeout_ms;
   guint            prompt_timeout_ms;
   guint            persist : 1;
@@ -65,6 +73,7 @@ enum {
   PROP_PROMPT_TIMEOUT,
   PROP_PROMPTING,
   PROP_READING,
+  PROP_JOURNAL,
   N_PROPS
 };
 
@@ -193,6 +202,14 @@ typedef void (*StartFunc) (AuthflowSessionStore *self,
 typedef struct
 {
   StartFunc      start;
+  /* What the journal calls it ("load", "save", "remove"), and when it was
+   * made and started, for its entry.
+   */
+  const char    *event;
+  gint64         made_at;
+  gint64         started_at;
+  gboolean       persist_off;
+  guint          removed;
   char          *backend;
   char          *serialized;
   GCancellable  *cancellable;
@@ -277,6 +294,159 @@ set_prompting (AuthflowSessionStore *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_PROMPTING]);
 }
 
+static AuthflowJournalStep
+step_of_call (Call *call)
+{
+  if (g_str_equal (call->event, "load"))
+    return AUTHFLOW_JOURNAL_STEP_RESTORE;
+  if (g_str_equal (call->event, "remove"))
+    return AUTHFLOW_JOURNAL_STEP_LOG_OUT;
+
+  return AUTHFLOW_JOURNAL_STEP_NONE;
+}
+
+/* The item's attributes as the journal keeps them: a backend URL without
+ * any user information in it.
+ */
+static void
+describe_item (JsonObject *details,
+               Call       *call)
+{
+  g_autoptr(GUri) uri = g_uri_parse (call->backend, G_URI_FLAGS_HAS_PASSWORD, NULL);
+  g_autofree char *backend = NULL;
+
+  if (uri != NULL && g_uri_get_userinfo (uri) != NULL)
+    backend = g_uri_to_string_partial (uri, G_URI_HIDE_USERINFO);
+
+  json_object_set_string_member (details, "backend", backend != NULL ? backend : call->backend);
+  if (call->profile != NULL)
+    json_object_set_string_member (details, "profile", call->profile);
+}
+
+static const char *
+outcome_of (gboolean      loaded_nothing,
+            const GError *error)
+{
+  if (error == NULL)
+    return loaded_nothing ? "nothing-stored" : "ok";
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED))
+    return "locked";
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
+    return "timeout";
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return "cancelled";
+
+  return "error";
+}
+
+static char *
+summarize_call (Call         *call,
+                const char   *outcome,
+                const GError *error)
+{
+  gboolean load = g_str_equal (call->event, "load");
+  gboolean save = g_str_equal (call->event, "save");
+  const char *what = load ? "Loading the session from the keyring" :
+                     save ? "Saving the session in the keyring" :
+                     "Removing the session from the keyring";
+
+  if (g_str_equal (outcome, "ok"))
+    {
+      if (load)
+        return g_strdup ("Loaded the session from the keyring");
+      if (save && call->persist_off)
+        return g_strdup (call->removed > 0
+                         ? "Removed the stored session instead of saving it: Persist Auth Sessions is off"
+                         : "Saved nothing: Persist Auth Sessions is off");
+      if (save)
+        return g_strdup ("Saved the session in the keyring");
+      if (call->removed == 0)
+        return g_strdup ("Nothing to remove from the keyring");
+      return g_strdup ("Removed the session from the keyring");
+    }
+
+  if (g_str_equal (outcome, "nothing-stored"))
+    return g_strdup (call->persist_off ? "Did not look in the keyring: Persist Auth Sessions is off"
+                                       : "Nothing stored in the keyring");
+
+  if (g_str_equal (outcome, "cancelled"))
+    return g_strdup_printf ("%s was cancelled", what);
+
+  return g_strdup_printf ("%s failed: %s", what, error->message);
+}
+
+/* @task's call, as it ends, as a "keyring" entry. */
+static void
+record_call (AuthflowSessionStore *self,
+             GTask                *task,
+             gboolean              loaded_nothing,
+             const GError         *error)
+{
+  Call *call = g_task_get_task_data (task);
+  const char *outcome = outcome_of (loaded_nothing, error);
+  g_autofree char *summary = NULL;
+  JsonObject *details;
+  gint64 now = g_get_monotonic_time ();
+  gint64 duration = now - call->made_at;
+
+  if (self->journal == NULL)
+    return;
+
+  details = json_object_new ();
+  json_object_set_string_member (details, "outcome", outcome);
+  if (error != NULL)
+    json_object_set_string_member (details, "error", error->message);
+  json_object_set_boolean_member (details, "prompted", call->prompted);
+  json_object_set_double_member (details, "timeoutS", self->timeout_ms / 1000.0);
+  if (call->prompted)
+    json_object_set_double_member (details, "promptTimeoutS", self->prompt_timeout_ms / 1000.0);
+  /* How long it waited for the calls before it, if it had to. */
+  json_object_set_double_member (details, "queuedMs",
+                                 ((call->started_at != 0 ? call->started_at : now) - call->made_at) / 1000.0);
+  if (call->persist_off)
+    json_object_set_boolean_member (details, "persist", FALSE);
+  if (g_str_equal (call->event, "remove") || call->persist_off)
+    json_object_set_int_member (details, "removed", call->removed);
+  describe_item (details, call);
+
+  summary = summarize_call (call, outcome, error);
+  authflow_journal_record (self->journal, AUTHFLOW_JOURNAL_KEYRING, call->event,
+                           step_of_call (call), duration, details,
+                           "%s (%" G_GINT64_FORMAT " ms)", summary, (duration + 500) / 1000);
+}
+
+/* Ends @task's call: a load with @secret (taken, %NULL for nothing
+ * stored), a save or a removal with success.
+ */
+static void
+finish_ok (AuthflowSessionStore *self,
+           GTask                *task,
+           char                 *secret)
+{
+  Call *call = g_task_get_task_data (task);
+
+  if (g_str_equal (call->event, "load"))
+    {
+      record_call (self, task, secret == NULL, NULL);
+      g_task_return_pointer (task, secret, (GDestroyNotify) secret_password_free);
+      return;
+    }
+
+  g_assert (secret == NULL);
+  record_call (self, task, FALSE, NULL);
+  g_task_return_boolean (task, TRUE);
+}
+
+/* Ends @task's call with @error (taken), what the person is told. */
+static void
+finish_error (AuthflowSessionStore *self,
+              GTask                *task,
+              GError               *error)
+{
+  record_call (self, task, FALSE, error);
+  g_task_return_error (task, error);
+}
+
 /* A prompt stops the keyring's clock and starts the person's; when it is
  * answered, the keyring gets its full time again for the rest of the call.
  */
@@ -289,6 +459,19 @@ call_prompting_cb (SecretService *service,
   Call *call = g_task_get_task_data (task);
 
   g_debug ("The keyring %s a prompt", prompting ? "shows" : "closed");
+
+  if (prompting && self->journal != NULL)
+    {
+      JsonObject *details = json_object_new ();
+
+      json_object_set_string_member (details, "for", call->event);
+      json_object_set_double_member (details, "promptTimeoutS", self->prompt_timeout_ms / 1000.0);
+      describe_item (details, call);
+      authflow_journal_record (self->journal, AUTHFLOW_JOURNAL_KEYRING, "prompt",
+                               step_of_call (call), -1, details,
+                               "The keyring shows a prompt and waits for the person (up to %g s)",
+                               self->prompt_timeout_ms / 1000.0);
+    }
 
   call->prompting = prompting;
   call->prompted |= prompting;
@@ -324,8 +507,8 @@ drop_if_waiting_cb (gpointer data)
 
   if (g_queue_remove (&self->queue, task))
     {
-      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED,
-                               "Operation was cancelled");
+      finish_error (self, task, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                                                     "Operation was cancelled"));
       g_object_unref (task);
     }
   else if (self->running == task && call->waiting_for_bus)
@@ -368,6 +551,7 @@ call_cancelled_cb (GCancellable *cancellable,
 
 static GTask *
 call_new (AuthflowSessionStore *self,
+          const char           *event,
           StartFunc             start,
           GCancellable         *cancellable,
           GAsyncReadyCallback   callback,
@@ -378,6 +562,8 @@ call_new (AuthflowSessionStore *self,
   Call *call;
 
   call = g_new0 (Call, 1);
+  call->event = event;
+  call->made_at = g_get_monotonic_time ();
   call->start = start;
   call->backend = g_strdup (self->backend);
   call->profile = g_strdup (self->profile);
@@ -444,6 +630,7 @@ static void
 return_error (GTask  *task,
               GError *error)
 {
+  AuthflowSessionStore *self = g_task_get_source_object (task);
   Call *call = g_task_get_task_data (task);
 
   g_debug ("Keyring call failed: %s", error->message);
@@ -451,19 +638,19 @@ return_error (GTask  *task,
   if (call->prompt_unanswered)
     {
       /* Nobody answered the prompt; libsecret took it away on the cancel. */
-      g_task_return_error (task, stayed_locked_error ());
+      finish_error (self, task, stayed_locked_error ());
       g_error_free (error);
     }
   else if (call->timed_out)
     {
-      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
-                               _("The system keyring did not answer in time"));
+      finish_error (self, task, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+                                                     _("The system keyring did not answer in time")));
       g_error_free (error);
     }
   else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) &&
            g_cancellable_is_cancelled (call->cancellable))
     {
-      g_task_return_error (task, error);
+      finish_error (self, task, error);
     }
   else if (g_error_matches (error, SECRET_ERROR, SECRET_ERROR_IS_LOCKED) ||
            (call->prompted && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)))
@@ -474,13 +661,13 @@ return_error (GTask  *task,
        * process (see the top of the file): the keyring was out of reach,
        * not locked.
        */
-      g_task_return_error (task, stayed_locked_error ());
+      finish_error (self, task, stayed_locked_error ());
       g_error_free (error);
     }
   else
     {
-      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED,
-                               _("The system keyring is not available"));
+      finish_error (self, task, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED,
+                                                     _("The system keyring is not available")));
       g_error_free (error);
     }
 }
@@ -582,6 +769,7 @@ run_next (AuthflowSessionStore *self)
 
   self->running = g_queue_pop_head (&self->queue);
   call = g_task_get_task_data (self->running);
+  call->started_at = g_get_monotonic_time ();
 
   /* The keyring's time starts when it is asked, not while the call waits
    * for the one before it.
@@ -622,6 +810,7 @@ authflow_session_store_finalize (GObject *object)
   g_assert (g_queue_is_empty (&self->queue));
 
   g_clear_object (&self->bus);
+  g_clear_object (&self->journal);
   g_clear_pointer (&self->backend, g_free);
   g_clear_pointer (&self->profile, g_free);
 
@@ -666,6 +855,10 @@ authflow_session_store_get_property (GObject    *object,
       g_value_set_boolean (value, self->reading);
       break;
 
+    case PROP_JOURNAL:
+      g_value_set_object (value, self->journal);
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -699,6 +892,10 @@ authflow_session_store_set_property (GObject      *object,
 
     case PROP_PROMPT_TIMEOUT:
       authflow_session_store_set_prompt_timeout (self, g_value_get_uint (value));
+      break;
+
+    case PROP_JOURNAL:
+      authflow_session_store_set_journal (self, g_value_get_object (value));
       break;
 
     default:
@@ -756,6 +953,11 @@ authflow_session_store_class_init (AuthflowSessionStoreClass *klass)
   properties [PROP_READING] =
     g_param_spec_boolean ("reading", NULL, NULL, FALSE,
                           (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  /* Where every keyring call is reported as it ends; %NULL for nowhere. */
+  properties [PROP_JOURNAL] =
+    g_param_spec_object ("journal", NULL, NULL, AUTHFLOW_TYPE_JOURNAL,
+                         (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -908,6 +1110,39 @@ authflow_session_store_get_reading (AuthflowSessionStore *self)
   return self->reading;
 }
 
+/**
+ * authflow_session_store_get_journal:
+ *
+ * Returns: (transfer none) (nullable): where the store reports its
+ *   keyring calls, or %NULL
+ */
+AuthflowJournal *
+authflow_session_store_get_journal (AuthflowSessionStore *self)
+{
+  g_return_val_if_fail (AUTHFLOW_IS_SESSION_STORE (self), NULL);
+
+  return self->journal;
+}
+
+/**
+ * authflow_session_store_set_journal:
+ * @journal: (nullable): where to report, or %NULL to report nothing
+ *
+ * From now on every load, save and removal that ends is a "keyring" entry
+ * of @journal, and every prompt that shows one too (see the README, "The
+ * trace").
+ */
+void
+authflow_session_store_set_journal (AuthflowSessionStore *self,
+                                    AuthflowJournal      *journal)
+{
+  g_return_if_fail (AUTHFLOW_IS_SESSION_STORE (self));
+  g_return_if_fail (!journal || AUTHFLOW_IS_JOURNAL (journal));
+
+  if (g_set_object (&self->journal, journal))
+    g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_JOURNAL]);
+}
+
 /* A stored session belongs to one backend profile and one URL: two
  * profiles pointing at the same server do not share it.
  */
@@ -1051,8 +1286,7 @@ load_secret_cb (GObject      *object,
     return_error (task, g_error_new_literal (SECRET_ERROR, SECRET_ERROR_PROTOCOL,
                                              "The item has no secret"));
   else
-    g_task_return_pointer (task, secret_value_unref_to_password (value, NULL),
-                           (GDestroyNotify) secret_password_free);
+    finish_ok (self, task, secret_value_unref_to_password (value, NULL));
 
   run_next (self);
 }
@@ -1123,12 +1357,12 @@ load_cb (GObject      *object,
     if (error != NULL)
       return_error (task, error);
     else if (call->items == NULL)
-      g_task_return_pointer (task, NULL, NULL);
+      finish_ok (self, task, NULL);
     else
       /* The session is there but stayed locked: that is not "nothing
        * stored", or the person would be sent to log in again for nothing.
        */
-      g_task_return_error (task, stayed_locked_error ());
+      finish_error (self, task, stayed_locked_error ());
   }
 
   run_next (self);
@@ -1164,12 +1398,15 @@ authflow_session_store_load_async (AuthflowSessionStore *self,
   g_return_if_fail (AUTHFLOW_IS_SESSION_STORE (self));
   g_return_if_fail (!cancellable || G_IS_CANCELLABLE (cancellable));
 
-  task = call_new (self, start_load, cancellable, callback, user_data,
+  task = call_new (self, "load", start_load, cancellable, callback, user_data,
                    authflow_session_store_load_async);
 
   if (!self->persist)
     {
-      g_task_return_pointer (task, NULL, NULL);
+      Call *call = g_task_get_task_data (task);
+
+      call->persist_off = TRUE;
+      finish_ok (self, task, NULL);
       return;
     }
 
@@ -1205,7 +1442,7 @@ save_cb (GObject      *object,
   if (!secret_service_store_finish (SECRET_SERVICE (object), result, &error))
     return_error (task, error);
   else
-    g_task_return_boolean (task, TRUE);
+    finish_ok (self, task, NULL);
 
   run_next (self);
 }
@@ -1238,6 +1475,7 @@ delete_cb (GObject      *object,
            gpointer      user_data)
 {
   AuthflowSessionStore *self = user_data;
+  Call *call = g_task_get_task_data (self->running);
   GError *error = NULL;
 
   if (!secret_item_delete_finish (SECRET_ITEM (object), result, &error))
@@ -1246,6 +1484,7 @@ delete_cb (GObject      *object,
       return;
     }
 
+  call->removed++;
   delete_next (self);
 }
 
@@ -1260,7 +1499,7 @@ delete_next (AuthflowSessionStore *self)
     {
       g_autoptr(GTask) task = call_done (self);
 
-      g_task_return_boolean (task, TRUE);
+      finish_ok (self, task, NULL);
       run_next (self);
       return;
     }
@@ -1310,7 +1549,7 @@ clear_search_cb (GObject      *object,
         {
           g_autoptr(GTask) task = call_done (self);
 
-          g_task_return_error (task, stayed_locked_error ());
+          finish_error (self, task, stayed_locked_error ());
           run_next (self);
           return;
         }
@@ -1355,8 +1594,10 @@ authflow_session_store_save_async (AuthflowSessionStore *self,
 
   if (!self->persist)
     {
-      task = call_new (self, start_clear, cancellable, callback, user_data,
+      task = call_new (self, "save", start_clear, cancellable, callback, user_data,
                        authflow_session_store_save_async);
+      call = g_task_get_task_data (task);
+      call->persist_off = TRUE;
       call_enqueue (self, task);
       return;
     }
@@ -1364,7 +1605,7 @@ authflow_session_store_save_async (AuthflowSessionStore *self,
   /* The session is taken as it is now, whatever it becomes while the call
    * waits its turn. The copy holds the tokens, so call_free() wipes it.
    */
-  task = call_new (self, start_save, cancellable, callback, user_data,
+  task = call_new (self, "save", start_save, cancellable, callback, user_data,
                    authflow_session_store_save_async);
   call = g_task_get_task_data (task);
   call->serialized = authflow_session_serialize (session);
@@ -1398,7 +1639,7 @@ authflow_session_store_clear_async (AuthflowSessionStore *self,
   g_return_if_fail (AUTHFLOW_IS_SESSION_STORE (self));
   g_return_if_fail (!cancellable || G_IS_CANCELLABLE (cancellable));
 
-  task = call_new (self, start_clear, cancellable, callback, user_data,
+  task = call_new (self, "remove", start_clear, cancellable, callback, user_data,
                    authflow_session_store_clear_async);
   call_enqueue (self, task);
 }

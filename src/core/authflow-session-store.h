@@ -3,6 +3,7 @@
 
 #include <gio/gio.h>
 
+#include "authflow-journal.h"
 #include "authflow-session.h"
 
 G_BEGIN_DECLS
@@ -29,6 +30,9 @@ void                  authflow_session_store_set_prompt_timeout (AuthflowSession
                                                                  guint                 timeout_ms);
 gboolean              authflow_session_store_get_prompting (AuthflowSessionStore *self);
 gboolean              authflow_session_store_get_reading   (AuthflowSessionStore *self);
+AuthflowJournal      *authflow_session_store_get_journal   (AuthflowSessionStore *self);
+void                  authflow_session_store_set_journal   (AuthflowSessionStore *self,
+                                                            AuthflowJournal      *journal);
 void                  authflow_session_store_load_async  (AuthflowSessionStore  *self,
                                                           GCancellable          *cancellable,
                                                           GAsyncReadyCallback    callback,

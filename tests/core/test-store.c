@@ -177,6 +177,108 @@ count_notify_cb (GObject    *object,
   (*count)++;
 }
 
+/* Gives @store a journal of its own, before its first call. */
+static void
+give_journal (AuthflowSessionStore *store)
+{
+  g_autoptr(AuthflowJournal) journal = authflow_journal_new ();
+
+  authflow_session_store_set_journal (store, journal);
+  g_assert_true (authflow_session_store_get_journal (store) == journal);
+}
+
+static AuthflowJournal *
+journal_of (AuthflowSessionStore *store)
+{
+  g_assert_nonnull (authflow_session_store_get_journal (store));
+
+  return authflow_session_store_get_journal (store);
+}
+
+static guint
+n_entries (AuthflowSessionStore *store)
+{
+  return g_list_model_get_n_items (authflow_journal_get_entries (journal_of (store)));
+}
+
+/* The entry @back places before the newest (0 for the newest itself). */
+static AuthflowJournalEntry *
+entry_before_last (AuthflowSessionStore *store,
+                   guint                 back)
+{
+  GListModel *entries = authflow_journal_get_entries (journal_of (store));
+  guint n = g_list_model_get_n_items (entries);
+  g_autoptr(AuthflowJournalEntry) entry = NULL;
+
+  g_assert_cmpuint (n, >, back);
+  entry = g_list_model_get_item (entries, n - 1 - back);
+
+  /* The journal holds it. */
+  return entry;
+}
+
+/* The newest entry is the end of a keyring call: @event ("load", "save",
+ * "remove") with @outcome, and what every such entry holds.
+ */
+static JsonObject *
+assert_keyring_entry (AuthflowSessionStore *store,
+                      const char           *event,
+                      const char           *outcome,
+                      gboolean              prompted)
+{
+  AuthflowJournalEntry *entry = entry_before_last (store, 0);
+  JsonObject *details = authflow_journal_entry_get_details (entry);
+  AuthflowJournalStep step = g_str_equal (event, "load") ? AUTHFLOW_JOURNAL_STEP_RESTORE :
+                             g_str_equal (event, "remove") ? AUTHFLOW_JOURNAL_STEP_LOG_OUT :
+                             AUTHFLOW_JOURNAL_STEP_NONE;
+  g_autofree char *summary_end = g_strdup_printf (" (%" G_GINT64_FORMAT " ms)",
+                                                  (authflow_journal_entry_get_duration (entry) + 500) / 1000);
+
+  g_test_message ("%s", authflow_journal_entry_get_summary (entry));
+  g_assert_cmpint (authflow_journal_entry_get_kind (entry), ==, AUTHFLOW_JOURNAL_KEYRING);
+  g_assert_cmpstr (authflow_journal_entry_get_event (entry), ==, event);
+  g_assert_cmpint (authflow_journal_entry_get_step (entry), ==, step);
+  g_assert_cmpint (authflow_journal_entry_get_duration (entry), >=, 0);
+  g_assert_true (g_str_has_suffix (authflow_journal_entry_get_summary (entry), summary_end));
+
+  g_assert_cmpstr (json_object_get_string_member (details, "outcome"), ==, outcome);
+  g_assert_cmpint (json_object_get_boolean_member (details, "prompted"), ==, prompted);
+  g_assert_cmpfloat (json_object_get_double_member (details, "timeoutS"), ==,
+                     authflow_session_store_get_timeout (store) / 1000.0);
+  g_assert_cmpstr (json_object_get_string_member (details, "backend"), ==,
+                   authflow_session_store_get_backend (store));
+  g_assert_cmpint (json_object_has_member (details, "error"), ==,
+                   !g_str_equal (outcome, "ok") && !g_str_equal (outcome, "nothing-stored"));
+
+  return details;
+}
+
+/* No entry, as the trace writes it, holds the session's tokens or what the
+ * keyring item keeps.
+ */
+static void
+assert_journal_keeps_no_secret (AuthflowSessionStore *store,
+                                AuthflowSession      *session)
+{
+  g_autofree char *serialized = authflow_session_serialize (session);
+  const char *secrets[] = {
+    authflow_session_get_access_token (session),
+    authflow_session_get_refresh_token (session),
+    serialized,
+    NULL
+  };
+
+  for (guint i = 0; i < n_entries (store); i++)
+    {
+      g_autofree char *line = authflow_journal_entry_to_line (entry_before_last (store, i));
+
+      for (guint j = 0; secrets[j] != NULL; j++)
+        g_assert_null (strstr (line, secrets[j]));
+      g_assert_null (strstr (line, "access-of-"));
+      g_assert_null (strstr (line, "refresh-of-"));
+    }
+}
+
 static gboolean
 have_program (const char *name)
 {
@@ -548,6 +650,107 @@ test_store_item_in_secret_service (void)
   g_assert_finalize_object (session);
 }
 
+/* Each load, save and removal, as it ends, is a "keyring" entry; what the
+ * item holds is in none of them.
+ */
+static void
+test_store_journal (void)
+{
+  AuthflowSessionStore *store = authflow_session_store_new ("http://127.0.0.1:8791");
+  AuthflowSession *session = make_session ("journaled");
+  g_autoptr(GError) error = NULL;
+  g_autofree char *loaded = NULL;
+  g_autofree char *nothing = NULL;
+  g_autofree char *not_looked = NULL;
+  JsonObject *details;
+
+  give_journal (store);
+
+  authflow_session_store_set_profile (store, "reference");
+  g_assert_cmpuint (n_entries (store), ==, 0);
+
+  g_assert_true (store_save (store, session, NULL, &error));
+  g_assert_no_error (error);
+  details = assert_keyring_entry (store, "save", "ok", FALSE);
+  g_assert_cmpstr (json_object_get_string_member (details, "profile"), ==, "reference");
+  g_assert_true (g_str_has_prefix (authflow_journal_entry_get_summary (entry_before_last (store, 0)),
+                                   "Saved the session in the keyring ("));
+
+  loaded = store_load (store, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (loaded);
+  assert_keyring_entry (store, "load", "ok", FALSE);
+  g_assert_true (g_str_has_prefix (authflow_journal_entry_get_summary (entry_before_last (store, 0)),
+                                   "Loaded the session from the keyring ("));
+
+  g_assert_true (store_clear (store, NULL, &error));
+  g_assert_no_error (error);
+  details = assert_keyring_entry (store, "remove", "ok", FALSE);
+  g_assert_cmpint (json_object_get_int_member (details, "removed"), ==, 1);
+  g_assert_true (g_str_has_prefix (authflow_journal_entry_get_summary (entry_before_last (store, 0)),
+                                   "Removed the session from the keyring ("));
+
+  nothing = store_load (store, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_null (nothing);
+  assert_keyring_entry (store, "load", "nothing-stored", FALSE);
+  g_assert_true (g_str_has_prefix (authflow_journal_entry_get_summary (entry_before_last (store, 0)),
+                                   "Nothing stored in the keyring ("));
+
+  g_assert_true (store_clear (store, NULL, &error));
+  g_assert_no_error (error);
+  details = assert_keyring_entry (store, "remove", "ok", FALSE);
+  g_assert_cmpint (json_object_get_int_member (details, "removed"), ==, 0);
+
+  /* "Persist Auth Sessions" off: the load does not look, the save removes. */
+  authflow_session_store_set_persist (store, FALSE);
+  not_looked = store_load (store, NULL, &error);
+  g_assert_no_error (error);
+  details = assert_keyring_entry (store, "load", "nothing-stored", FALSE);
+  g_assert_false (json_object_get_boolean_member (details, "persist"));
+  g_assert_true (g_str_has_prefix (authflow_journal_entry_get_summary (entry_before_last (store, 0)),
+                                   "Did not look in the keyring: Persist Auth Sessions is off"));
+  g_assert_true (store_save (store, session, NULL, &error));
+  g_assert_no_error (error);
+  details = assert_keyring_entry (store, "save", "ok", FALSE);
+  g_assert_false (json_object_get_boolean_member (details, "persist"));
+
+  g_assert_cmpuint (n_entries (store), ==, 7);
+  assert_journal_keeps_no_secret (store, session);
+
+  /* Without a journal, nothing is told. */
+  authflow_session_store_set_journal (store, NULL);
+  g_assert_null (authflow_session_store_get_journal (store));
+  g_assert_true (store_clear (store, NULL, &error));
+  g_assert_no_error (error);
+
+  g_assert_finalize_object (store);
+  g_assert_finalize_object (session);
+}
+
+/* A backend address with a password in it keeps it out of the journal. */
+static void
+test_store_journal_userinfo (void)
+{
+  AuthflowSessionStore *store = authflow_session_store_new ("http://someone:hunter2@127.0.0.1:8792");
+  g_autoptr(GError) error = NULL;
+  g_autofree char *loaded = NULL;
+  g_autofree char *line = NULL;
+  JsonObject *details;
+
+  give_journal (store);
+
+  loaded = store_load (store, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (n_entries (store), ==, 1);
+  details = authflow_journal_entry_get_details (entry_before_last (store, 0));
+  g_assert_cmpstr (json_object_get_string_member (details, "backend"), ==, "http://127.0.0.1:8792");
+  line = authflow_journal_entry_to_line (entry_before_last (store, 0));
+  g_assert_null (strstr (line, "hunter2"));
+
+  g_assert_finalize_object (store);
+}
+
 static void
 test_store_cancel_load (void)
 {
@@ -559,6 +762,8 @@ test_store_cancel_load (void)
   g_autoptr(GError) error = NULL;
   g_autofree char *loaded_before = NULL;
 
+  give_journal (store);
+
   /* There is something to load, so that only the cancellation stops it. */
   g_assert_true (store_save (store, session, NULL, &error));
   g_assert_no_error (error);
@@ -568,6 +773,8 @@ test_store_cancel_load (void)
   wait_for_result (&result, KEYRING_WAIT_MS);
   g_assert_null (authflow_session_store_load_finish (store, result, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_cmpstr (json_object_get_string_member (assert_keyring_entry (store, "load", "cancelled", FALSE),
+                                                  "error"), ==, error->message);
   g_clear_error (&error);
 
   /* Cancelled before it started. */
@@ -575,6 +782,7 @@ test_store_cancel_load (void)
   loaded_before = store_load (store, cancelled, &error);
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   g_assert_null (loaded_before);
+  assert_keyring_entry (store, "load", "cancelled", FALSE);
   g_clear_error (&error);
 
   /* The store itself is fine afterwards. */
@@ -934,6 +1142,11 @@ assert_not_available (AuthflowSessionStore *store,
   g_assert_error (outcome.error, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED);
   g_assert_cmpstr (outcome.error->message, ==, NOT_AVAILABLE);
   g_assert_null (outcome.loaded);
+  g_assert_cmpstr (json_object_get_string_member (assert_keyring_entry (store,
+                                                                        kind == CALL_LOAD ? "load" :
+                                                                        kind == CALL_SAVE ? "save" : "remove",
+                                                                        "error", FALSE),
+                                                  "error"), ==, NOT_AVAILABLE);
   /* It fails at once, not when the store's own timeout ends. */
   g_assert_cmpint (outcome.elapsed_ms, <, 5000);
   g_assert_cmpint (outcome.elapsed_ms, <, authflow_session_store_get_timeout (store));
@@ -946,6 +1159,8 @@ assert_keyring_not_available (void)
 {
   AuthflowSessionStore *store = authflow_session_store_new ("http://a");
   Outcome outcome = { NULL, };
+
+  give_journal (store);
 
   /* Longer than any test may take, so that a failure is not a timeout. */
   authflow_session_store_set_timeout (store, 60000);
@@ -1049,6 +1264,10 @@ assert_times_out (AuthflowSessionStore *store,
   g_assert_null (outcome.loaded);
   g_assert_cmpint (outcome.elapsed_ms, >=, timeout_ms);
   g_assert_cmpint (outcome.elapsed_ms, <, timeout_ms + 1700);
+  assert_keyring_entry (store, kind == CALL_LOAD ? "load" : kind == CALL_SAVE ? "save" : "remove",
+                        "timeout", FALSE);
+  g_assert_cmpint (authflow_journal_entry_get_duration (entry_before_last (store, 0)), >=,
+                   (gint64) timeout_ms * 1000);
 
   outcome_clear (&outcome);
 }
@@ -1103,6 +1322,7 @@ test_store_never_answers (void)
       g_variant_get (reply, "(u)", &request_reply);
       g_assert_cmpuint (request_reply, ==, 1);  /* DBUS_REQUEST_NAME_REPLY_PRIMARY_OWNER */
 
+      give_journal (store);
       authflow_session_store_set_timeout (store, 300);
       assert_times_out (store, CALL_SAVE);
       assert_times_out (store, CALL_LOAD);
@@ -1151,6 +1371,7 @@ test_store_never_answers (void)
       g_timeout_add (100, cancel_cb, cancellable);
       run_call (store, CALL_LOAD, cancellable, &outcome);
       g_assert_error (outcome.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+      assert_keyring_entry (store, "load", "cancelled", FALSE);
       g_assert_null (outcome.loaded);
       g_assert_cmpint (outcome.elapsed_ms, >=, 100);
       g_assert_cmpint (outcome.elapsed_ms, <, 2000);
@@ -1327,6 +1548,7 @@ test_store_unanswered_prompt (void)
                                               G_BUS_NAME_WATCHER_FLAGS_NONE,
                                               name_appeared_cb, NULL, &prompted, NULL);
       g_signal_connect (store, "notify::prompting", G_CALLBACK (count_prompting_cb), &prompts);
+      give_journal (store);
 
       /* The keyring's own time is long; the prompt's is shorter, and it
        * is the one that counts once the prompt is up.
@@ -1342,6 +1564,9 @@ test_store_unanswered_prompt (void)
       g_assert_cmpint (outcome.elapsed_ms, >=, 1500);
       g_assert_cmpint (outcome.elapsed_ms, <, 1500 + 5000);
       g_assert_cmpuint (prompts, ==, 1);
+      assert_keyring_entry (store, "save", "locked", TRUE);
+      g_assert_cmpstr (authflow_journal_entry_get_event (entry_before_last (store, 1)), ==, "prompt");
+      g_assert_cmpuint (n_entries (store), ==, 2);
       g_assert_false (authflow_session_store_get_prompting (store));
       outcome_clear (&outcome);
 
@@ -1521,6 +1746,27 @@ can_answer_prompts (void)
   return TRUE;
 }
 
+/* The newest entries: the prompt as it showed, then the call's end, which
+ * says that the keyring stayed locked.
+ */
+static void
+assert_locked_journal (AuthflowSessionStore *store,
+                       CallKind              kind)
+{
+  const char *event = kind == CALL_LOAD ? "load" : kind == CALL_SAVE ? "save" : "remove";
+  AuthflowJournalEntry *prompt = entry_before_last (store, 1);
+  JsonObject *details = assert_keyring_entry (store, event, "locked", TRUE);
+
+  g_assert_cmpstr (json_object_get_string_member (details, "error"), ==, STAYED_LOCKED);
+  g_assert_true (json_object_has_member (details, "promptTimeoutS"));
+
+  g_assert_cmpint (authflow_journal_entry_get_kind (prompt), ==, AUTHFLOW_JOURNAL_KEYRING);
+  g_assert_cmpstr (authflow_journal_entry_get_event (prompt), ==, "prompt");
+  g_assert_cmpint (authflow_journal_entry_get_step (prompt), ==,
+                   authflow_journal_entry_get_step (entry_before_last (store, 0)));
+  g_assert_cmpstr (json_object_get_string_member (authflow_journal_entry_get_details (prompt), "for"), ==, event);
+}
+
 /* The person dismisses the unlock prompt. Every call says the keyring
  * stayed locked: a load does not claim that nothing is stored, a removal
  * does not claim it removed anything. Nothing is lost: once the keyring is
@@ -1540,6 +1786,7 @@ test_store_locked_dismissed (void)
       guint prompts = 0;
       CallKind kinds[] = { CALL_LOAD, CALL_SAVE, CALL_CLEAR };
 
+      give_journal (store);
       g_signal_connect (store, "notify::prompting", G_CALLBACK (count_prompting_cb), &prompts);
       g_assert_true (store_save (store, session, NULL, &error));
       g_assert_no_error (error);
@@ -1560,6 +1807,7 @@ test_store_locked_dismissed (void)
           g_assert_cmpstr (outcome.error->message, ==, STAYED_LOCKED);
           g_assert_null (outcome.loaded);
           g_assert_cmpuint (prompts, ==, i + 1);
+          assert_locked_journal (store, kinds[i]);
           g_assert_false (authflow_session_store_get_prompting (store));
           outcome_clear (&outcome);
         }
@@ -1605,6 +1853,7 @@ test_store_locked_unlocked (void)
       g_autoptr(GError) error = NULL;
       guint prompts = 0;
 
+      give_journal (store);
       g_signal_connect (store, "notify::prompting", G_CALLBACK (count_prompting_cb), &prompts);
       g_assert_true (store_save (store, session, NULL, &error));
       g_assert_no_error (error);
@@ -1629,6 +1878,9 @@ test_store_locked_unlocked (void)
         g_assert_cmpstr (outcome.loaded, ==, expected);
         g_assert_cmpint (outcome.elapsed_ms, >=, 2500);
         g_assert_cmpuint (prompts, ==, 1);
+        assert_keyring_entry (store, "load", "ok", TRUE);
+        g_assert_cmpint (authflow_journal_entry_get_duration (entry_before_last (store, 0)), >=, 2500 * 1000);
+        g_assert_cmpstr (authflow_journal_entry_get_event (entry_before_last (store, 1)), ==, "prompt");
         outcome_clear (&outcome);
       }
 
@@ -1642,6 +1894,8 @@ test_store_locked_unlocked (void)
         assert_answered (answerer);
         g_assert_no_error (outcome.error);
         g_assert_cmpuint (prompts, ==, 2);
+        g_assert_cmpint (json_object_get_int_member (assert_keyring_entry (store, "remove", "ok", TRUE),
+                                                     "removed"), ==, 1);
         outcome_clear (&outcome);
       }
 
@@ -1944,6 +2198,8 @@ main (int   argc,
   add_keyring_test ("/store/persist-off/load", test_store_persist_off_load);
   add_keyring_test ("/store/persist-off/save-removes", test_store_persist_off_save_removes);
   add_keyring_test ("/store/item-in-secret-service", test_store_item_in_secret_service);
+  add_keyring_test ("/store/journal", test_store_journal);
+  add_keyring_test ("/store/journal/userinfo", test_store_journal_userinfo);
   add_keyring_test ("/store/in-order", test_store_in_order);
   add_keyring_test ("/store/cancel/load", test_store_cancel_load);
   add_keyring_test ("/store/cancel/save", test_store_cancel_save);
