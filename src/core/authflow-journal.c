@@ -668,7 +668,7 @@ AuthflowJournalSecret
 authflow_journal_classify_name (const char *name)
 {
   static const char * const passwords[] = {
-    "password", "passwd", "passphrase", "secret", "credential", NULL
+    "password", "passwd", "passphrase", "pwd", "secret", "credential", NULL
   };
   static const char * const tokens[] = {
     "token", "authorization", "cookie", "apikey", "session", "jwt", NULL
@@ -736,37 +736,70 @@ replace_all (GString    *text,
     }
 }
 
-/* @secret as it appears in text: itself, escaped for a URL or a form, and
- * escaped for a JSON string.
+/* @secret as application/x-www-form-urlencoded writes it, the way the
+ * profile fills a form (authflow-profile.c): a space is '+', and '*' is
+ * kept but '~' is not, unlike in a URL.
+ */
+static char *
+form_encode (const char *secret)
+{
+  GString *out = g_string_new (NULL);
+
+  for (const guchar *p = (const guchar *) secret; *p != '\0'; p++)
+    {
+      if (g_ascii_isalnum (*p) || *p == '-' || *p == '.' || *p == '_' || *p == '*')
+        g_string_append_c (out, *p);
+      else if (*p == ' ')
+        g_string_append_c (out, '+');
+      else
+        g_string_append_printf (out, "%%%02X", *p);
+    }
+
+  return g_string_free (out, FALSE);
+}
+
+static void
+add_spelling (GPtrArray *spellings,
+              char      *spelling)
+{
+  for (guint i = 0; i < spellings->len; i++)
+    if (g_str_equal (g_ptr_array_index (spellings, i), spelling))
+      {
+        g_free (spelling);
+        return;
+      }
+
+  g_ptr_array_add (spellings, spelling);
+}
+
+/* @secret as it appears in text: itself, escaped for a URL, encoded for a
+ * form, and escaped for a JSON string.
  */
 static GPtrArray *
 spellings_of (const char *secret)
 {
   GPtrArray *spellings = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(JsonNode) node = json_node_new (JSON_NODE_VALUE);
-  g_autoptr(JsonGenerator) generator = json_generator_new ();
+  g_autoptr(JsonNode) node = NULL;
+  g_autoptr(JsonGenerator) generator = NULL;
   g_autofree char *json = NULL;
-  char *escaped;
 
   g_ptr_array_add (spellings, g_strdup (secret));
 
-  escaped = g_uri_escape_string (secret, NULL, FALSE);
-  if (!g_str_equal (escaped, secret))
-    g_ptr_array_add (spellings, escaped);
-  else
-    g_free (escaped);
+  /* Letters, digits, '-', '.' and '_' (a JWT, most tokens) are spelled
+   * the same everywhere.
+   */
+  if (strspn (secret, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._") == strlen (secret))
+    return spellings;
 
-  json_node_set_string (node, secret);
+  add_spelling (spellings, g_uri_escape_string (secret, NULL, FALSE));
+  add_spelling (spellings, form_encode (secret));
+
+  node = json_node_init_string (json_node_alloc (), secret);
+  generator = json_generator_new ();
   json_generator_set_root (generator, node);
   json = json_generator_to_data (generator, NULL);
   if (json != NULL && strlen (json) >= 2)
-    {
-      escaped = g_strndup (json + 1, strlen (json) - 2);
-      if (!g_str_equal (escaped, secret))
-        g_ptr_array_add (spellings, escaped);
-      else
-        g_free (escaped);
-    }
+    add_spelling (spellings, g_strndup (json + 1, strlen (json) - 2));
 
   return spellings;
 }
@@ -891,6 +924,14 @@ redact_node (JsonNode              *node,
         }
       else if (under == AUTHFLOW_JOURNAL_SECRET_PASSWORD)
         return json_node_init_string (json_node_alloc (), AUTHFLOW_JOURNAL_REDACTED);
+      else if (json_node_get_value_type (node) == G_TYPE_INT64)
+        {
+          /* A PIN given as a number, under a name that says nothing. */
+          g_autofree char *number = g_strdup_printf ("%" G_GINT64_FORMAT, json_node_get_int (node));
+
+          if (is_listed (number, passwords))
+            return json_node_init_string (json_node_alloc (), AUTHFLOW_JOURNAL_REDACTED);
+        }
       return json_node_copy (node);
 
     case JSON_NODE_NULL:
@@ -1059,6 +1100,29 @@ redact_json_text (const char         *text,
           if (closed)
             i++;
         }
+      else if (!expect_key && (c == '-' || g_ascii_isdigit (c) || c == 't' || c == 'f'))
+        {
+          /* A number or a boolean: a PIN is a secret too. */
+          AuthflowJournalSecret secret = MAX (pending, inherited);
+          gsize start = i;
+          g_autofree char *value = NULL;
+
+          while (i < len && text[i] != '\0' && strchr (",:]} \t\r\n", text[i]) == NULL)
+            i++;
+          value = g_strndup (text + start, i - start);
+
+          if (secret == AUTHFLOW_JOURNAL_SECRET_PASSWORD || is_listed (value, passwords))
+            g_string_append (out, "\"" AUTHFLOW_JOURNAL_REDACTED "\"");
+          else if (is_listed (value, tokens))
+            {
+              g_autofree char *fingerprint = authflow_journal_fingerprint (value);
+
+              g_string_append_printf (out, "\"%s\"", fingerprint);
+            }
+          else
+            g_string_append (out, value);
+          pending = AUTHFLOW_JOURNAL_SECRET_NONE;
+        }
       else
         {
           g_string_append_c (out, c);
@@ -1108,6 +1172,45 @@ redact_form_text (const char *text)
   return g_strjoinv ("&", pairs);
 }
 
+/* A body cut inside a secret ends with the start of it, which no whole
+ * spelling of the secret matches. Whatever the text ends with that begins
+ * one goes too: nothing of a password, and of a token no more than its
+ * fingerprint shows.
+ */
+static void
+redact_cut_in (GString            *text,
+               const char * const *secrets,
+               gboolean            are_tokens)
+{
+  if (secrets == NULL)
+    return;
+
+  for (guint i = 0; secrets[i] != NULL; i++)
+    {
+      g_autoptr(GPtrArray) spellings = NULL;
+      gsize shown;
+
+      if (secrets[i][0] == '\0')
+        continue;
+
+      /* As in authflow_journal_fingerprint(). */
+      shown = are_tokens ? MIN (4, strlen (secrets[i]) / 8) : 0;
+      spellings = spellings_of (secrets[i]);
+      for (guint j = 0; j < spellings->len; j++)
+        {
+          const char *spelling = g_ptr_array_index (spellings, j);
+
+          for (gsize n = MIN (strlen (spelling) - 1, text->len); n > shown; n--)
+            if (memcmp (text->str + text->len - n, spelling, n) == 0)
+              {
+                g_string_truncate (text, text->len - n);
+                g_string_append (text, AUTHFLOW_JOURNAL_REDACTED);
+                break;
+              }
+        }
+    }
+}
+
 /**
  * authflow_journal_describe_body:
  * @body: (nullable): a request or answer body
@@ -1118,9 +1221,10 @@ redact_form_text (const char *text)
  * What the journal keeps of a body: `{"size", "mimeType", "text"}`, the
  * text redacted (JSON and forms by their field names as well as by the
  * values given) and cut at %AUTHFLOW_JOURNAL_MAX_BODY_SIZE, with
- * `"truncated"` the bytes cut. A body that is not text keeps only its size
- * and `"binary": true`. Safe to call from any thread; costs at most the cut
- * size, however large the body.
+ * `"truncated"` the bytes cut; a secret that the cut falls in goes too.
+ * A body that is not text keeps only its size and `"binary": true`. Safe
+ * to call from any thread; costs at most the cut size, however large the
+ * body.
  *
  * Returns: (transfer full): a JSON object
  */
@@ -1152,8 +1256,9 @@ authflow_journal_describe_body (GBytes             *body,
   cut = MIN (size, AUTHFLOW_JOURNAL_MAX_BODY_SIZE);
   if (!g_utf8_validate_len (data, cut, &end))
     {
-      /* A character cut in half at the end is not binary. */
-      if (cut < size && cut - (end - data) < 4 && end > data)
+      /* A character cut in half at the end is not binary; a NUL is. */
+      if (cut < size && *end != '\0' &&
+          g_utf8_get_char_validated (end, cut - (end - data)) == (gunichar) -2)
         cut = end - data;
       else
         {
@@ -1185,6 +1290,15 @@ authflow_journal_describe_body (GBytes             *body,
 
   /* Whatever the names did not catch, the values do. */
   marked = authflow_journal_redact_text (redacted, tokens, passwords);
+  if (cut < size)
+    {
+      GString *text = g_string_new (marked);
+
+      redact_cut_in (text, passwords, FALSE);
+      redact_cut_in (text, tokens, TRUE);
+      g_free (marked);
+      marked = g_string_free (text, FALSE);
+    }
   json_object_set_string_member (object, "text", marked);
   if (cut < size)
     json_object_set_int_member (object, "truncated", size - cut);
