@@ -362,7 +362,7 @@ refresh_cb (GObject      *object,
       authflow_session_update_tokens (self->session, auth->access_token,
                                       auth->refresh_token, auth->expiry);
       record_refresh_finished (self, "renewed", NULL);
-      _authflow_flow_record_expiry (self, NULL);
+      _authflow_flow_record_expiry (self, authflow_expiry_source_to_string (auth->expiry_source));
       self->refresh_count++;
       _authflow_flow_notify (self, PROP_REFRESH_COUNT);
       _authflow_flow_save_session (self, NULL);
@@ -560,6 +560,7 @@ send_call (AuthflowFlow *self,
            GTask        *task)
 {
   Call *call = g_task_get_task_data (task);
+  gboolean retry;
 
   if (authflow_session_get_state (self->session) != AUTHFLOW_SESSION_STATE_SIGNED_IN)
     {
@@ -572,8 +573,9 @@ send_call (AuthflowFlow *self,
   g_free (call->token_used);
   call->token_used = g_strdup (authflow_session_get_access_token (self->session));
 
-  /* The one retry, with the new token. */
-  if (call->sent)
+  /* The one retry, with the new token, marked as one in its exchange. */
+  retry = call->sent;
+  if (retry)
     {
       g_autofree char *name = _authflow_flow_describe_call (call);
       JsonObject *details = json_object_new ();
@@ -584,16 +586,23 @@ send_call (AuthflowFlow *self,
     }
   call->sent = TRUE;
 
+  if (retry)
+    authflow_client_begin_retry (self->client);
+
   if (call->kind == GENERIC_CALL)
     {
       authflow_client_call_async (self->client, call->method, call->path, call->token_used,
                                   call->body, g_task_get_cancellable (task), call_cb, task);
-      return;
+    }
+  else
+    {
+      g_hash_table_replace (call->values, (gpointer) "access_token", g_strdup (call->token_used));
+      authflow_client_run_async (self->client, call->kind, call->values,
+                                 g_task_get_cancellable (task), call_cb, task);
     }
 
-  g_hash_table_replace (call->values, (gpointer) "access_token", g_strdup (call->token_used));
-  authflow_client_run_async (self->client, call->kind, call->values,
-                             g_task_get_cancellable (task), call_cb, task);
+  if (retry)
+    authflow_client_end_retry (self->client);
 }
 
 /* Where the verbs hand over a protected call, a #Call in @task: it waits

@@ -417,6 +417,8 @@ authflow_flow_set_journal (AuthflowFlow    *self,
   g_return_if_fail (journal == NULL || AUTHFLOW_IS_JOURNAL (journal));
 
   g_set_object (&self->journal, journal);
+  authflow_client_set_journal (self->client, journal);
+  authflow_session_store_set_journal (self->store, journal);
 }
 
 /**
@@ -589,7 +591,7 @@ sign_in_from_result (AuthflowFlow       *self,
                             auth->expiry,
                             auth->uid,
                             auth->user);
-  _authflow_flow_record_expiry (self, NULL);
+  _authflow_flow_record_expiry (self, authflow_expiry_source_to_string (auth->expiry_source));
   authflow_flow_check_schedule (self);
 
   /* Signed in is signed in: a cancel that comes while the keyring is being
