@@ -6,6 +6,8 @@
 #include <glib/gi18n.h>
 
 #include "authflow-application.h"
+#include "authflow-har.h"
+#include "authflow-trace.h"
 #include "authflow-preferences-window.h"
 #include "authflow-window.h"
 
@@ -16,6 +18,9 @@ struct _AuthflowApplication
   GSettings        *settings;
   AuthflowBackends *backends;
   AuthflowFlow     *flow;
+  AuthflowJournal  *journal;
+  AuthflowTrace    *trace;
+  char             *har_path;
   GCancellable     *restore_cancellable;
   char             *pending_message;
   char             *server_override;
@@ -40,6 +45,10 @@ static const GOptionEntry option_entries[] = {
   { "backend", 'b', 0, G_OPTION_ARG_STRING, NULL, N_("The backend to use (a profile id such as “reference” or “dummyjson”), for this run only"), N_("ID") },
   /* Translators: the description of the --server command-line option. */
   { "server", 's', 0, G_OPTION_ARG_STRING, NULL, N_("The backend's base URL, for this run only"), N_("URL") },
+  /* Translators: the description of the --trace command-line option. */
+  { "trace", 0, 0, G_OPTION_ARG_FILENAME, NULL, N_("Write every step of the flow to FILE as JSON Lines, as it happens (“-” for standard output)"), N_("FILE") },
+  /* Translators: the description of the --har command-line option. */
+  { "har", 0, 0, G_OPTION_ARG_FILENAME, NULL, N_("Write the HTTP exchanges to FILE as HAR 1.2 when Authflow quits"), N_("FILE") },
   { "version", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Show the version and exit"), NULL },
   { NULL }
 };
@@ -153,6 +162,9 @@ update_backend (AuthflowApplication *self)
     start_restore (self);
 }
 
+/* The actions that need a signed-in user. */
+static const char * const signed_in_actions[] = { "api-call", "api-calls" };
+
 static void
 session_state_changed_cb (AuthflowApplication *self)
 {
@@ -163,6 +175,10 @@ session_state_changed_cb (AuthflowApplication *self)
    * session the keyring is being asked for, and runs once it is known.
    */
   g_simple_action_set_enabled (G_SIMPLE_ACTION (log_out), state != AUTHFLOW_SESSION_STATE_SIGNED_OUT);
+
+  for (guint i = 0; i < G_N_ELEMENTS (signed_in_actions); i++)
+    g_simple_action_set_enabled (G_SIMPLE_ACTION (g_action_map_lookup_action (G_ACTION_MAP (self), signed_in_actions[i])),
+                                 state == AUTHFLOW_SESSION_STATE_SIGNED_IN);
 
   if (state == AUTHFLOW_SESSION_STATE_SIGNED_OUT)
     update_backend (self);
@@ -270,6 +286,86 @@ log_out_action (GSimpleAction *action,
   log_out (self);
 }
 
+/* A burst of protected calls: how many were sent, how many are back, and
+ * the first failure.
+ */
+typedef struct
+{
+  AuthflowApplication *self;
+  guint                sent;
+  guint                answered;
+  guint                failed;
+  char                *problem;
+} Burst;
+
+static void
+burst_call_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  Burst *burst = user_data;
+  g_autoptr(AuthflowUser) user = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *message = NULL;
+
+  if ((user = authflow_flow_fetch_user_finish (AUTHFLOW_FLOW (object), result, &error)))
+    burst->answered++;
+  else
+    {
+      burst->failed++;
+      if (burst->problem == NULL)
+        burst->problem = g_strdup (error->message);
+    }
+
+  if (burst->answered + burst->failed < burst->sent)
+    return;
+
+  if (burst->failed == 0)
+    /* Translators: the toast after the api-call action, %u calls. */
+    message = g_strdup_printf (ngettext ("The protected API answered", "The protected API answered all %u calls",
+                                         burst->sent), burst->sent);
+  else
+    message = g_strdup (burst->problem);
+
+  if (gtk_application_get_active_window (GTK_APPLICATION (burst->self)) != NULL)
+    {
+      AdwToast *toast = adw_toast_new (message);
+
+      authflow_window_add_toast (AUTHFLOW_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (burst->self))),
+                                 toast);
+    }
+
+  g_application_release (G_APPLICATION (burst->self));
+  g_object_unref (burst->self);
+  g_free (burst->problem);
+  g_free (burst);
+}
+
+/* The "API Call" action on the profile's protected call, with Update
+ * Authenticated User, @parameter times at once (1 without one): to watch
+ * many calls share one renewal, and for automation.
+ */
+static void
+api_call_action (GSimpleAction *action,
+                 GVariant      *parameter,
+                 gpointer       user_data)
+{
+  AuthflowApplication *self = user_data;
+  Burst *burst;
+  int count = 1;
+
+  if (parameter != NULL)
+    count = CLAMP (g_variant_get_int32 (parameter), 1, 100);
+
+  burst = g_new0 (Burst, 1);
+  burst->self = g_object_ref (self);
+  burst->sent = count;
+  g_application_hold (G_APPLICATION (self));
+
+  for (int i = 0; i < count; i++)
+    authflow_flow_fetch_user_async (self->flow, NULL, burst_call_cb, burst);
+}
+
 static void
 preferences_action (GSimpleAction *action,
                     GVariant      *parameter,
@@ -326,6 +422,8 @@ quit_action (GSimpleAction *action,
 
 static const GActionEntry app_actions[] = {
   { "log-out", log_out_action },
+  { "api-call", api_call_action },
+  { "api-calls", api_call_action, "i" },
   { "preferences", preferences_action },
   { "about", about_action },
   { "quit", quit_action },
@@ -339,6 +437,8 @@ authflow_application_handle_local_options (GApplication *app,
   g_autoptr(GError) error = NULL;
   const char *server = NULL;
   const char *backend = NULL;
+  const char *trace = NULL;
+  const char *har = NULL;
 
   if (g_variant_dict_contains (options, "version"))
     {
@@ -371,10 +471,13 @@ authflow_application_handle_local_options (GApplication *app,
       g_object_set (self, "server", server, NULL);
     }
 
+  g_variant_dict_lookup (options, "trace", "^&ay", &trace);
+  g_variant_dict_lookup (options, "har", "^&ay", &har);
+
   /* The options are for the instance that starts with them: one that runs
    * already keeps its backend, and would drop them without a word.
    */
-  if (backend != NULL || server != NULL)
+  if (backend != NULL || server != NULL || trace != NULL || har != NULL)
     {
       if (!g_application_register (app, NULL, &error))
         {
@@ -384,10 +487,22 @@ authflow_application_handle_local_options (GApplication *app,
 
       if (g_application_get_is_remote (app))
         {
-          g_printerr ("%s\n", _("Authflow is already running: quit it first to use --backend or --server"));
+          g_printerr ("%s\n", _("Authflow is already running: quit it first to use --backend, --server, --trace or --har"));
           return 1;
         }
     }
+
+  /* The trace starts now, so that it has the whole run; a file that cannot
+   * be written is said at once, not at the end.
+   */
+  if (trace != NULL && !(self->trace = authflow_trace_new (self->journal, trace, &error)))
+    {
+      g_printerr ("%s\n", error->message);
+      return 1;
+    }
+
+  if (har != NULL)
+    self->har_path = g_strdup (har);
 
   return G_APPLICATION_CLASS (authflow_application_parent_class)->handle_local_options (app, options);
 }
@@ -431,6 +546,7 @@ authflow_application_startup (GApplication *app)
   g_settings_bind (self->settings, "persist-sessions", store, "persist", G_SETTINGS_BIND_GET);
 
   self->flow = authflow_flow_new (client, store);
+  authflow_flow_set_journal (self->flow, self->journal);
   update_backend (self);
 
   g_signal_connect_object (self->settings, "changed::server-url",
@@ -484,12 +600,20 @@ static void
 authflow_application_shutdown (GApplication *app)
 {
   AuthflowApplication *self = AUTHFLOW_APPLICATION (app);
+  g_autoptr(GError) error = NULL;
 
   g_cancellable_cancel (self->restore_cancellable);
   g_clear_object (&self->restore_cancellable);
 
   if (self->flow != NULL)
     authflow_flow_shutdown (self->flow);
+
+  if (self->har_path != NULL && !authflow_har_write (self->journal, self->har_path, &error))
+    g_printerr ("%s\n", error->message);
+
+  /* Last, so that the trace has every entry up to here. */
+  if (self->trace != NULL)
+    authflow_trace_close (self->trace);
 
   G_APPLICATION_CLASS (authflow_application_parent_class)->shutdown (app);
 }
@@ -502,6 +626,8 @@ authflow_application_dispose (GObject *object)
   g_clear_object (&self->flow);
   g_clear_object (&self->backends);
   g_clear_object (&self->settings);
+  g_clear_object (&self->trace);
+  g_clear_object (&self->journal);
 
   G_OBJECT_CLASS (authflow_application_parent_class)->dispose (object);
 }
@@ -514,6 +640,7 @@ authflow_application_finalize (GObject *object)
   g_clear_pointer (&self->server_override, g_free);
   g_clear_pointer (&self->pending_message, g_free);
   g_clear_pointer (&self->backend_override, g_free);
+  g_clear_pointer (&self->har_path, g_free);
 
   G_OBJECT_CLASS (authflow_application_parent_class)->finalize (object);
 }
@@ -612,6 +739,9 @@ authflow_application_class_init (AuthflowApplicationClass *klass)
 static void
 authflow_application_init (AuthflowApplication *self)
 {
+  /* Before anything else, so that the trace has the whole run. */
+  self->journal = authflow_journal_new ();
+
   g_application_add_main_option_entries (G_APPLICATION (self), option_entries);
 }
 
@@ -623,6 +753,19 @@ authflow_application_new (GApplicationFlags flags)
                        "resource-base-path", RESOURCE_BASE_PATH,
                        "flags", flags,
                        NULL);
+}
+
+/**
+ * authflow_application_get_journal:
+ *
+ * Returns: (transfer none): the journal of every step the core takes
+ */
+AuthflowJournal *
+authflow_application_get_journal (AuthflowApplication *self)
+{
+  g_return_val_if_fail (AUTHFLOW_IS_APPLICATION (self), NULL);
+
+  return self->journal;
 }
 
 /**

@@ -5,6 +5,7 @@
 
 #include "authflow-backends.h"
 #include "authflow-flow.h"
+#include "authflow-journal.h"
 
 G_BEGIN_DECLS
 
@@ -14,6 +15,7 @@ G_DECLARE_FINAL_TYPE (AuthflowApplication, authflow_application, AUTHFLOW, APPLI
 
 AuthflowApplication *authflow_application_new          (GApplicationFlags    flags);
 AuthflowFlow        *authflow_application_get_flow     (AuthflowApplication *self);
+AuthflowJournal     *authflow_application_get_journal  (AuthflowApplication *self);
 GSettings           *authflow_application_get_settings (AuthflowApplication *self);
 AuthflowBackends    *authflow_application_get_backends (AuthflowApplication *self);
 void                 authflow_application_cancel_restore (AuthflowApplication *self);

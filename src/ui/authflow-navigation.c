@@ -18,8 +18,11 @@ struct _AuthflowNavigation
 
   AuthflowSession *session;
   GtkStack        *stack;
+  AuthflowJournal *journal;
   const char      *page;
   gboolean         wants_sign_up;
+  /* Why the next page shows, when a person asked for it. */
+  const char      *asked;
 };
 
 G_DEFINE_FINAL_TYPE (AuthflowNavigation, authflow_navigation, G_TYPE_OBJECT)
@@ -28,6 +31,7 @@ enum {
   PROP_0,
   PROP_SESSION,
   PROP_STACK,
+  PROP_JOURNAL,
   PROP_PAGE,
   PROP_TITLE,
   N_PROPS
@@ -39,6 +43,8 @@ static void
 update (AuthflowNavigation *self)
 {
   const char *page;
+  const char *reason;
+  const char *asked = g_steal_pointer (&self->asked);
 
   if (self->session == NULL || self->stack == NULL)
     return;
@@ -47,17 +53,20 @@ update (AuthflowNavigation *self)
     {
     case AUTHFLOW_SESSION_STATE_RESTORING:
       page = "splash";
+      reason = "the session is being restored";
       break;
 
     case AUTHFLOW_SESSION_STATE_SIGNED_IN:
       /* The next time the person is signed out, they start on Log In. */
       self->wants_sign_up = FALSE;
       page = "home";
+      reason = "signed in";
       break;
 
     case AUTHFLOW_SESSION_STATE_SIGNED_OUT:
     default:
       page = self->wants_sign_up ? "sign-up" : "log-in";
+      reason = asked != NULL ? asked : "signed out";
       break;
     }
 
@@ -66,6 +75,16 @@ update (AuthflowNavigation *self)
 
   self->page = page;
   gtk_stack_set_visible_child_name (self->stack, page);
+
+  {
+    JsonObject *details = json_object_new ();
+
+    json_object_set_string_member (details, "page", page);
+    json_object_set_string_member (details, "reason", reason);
+    authflow_journal_record (self->journal, AUTHFLOW_JOURNAL_NAVIGATION, "page",
+                             AUTHFLOW_JOURNAL_STEP_NONE, -1, details,
+                             "Showing %s: %s", page, reason);
+  }
 
   g_object_freeze_notify (G_OBJECT (self));
   g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_PAGE]);
@@ -80,6 +99,7 @@ authflow_navigation_dispose (GObject *object)
 
   g_clear_object (&self->session);
   g_clear_object (&self->stack);
+  g_clear_object (&self->journal);
 
   G_OBJECT_CLASS (authflow_navigation_parent_class)->dispose (object);
 }
@@ -115,6 +135,10 @@ authflow_navigation_get_property (GObject    *object,
       g_value_set_object (value, self->stack);
       break;
 
+    case PROP_JOURNAL:
+      g_value_set_object (value, self->journal);
+      break;
+
     case PROP_PAGE:
       g_value_set_string (value, self->page);
       break;
@@ -146,6 +170,10 @@ authflow_navigation_set_property (GObject      *object,
       self->stack = g_value_dup_object (value);
       break;
 
+    case PROP_JOURNAL:
+      self->journal = g_value_dup_object (value);
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -170,6 +198,12 @@ authflow_navigation_class_init (AuthflowNavigationClass *klass)
                          GTK_TYPE_STACK,
                          (G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS));
 
+  /* Where each page shown, and why, is written; may be %NULL. */
+  properties [PROP_JOURNAL] =
+    g_param_spec_object ("journal", NULL, NULL,
+                         AUTHFLOW_TYPE_JOURNAL,
+                         (G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS));
+
   /* The name of the page showing: "splash", "log-in", "sign-up" or "home". */
   properties [PROP_PAGE] =
     g_param_spec_string ("page", NULL, NULL, NULL,
@@ -192,7 +226,8 @@ authflow_navigation_init (AuthflowNavigation *self)
 
 AuthflowNavigation *
 authflow_navigation_new (AuthflowSession *session,
-                         GtkStack        *stack)
+                         GtkStack        *stack,
+                         AuthflowJournal *journal)
 {
   g_return_val_if_fail (AUTHFLOW_IS_SESSION (session), NULL);
   g_return_val_if_fail (GTK_IS_STACK (stack), NULL);
@@ -200,6 +235,7 @@ authflow_navigation_new (AuthflowSession *session,
   return g_object_new (AUTHFLOW_TYPE_NAVIGATION,
                        "session", session,
                        "stack", stack,
+                       "journal", journal,
                        NULL);
 }
 
@@ -237,6 +273,7 @@ authflow_navigation_show_sign_up (AuthflowNavigation *self)
   g_return_if_fail (AUTHFLOW_IS_NAVIGATION (self));
 
   self->wants_sign_up = TRUE;
+  self->asked = "asked for Sign Up";
   update (self);
 }
 
@@ -246,5 +283,6 @@ authflow_navigation_show_log_in (AuthflowNavigation *self)
   g_return_if_fail (AUTHFLOW_IS_NAVIGATION (self));
 
   self->wants_sign_up = FALSE;
+  self->asked = "asked for Log In";
   update (self);
 }

@@ -3,6 +3,7 @@
 
 #include <gtk/gtk.h>
 
+#include "authflow-journal.h"
 #include "authflow-session.h"
 
 G_BEGIN_DECLS
@@ -12,7 +13,8 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (AuthflowNavigation, authflow_navigation, AUTHFLOW, NAVIGATION, GObject)
 
 AuthflowNavigation *authflow_navigation_new           (AuthflowSession    *session,
-                                                       GtkStack           *stack);
+                                                       GtkStack           *stack,
+                                                       AuthflowJournal    *journal);
 const char         *authflow_navigation_get_page      (AuthflowNavigation *self);
 const char         *authflow_navigation_get_title     (AuthflowNavigation *self);
 void                authflow_navigation_show_sign_up  (AuthflowNavigation *self);

@@ -249,7 +249,8 @@ authflow_window_set_up (AuthflowWindow      *self,
                           self->window_title, "subtitle",
                           G_BINDING_SYNC_CREATE);
 
-  self->navigation = authflow_navigation_new (authflow_flow_get_session (self->flow), self->stack);
+  self->navigation = authflow_navigation_new (authflow_flow_get_session (self->flow), self->stack,
+                                             authflow_application_get_journal (app));
   g_signal_connect_object (self->navigation, "notify::page",
                            G_CALLBACK (page_changed_cb), self,
                            G_CONNECT_SWAPPED);
