@@ -71,6 +71,7 @@ static const char * const kind_names[] = {
   [AUTHFLOW_JOURNAL_SESSION] = "session",
   [AUTHFLOW_JOURNAL_NAVIGATION] = "navigation",
   [AUTHFLOW_JOURNAL_CONNECTIVITY] = "connectivity",
+  [AUTHFLOW_JOURNAL_FAULT] = "fault",
 };
 
 static const char * const step_names[] = {

@@ -17,6 +17,7 @@ typedef enum
   AUTHFLOW_JOURNAL_SESSION,       /* "session": the state and why it changed */
   AUTHFLOW_JOURNAL_NAVIGATION,    /* "navigation": the page shown and why */
   AUTHFLOW_JOURNAL_CONNECTIVITY,  /* "connectivity": offline, backoff, back online */
+  AUTHFLOW_JOURNAL_FAULT,         /* "fault": a fault injected, and each of its effects */
 } AuthflowJournalKind;
 
 /* The step of FlutterFlow's custom authentication an entry belongs to,
