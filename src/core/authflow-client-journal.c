@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "authflow-client-private.h"
+#include "authflow-faults-private.h"
 
 /* How the client describes what it does to the journal: each exchange as
  * HAR describes one (the request, the answer, the timings), and each answer
@@ -387,6 +388,40 @@ authflow_client_describe_exchange (JsonObject      *details,
     }
 
   json_object_set_object_member (details, "timings", describe_timings (message, started, ended));
+}
+
+/**
+ * authflow_client_describe_injected_answer:
+ * @status: the status of the answer that was made up
+ * @headers: its headers
+ * @body: its body
+ *
+ * Adds the `response` of an exchange whose answer the client made up, for
+ * the "server-error" fault, to @details: as a response from the wire would
+ * be, with `"injected": true` in it, so that it is never taken for the
+ * server's.
+ */
+void
+authflow_client_describe_injected_answer (JsonObject         *details,
+                                          guint               status,
+                                          SoupMessageHeaders *headers,
+                                          GBytes             *body,
+                                          AuthflowSecrets    *secrets)
+{
+  JsonObject *response = json_object_new ();
+  const char *reason = _authflow_faults_status_phrase (status);
+
+  json_object_set_int_member (response, "status", status);
+  json_object_set_string_member (response, "statusText", reason != NULL ? reason : "");
+  json_object_set_string_member (response, "httpVersion", "HTTP/1.1");
+  json_object_set_array_member (response, "headers", describe_headers (headers, secrets));
+  json_object_set_object_member (response, "body",
+                                 authflow_journal_describe_body (body,
+                                                                 soup_message_headers_get_one (headers, "Content-Type"),
+                                                                 authflow_secrets_get_tokens (secrets),
+                                                                 authflow_secrets_get_passwords (secrets)));
+  json_object_set_boolean_member (response, "injected", TRUE);
+  json_object_set_object_member (details, "response", response);
 }
 
 /**

@@ -44,6 +44,11 @@ void                authflow_client_describe_exchange         (JsonObject       
                                                                GDateTime            *started_at,
                                                                gint64                started,
                                                                gint64                ended);
+void                authflow_client_describe_injected_answer  (JsonObject           *details,
+                                                               guint                 status,
+                                                               SoupMessageHeaders   *headers,
+                                                               GBytes               *body,
+                                                               AuthflowSecrets      *secrets);
 char               *authflow_client_summarize_exchange        (SoupMessage          *message,
                                                                gboolean              answered,
                                                                const char           *failure,

@@ -9,6 +9,7 @@
 #include "authflow-backend-messages.h"
 #include "authflow-client.h"
 #include "authflow-client-private.h"
+#include "authflow-faults-private.h"
 #include "authflow-json.h"
 #include "authflow-jwt.h"
 
@@ -22,6 +23,11 @@
  * before they are made (see authflow-client-journal.c). A call refused
  * before anything is sent (a template without a value, plain http:// to
  * another machine) is no exchange and makes no entry: its error says why.
+ *
+ * Fault injection acts here, where a call is sent (see authflow-faults.c):
+ * a dead network, latency, made-up server errors, a token the server will
+ * refuse, a wall clock that is off. Each exchange it touches says so in
+ * the journal, and an answer it makes up is never taken for the server's.
  */
 struct _AuthflowClient
 {
@@ -53,6 +59,12 @@ struct _AuthflowClient
   AuthflowJournal *journal;
   gboolean     clock_known;
   guint        retry_depth;
+
+  /* The faults to inject, if any; and the server's clock as the journal
+   * has it, against the machine's clock rather than the app's.
+   */
+  AuthflowFaults *faults;
+  GTimeSpan    journal_clock_offset;
 
   /* Limits that keep a broken or hostile server from holding a call, or
    * memory, forever: libsoup's timeout only bounds each read.
@@ -87,6 +99,7 @@ enum {
   PROP_MAX_ANSWER_SIZE,
   PROP_TOTAL_TIMEOUT,
   PROP_JOURNAL,
+  PROP_FAULTS,
   N_PROPS
 };
 
@@ -114,6 +127,7 @@ authflow_client_finalize (GObject *object)
   g_clear_object (&self->session);
   g_clear_object (&self->profile);
   g_clear_object (&self->journal);
+  g_clear_object (&self->faults);
   g_clear_pointer (&self->base_url, g_free);
 
   G_OBJECT_CLASS (authflow_client_parent_class)->finalize (object);
@@ -157,6 +171,10 @@ authflow_client_get_property (GObject    *object,
       g_value_set_object (value, self->journal);
       break;
 
+    case PROP_FAULTS:
+      g_value_set_object (value, self->faults);
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -194,6 +212,10 @@ authflow_client_set_property (GObject      *object,
 
     case PROP_JOURNAL:
       authflow_client_set_journal (self, g_value_get_object (value));
+      break;
+
+    case PROP_FAULTS:
+      authflow_client_set_faults (self, g_value_get_object (value));
       break;
 
     default:
@@ -244,6 +266,11 @@ authflow_client_class_init (AuthflowClientClass *klass)
    */
   properties [PROP_JOURNAL] =
     g_param_spec_object ("journal", NULL, NULL, AUTHFLOW_TYPE_JOURNAL,
+                         (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  /* The faults to inject into the calls; %NULL for none. */
+  properties [PROP_FAULTS] =
+    g_param_spec_object ("faults", NULL, NULL, AUTHFLOW_TYPE_FAULTS,
                          (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
@@ -461,9 +488,57 @@ authflow_client_set_journal (AuthflowClient  *self,
     return;
 
   if (self->clock_known)
-    authflow_journal_set_clock_offset (self->journal, TRUE, self->clock_offset);
+    authflow_journal_set_clock_offset (self->journal, TRUE, self->journal_clock_offset);
 
   g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_JOURNAL]);
+}
+
+/**
+ * authflow_client_get_faults:
+ *
+ * Returns: (transfer none) (nullable): the faults injected into the calls
+ */
+AuthflowFaults *
+authflow_client_get_faults (AuthflowClient *self)
+{
+  g_return_val_if_fail (AUTHFLOW_IS_CLIENT (self), NULL);
+
+  return self->faults;
+}
+
+/**
+ * authflow_client_set_faults:
+ * @faults: (nullable): the faults to inject, or %NULL for none
+ *
+ * From now on each call asks @faults, as it is sent, whether something is
+ * to go wrong with it, and the client's wall clock is @faults' (see
+ * authflow_faults_get_clock_offset()). The flow sets its own here.
+ */
+void
+authflow_client_set_faults (AuthflowClient *self,
+                            AuthflowFaults *faults)
+{
+  g_return_if_fail (AUTHFLOW_IS_CLIENT (self));
+  g_return_if_fail (faults == NULL || AUTHFLOW_IS_FAULTS (faults));
+
+  if (g_set_object (&self->faults, faults))
+    g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_FAULTS]);
+}
+
+/* The wall clock, as the app has it: the machine's, unless a fault puts it
+ * off. The server's clock is measured against it, so that the expiry
+ * decisions stay right whatever it says.
+ */
+static GTimeSpan
+wall_clock_offset (AuthflowClient *self)
+{
+  return self->faults != NULL ? authflow_faults_get_clock_offset (self->faults) : 0;
+}
+
+static gint64
+wall_clock (AuthflowClient *self)
+{
+  return g_get_real_time () + wall_clock_offset (self);
 }
 
 /**
@@ -653,7 +728,7 @@ authflow_client_dup_server_now (AuthflowClient *self)
 {
   g_return_val_if_fail (AUTHFLOW_IS_CLIENT (self), NULL);
 
-  return date_time_from_usec (g_get_real_time () + self->clock_offset);
+  return date_time_from_usec (wall_clock (self) + self->clock_offset);
 }
 
 /**
@@ -674,6 +749,9 @@ authflow_client_get_retry_after (AuthflowClient *self)
 
   return (guint) ((self->retry_after_until - now + G_USEC_PER_SEC - 1) / G_USEC_PER_SEC);
 }
+
+static void note_retry_after (AuthflowClient *self,
+                              const char     *retry_after);
 
 /* Learns the server's clock from the Date header, and its wish to be left
  * alone from Retry-After (seconds, or an HTTP date).
@@ -712,8 +790,10 @@ note_server_headers (AuthflowClient *self,
       if (offset > -G_USEC_PER_SEC && offset < G_USEC_PER_SEC)
         offset = 0;
 
+      /* The journal stamps its entries with the machine's clock. */
       self->clock_known = TRUE;
-      authflow_journal_set_clock_offset (self->journal, TRUE, offset);
+      self->journal_clock_offset = offset + wall_clock_offset (self);
+      authflow_journal_set_clock_offset (self->journal, TRUE, self->journal_clock_offset);
 
       if (offset != self->clock_offset)
         {
@@ -723,23 +803,31 @@ note_server_headers (AuthflowClient *self,
     }
 
   if (retry_after != NULL)
+    note_retry_after (self, retry_after);
+}
+
+/* The server's wish to be left alone, from a Retry-After: seconds, or an
+ * HTTP date.
+ */
+static void
+note_retry_after (AuthflowClient *self,
+                  const char     *retry_after)
+{
+  gint64 seconds = -1;
+  char *end = NULL;
+  g_autoptr(GDateTime) when = NULL;
+
+  seconds = g_ascii_strtoll (retry_after, &end, 10);
+  if (end == retry_after || *end != '\0')
     {
-      gint64 seconds = -1;
-      char *end = NULL;
-      g_autoptr(GDateTime) when = NULL;
-
-      seconds = g_ascii_strtoll (retry_after, &end, 10);
-      if (end == retry_after || *end != '\0')
-        {
-          seconds = -1;
-          if ((when = soup_date_time_new_from_http_string (retry_after)))
-            seconds = g_date_time_to_unix (when) - (g_get_real_time () + self->clock_offset) / G_USEC_PER_SEC;
-        }
-
-      /* A server may ask for a pause, not for the app to stop for a day. */
-      if (seconds >= 0)
-        self->retry_after_until = g_get_monotonic_time () + MIN (seconds, 3600) * G_USEC_PER_SEC;
+      seconds = -1;
+      if ((when = soup_date_time_new_from_http_string (retry_after)))
+        seconds = g_date_time_to_unix (when) - (wall_clock (self) + self->clock_offset) / G_USEC_PER_SEC;
     }
+
+  /* A server may ask for a pause, not for the app to stop for a day. */
+  if (seconds >= 0)
+    self->retry_after_until = g_get_monotonic_time () + MIN (seconds, 3600) * G_USEC_PER_SEC;
 }
 
 static const char *
@@ -900,6 +988,16 @@ typedef struct
   gboolean         hop_has_body;
   gboolean         answered;
   gboolean         complete;
+
+  /* Fault injection: the faults that touched the call (static names), the
+   * latency still to wait before it is sent, and the status of an answer
+   * made up instead of sending it, with its body.
+   */
+  GPtrArray       *faults;
+  guint            latency_id;
+  GSource         *latency_cancel;
+  guint            injected_status;
+  GBytes          *injected_body;
 } Request;
 
 #define GENERIC_CALL (-1)
@@ -919,7 +1017,23 @@ request_free (Request *request)
   g_clear_pointer (&request->data, g_byte_array_unref);
   g_clear_pointer (&request->secrets, authflow_secrets_free);
   g_clear_pointer (&request->hop_started_at, g_date_time_unref);
+  g_clear_handle_id (&request->latency_id, g_source_remove);
+  if (request->latency_cancel != NULL)
+    g_source_destroy (request->latency_cancel);
+  g_clear_pointer (&request->latency_cancel, g_source_unref);
+  g_clear_pointer (&request->faults, g_ptr_array_unref);
+  g_clear_pointer (&request->injected_body, g_bytes_unref);
   g_free (request);
+}
+
+/* @fault touched the call: its exchange says so. */
+static void
+request_add_fault (Request    *request,
+                   const char *fault)
+{
+  if (request->faults == NULL)
+    request->faults = g_ptr_array_new ();
+  g_ptr_array_add (request->faults, (gpointer) fault);
 }
 
 /* The hop that ends now, as an "http"/"exchange" entry. @outcome is
@@ -962,11 +1076,34 @@ record_exchange (AuthflowClient *self,
                                      request->hop_has_body ? request->content_type : NULL,
                                      request->data, request->secrets,
                                      request->hop_started_at, request->hop_started, ended);
+  if (request->injected_status != 0)
+    authflow_client_describe_injected_answer (details, request->injected_status,
+                                              soup_message_get_response_headers (request->message),
+                                              request->injected_body, request->secrets);
   if (error != NULL)
     json_object_set_string_member (details, "error", error->message);
 
   summary = authflow_client_summarize_exchange (request->message, request->answered, failure,
                                                 duration, request->secrets);
+
+  /* What was injected is never taken for what the server did. */
+  if (request->faults != NULL)
+    {
+      g_autoptr(GString) marked = g_string_new (summary);
+
+      g_string_append (marked, " [injected:");
+      for (guint i = 0; i < request->faults->len; i++)
+        {
+          const char *fault = g_ptr_array_index (request->faults, i);
+
+          _authflow_faults_mark (details, fault);
+          g_string_append_printf (marked, "%s %s", i > 0 ? "," : "", fault);
+        }
+      g_string_append_c (marked, ']');
+      g_free (summary);
+      summary = g_string_free (g_steal_pointer (&marked), FALSE);
+    }
+
   authflow_journal_record (self->journal, AUTHFLOW_JOURNAL_HTTP, "exchange",
                            AUTHFLOW_JOURNAL_STEP_API_CALL, duration, details, "%s", summary);
 }
@@ -1089,6 +1226,17 @@ take_answer (GTask    *task,
 
   if (root != NULL && JSON_NODE_HOLDS_OBJECT (root))
     object_answer = json_node_get_object (root);
+
+  /* A reference server started without --dev-endpoints. */
+  if (request->kind == AUTHFLOW_PROFILE_CALL_DEV_REVOKE_SESSION && status == SOUP_STATUS_NOT_FOUND)
+    {
+      end_request (task,
+                   g_error_new_literal (AUTHFLOW_CLIENT_ERROR, AUTHFLOW_CLIENT_ERROR_NOT_SUPPORTED,
+                                        _("This backend has no development endpoint to revoke sessions. "
+                                          "Start authflow-server with --dev-endpoints.")),
+                   NULL, NULL);
+      return;
+    }
 
   if (!SOUP_STATUS_IS_SUCCESSFUL (status))
     {
@@ -1326,7 +1474,7 @@ send_cb (GObject      *object,
 
   request->answered = TRUE;
 
-  note_server_headers (self, request->message, request->sent_at, g_get_real_time ());
+  note_server_headers (self, request->message, request->sent_at, wall_clock (self));
 
   status = soup_message_get_status (request->message);
   headers = soup_message_get_response_headers (request->message);
@@ -1356,6 +1504,18 @@ send_cb (GObject      *object,
                                    request->cancellable, read_cb, g_steal_pointer (&task));
 }
 
+/* A hop starts: its exchange's times count from here. */
+static void
+begin_hop (Request *request)
+{
+  g_clear_pointer (&request->hop_started_at, g_date_time_unref);
+  g_clear_pointer (&request->data, g_byte_array_unref);
+  request->hop_started_at = g_date_time_new_now_local ();
+  request->hop_started = g_get_monotonic_time ();
+  request->answered = FALSE;
+  request->complete = FALSE;
+}
+
 static void
 start_send (GTask *task)
 {
@@ -1365,14 +1525,9 @@ start_send (GTask *task)
   /* Redirects are followed here, where their host can be checked. */
   soup_message_add_flags (request->message, SOUP_MESSAGE_NO_REDIRECT | SOUP_MESSAGE_COLLECT_METRICS);
 
-  g_clear_pointer (&request->hop_started_at, g_date_time_unref);
-  g_clear_pointer (&request->data, g_byte_array_unref);
-  request->hop_started_at = g_date_time_new_now_local ();
-  request->hop_started = g_get_monotonic_time ();
-  request->answered = FALSE;
-  request->complete = FALSE;
+  begin_hop (request);
 
-  request->sent_at = g_get_real_time ();
+  request->sent_at = wall_clock (self);
   soup_session_send_async (self->session,
                            request->message,
                            G_PRIORITY_DEFAULT,
@@ -1381,10 +1536,248 @@ start_send (GTask *task)
                            task);
 }
 
+/* The call's name in the journal's fault entries: the profile's call, or
+ * its method and path.
+ */
+static char *
+describe_request (Request *request)
+{
+  g_autofree char *path = NULL;
+
+  if (request->kind != GENERIC_CALL)
+    return g_strdup (authflow_profile_call_kind_to_string (request->kind));
+
+  path = authflow_journal_redact_text (g_uri_get_path (soup_message_get_uri (request->message)),
+                                       authflow_secrets_get_tokens (request->secrets),
+                                       authflow_secrets_get_passwords (request->secrets));
+
+  return g_strdup_printf ("%s %s", soup_message_get_method (request->message), path);
+}
+
+static JsonObject *
+new_fault_details (Request *request)
+{
+  JsonObject *details = json_object_new ();
+  g_autofree char *name = describe_request (request);
+
+  json_object_set_string_member (details, "call", name);
+
+  return details;
+}
+
+/* The "offline" fault: the call fails as on a dead network, unsent. Takes
+ * over @task.
+ */
+static void
+fail_offline (GTask *task_in)
+{
+  g_autoptr(GTask) task = task_in;
+  AuthflowClient *self = g_task_get_source_object (task);
+  Request *request = g_task_get_task_data (task);
+  g_autoptr(GError) refused = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED,
+                                                   "Injected: the network is down");
+  g_autofree char *name = describe_request (request);
+
+  _authflow_faults_record_applied (self->journal, "offline", new_fault_details (request),
+                                   "%s failed without being sent, as on a dead network", name);
+  request_add_fault (request, "offline");
+  begin_hop (request);
+  end_request (task, network_error (self, refused), NULL, "could not connect, not sent");
+}
+
+/* A "server-error" fault: the answer is made up here, with @status and a
+ * message that says it was injected, and the call is not sent. It is read
+ * as the server's would be, Retry-After and all. Takes over @task.
+ */
+static void
+answer_injected (GTask *task_in,
+                 guint  status,
+                 guint  retry_after_s,
+                 guint  left)
+{
+  g_autoptr(GTask) task = task_in;
+  AuthflowClient *self = g_task_get_source_object (task);
+  Request *request = g_task_get_task_data (task);
+  SoupMessageHeaders *headers = soup_message_get_response_headers (request->message);
+  const char *phrase = _authflow_faults_status_phrase (status);
+  g_autofree char *name = describe_request (request);
+  g_autofree char *text = NULL;
+  g_autofree char *failure = NULL;
+  g_autoptr(JsonNode) root = NULL;
+  JsonObject *details = new_fault_details (request);
+
+  text = g_strdup_printf ("{\"message\": \"Injected %u %s\"}", status, phrase);
+  failure = g_strdup_printf ("%u %s, made up without sending the call", status, phrase);
+
+  begin_hop (request);
+  request->injected_status = status;
+  request->injected_body = g_bytes_new (text, strlen (text));
+  request->complete = TRUE;
+  request_add_fault (request, "server-error");
+  soup_message_headers_replace (headers, "Content-Type", "application/json");
+  if (retry_after_s > 0)
+    {
+      g_autofree char *retry_after = g_strdup_printf ("%u", retry_after_s);
+
+      soup_message_headers_replace (headers, "Retry-After", retry_after);
+      note_retry_after (self, retry_after);
+    }
+
+  json_object_set_int_member (details, "status", status);
+  json_object_set_int_member (details, "left", left);
+  if (retry_after_s > 0)
+    json_object_set_int_member (details, "retryAfterS", retry_after_s);
+  _authflow_faults_record_applied (self->journal, "server-error", details,
+                                   "%s answered %u %s without being sent (%u more to come)",
+                                   name, status, phrase, left);
+
+  root = authflow_json_parse (text, -1, NULL);
+  g_debug ("%s %s → %u (injected)", soup_message_get_method (request->message),
+           g_uri_get_path (soup_message_get_uri (request->message)), status);
+  end_request (task, error_from_answer (self, status, root), NULL, failure);
+}
+
+/* Sends @task's call, unless a fault says otherwise now that any latency
+ * has passed. Takes over @task.
+ */
+static void
+send_after_latency (GTask *task)
+{
+  AuthflowClient *self = g_task_get_source_object (task);
+  guint status;
+  guint retry_after_s = 0;
+  guint left = 0;
+
+  if (self->faults != NULL && authflow_faults_get_offline (self->faults))
+    fail_offline (task);
+  else if (self->faults != NULL &&
+           (status = _authflow_faults_take_server_error (self->faults, &retry_after_s, &left)) != 0)
+    answer_injected (task, status, retry_after_s, left);
+  else
+    start_send (task);
+}
+
+static gboolean
+latency_done_cb (gpointer user_data)
+{
+  GTask *task = user_data;
+  Request *request = g_task_get_task_data (task);
+
+  request->latency_id = 0;
+  g_source_destroy (request->latency_cancel);
+  g_clear_pointer (&request->latency_cancel, g_source_unref);
+  send_after_latency (task);
+
+  return G_SOURCE_REMOVE;
+}
+
+/* Cancelled, or out of time, while it waited to be sent. */
+static gboolean
+latency_cancelled_cb (GCancellable *cancellable,
+                      gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  Request *request = g_task_get_task_data (task);
+  g_autoptr(GError) error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, "Operation was cancelled");
+
+  g_clear_handle_id (&request->latency_id, g_source_remove);
+  g_clear_pointer (&request->latency_cancel, g_source_unref);
+  begin_hop (request);
+  return_transfer_error (task, error, FALSE);
+
+  return G_SOURCE_REMOVE;
+}
+
+/* Where the faults act on a call that is ready to go: a dead network
+ * fails it at once; latency holds it, cancellably and within its total
+ * timeout; then it is answered with a made-up error, or sent. Takes over
+ * @task.
+ */
+static void
+send_with_faults (GTask *task)
+{
+  AuthflowClient *self = g_task_get_source_object (task);
+  Request *request = g_task_get_task_data (task);
+  guint latency_ms;
+
+  if (self->faults == NULL)
+    {
+      start_send (task);
+      return;
+    }
+
+  if (authflow_faults_get_offline (self->faults))
+    {
+      fail_offline (task);
+      return;
+    }
+
+  if ((latency_ms = authflow_faults_get_latency (self->faults)) > 0)
+    {
+      g_autofree char *name = describe_request (request);
+      JsonObject *details = new_fault_details (request);
+
+      json_object_set_int_member (details, "latencyMs", latency_ms);
+      _authflow_faults_record_applied (self->journal, "latency", details,
+                                       "%u ms before %s is sent", latency_ms, name);
+      request_add_fault (request, "latency");
+
+      request->latency_id = g_timeout_add (latency_ms, latency_done_cb, task);
+      request->latency_cancel = g_cancellable_source_new (request->cancellable);
+      g_source_set_callback (request->latency_cancel, G_SOURCE_FUNC (latency_cancelled_cb), task, NULL);
+      g_source_attach (request->latency_cancel, g_main_context_get_thread_default ());
+      return;
+    }
+
+  send_after_latency (task);
+}
+
+/* A token the server will refuse, for the "invalidate-token" fault: a
+ * JWT with the first character of its signature changed, so that the
+ * signature no longer matches; any other token with its last character
+ * changed.
+ */
+static char *
+tamper_token (const char *token)
+{
+  const char *signature = strrchr (token, '.');
+  char *tampered = g_strdup (token);
+  gsize at;
+
+  if (signature != NULL && signature[1] != '\0')
+    at = signature - token + 1;
+  else
+    at = strlen (token) - 1;
+  tampered[at] = tampered[at] == 'A' ? 'B' : 'A';
+
+  return tampered;
+}
+
+static void
+wipe_token (char *token)
+{
+  if (token != NULL)
+    memset (token, 0, strlen (token));
+  g_free (token);
+}
+
+/* Whether the "invalidate-token" fault takes the call that carries
+ * @access_token: the next one that will be sent.
+ */
+static gboolean
+take_invalidate_token (AuthflowClient *self,
+                       const char     *access_token)
+{
+  return self->faults != NULL && access_token != NULL && access_token[0] != '\0' &&
+         !authflow_faults_get_offline (self->faults) &&
+         _authflow_faults_take_invalidate_token (self->faults);
+}
+
 /* Sends @message, which @task takes over, with @body (if any) as its
  * request body; the task's value is the answer's JSON object. @kind is the
  * profile's call, or GENERIC_CALL; @secrets (taken over) what the call
- * carries, for the journal.
+ * carries, for the journal; @tampered whether its access token is one the
+ * "invalidate-token" fault altered.
  */
 static void
 send_message (AuthflowClient  *self,
@@ -1393,7 +1786,8 @@ send_message (AuthflowClient  *self,
               AuthflowSecrets *secrets,
               SoupMessage     *message,
               GBytes          *body,
-              const char      *content_type)
+              const char      *content_type,
+              gboolean         tampered)
 {
   Request *request = g_new0 (Request, 1);
   GCancellable *caller_cancellable = g_task_get_cancellable (task);
@@ -1424,7 +1818,23 @@ send_message (AuthflowClient  *self,
   if (body != NULL)
     soup_message_set_request_body_from_bytes (message, content_type, body);
 
-  start_send (task);
+  /* The development endpoint is there for fault injection: its exchange
+   * is one of the faults', not one of the flow's.
+   */
+  if (kind == AUTHFLOW_PROFILE_CALL_DEV_REVOKE_SESSION)
+    request_add_fault (request, "revoke-session");
+
+  if (tampered)
+    {
+      g_autofree char *name = describe_request (request);
+
+      _authflow_faults_record_applied (self->journal, "invalidate-token", new_fault_details (request),
+                                       "%s carries a token with its signature altered, for the server to refuse",
+                                       name);
+      request_add_fault (request, "invalidate-token");
+    }
+
+  send_with_faults (task);
 }
 
 static SoupMessage *
@@ -1472,6 +1882,7 @@ send_json_async (AuthflowClient      *self,
   g_autoptr(GBytes) bytes = NULL;
   AuthflowSecrets *secrets;
   SoupMessage *message;
+  char *tampered = NULL;
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, source_tag);
@@ -1483,12 +1894,16 @@ send_json_async (AuthflowClient      *self,
       return;
     }
 
+  if (take_invalidate_token (self, access_token))
+    tampered = tamper_token (access_token);
+
   if (access_token != NULL)
     {
-      g_autofree char *authorization = g_strconcat ("Bearer ", access_token, NULL);
+      g_autofree char *authorization = g_strconcat ("Bearer ", tampered ? tampered : access_token, NULL);
 
       soup_message_headers_append (soup_message_get_request_headers (message),
                                    "Authorization", authorization);
+      memset (authorization, 0, strlen (authorization));
     }
 
   if (body != NULL)
@@ -1500,7 +1915,10 @@ send_json_async (AuthflowClient      *self,
 
   secrets = authflow_secrets_new ();
   authflow_secrets_add (secrets, AUTHFLOW_JOURNAL_SECRET_TOKEN, access_token);
-  send_message (self, g_steal_pointer (&task), GENERIC_CALL, secrets, message, bytes, "application/json");
+  authflow_secrets_add (secrets, AUTHFLOW_JOURNAL_SECRET_TOKEN, tampered);
+  send_message (self, g_steal_pointer (&task), GENERIC_CALL, secrets, message, bytes, "application/json",
+                tampered != NULL);
+  wipe_token (tampered);
 }
 
 /* The secrets among a call's template values: what the journal must not
@@ -1544,7 +1962,10 @@ send_profile_async (AuthflowClient          *self,
   g_autoptr(GError) error = NULL;
   g_autoptr(AuthflowProfileRequest) request = NULL;
   g_autofree char *url = NULL;
+  g_autoptr(GHashTable) tampered_values = NULL;
   const char *profile_base = authflow_profile_get_base_url (self->profile);
+  const char *access_token = values != NULL ? g_hash_table_lookup (values, "access_token") : NULL;
+  AuthflowSecrets *secrets;
   SoupMessage *message;
 
   task = g_task_new (self, cancellable, callback, user_data);
@@ -1556,6 +1977,20 @@ send_profile_async (AuthflowClient          *self,
                                /* Translators: %s is a backend's name, e.g. "DummyJSON". */
                                _("%s does not offer this"), authflow_profile_get_name (self->profile));
       return;
+    }
+
+  /* The call carries the access token wherever its template puts it. */
+  if (take_invalidate_token (self, access_token))
+    {
+      GHashTableIter iter;
+      gpointer key, value;
+
+      tampered_values = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) wipe_token);
+      g_hash_table_iter_init (&iter, values);
+      while (g_hash_table_iter_next (&iter, &key, &value))
+        g_hash_table_replace (tampered_values, key, g_strdup (value));
+      g_hash_table_replace (tampered_values, (gpointer) "access_token", tamper_token (access_token));
+      values = tampered_values;
     }
 
   if (!(request = authflow_profile_build_request (self->profile, kind, values, &error)))
@@ -1580,8 +2015,10 @@ send_profile_async (AuthflowClient          *self,
 
   soup_message_headers_foreach (request->headers, copy_header_cb,
                                 soup_message_get_request_headers (message));
-  send_message (self, g_steal_pointer (&task), kind, secrets_from_values (values),
-                message, request->body, request->content_type);
+  secrets = secrets_from_values (values);
+  authflow_secrets_add (secrets, AUTHFLOW_JOURNAL_SECRET_TOKEN, access_token);
+  send_message (self, g_steal_pointer (&task), kind, secrets,
+                message, request->body, request->content_type, tampered_values != NULL);
 }
 
 static JsonNode *
@@ -2425,6 +2862,73 @@ gboolean
 authflow_client_log_out_finish (AuthflowClient  *self,
                                 GAsyncResult    *result,
                                 GError         **error)
+{
+  g_return_val_if_fail (AUTHFLOW_IS_CLIENT (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static void
+revoke_session_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(JsonObject) answer = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (!(answer = g_task_propagate_pointer (G_TASK (result), &error)))
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+/**
+ * authflow_client_revoke_session_async:
+ * @refresh_token: the refresh token whose session is to end
+ *
+ * For fault injection: asks the backend's development endpoint (the
+ * profile's `dev_revoke_session` call, the reference server's
+ * `POST /dev/revoke-session` when it runs with `--dev-endpoints`) to end
+ * the session of @refresh_token, as if it had been ended elsewhere. Its
+ * next renewal is refused, for real. Fails with
+ * %AUTHFLOW_CLIENT_ERROR_NOT_SUPPORTED, saying so, for a backend without
+ * such an endpoint.
+ */
+void
+authflow_client_revoke_session_async (AuthflowClient      *self,
+                                      const char          *refresh_token,
+                                      GCancellable        *cancellable,
+                                      GAsyncReadyCallback  callback,
+                                      gpointer             user_data)
+{
+  g_autoptr(GHashTable) values = new_values ();
+  GTask *task;
+
+  g_return_if_fail (AUTHFLOW_IS_CLIENT (self));
+  g_return_if_fail (refresh_token != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, authflow_client_revoke_session_async);
+
+  if (!authflow_profile_has_call (self->profile, AUTHFLOW_PROFILE_CALL_DEV_REVOKE_SESSION))
+    {
+      g_task_return_new_error (task, AUTHFLOW_CLIENT_ERROR, AUTHFLOW_CLIENT_ERROR_NOT_SUPPORTED,
+                               "%s", _("This backend has no development endpoint to revoke sessions"));
+      g_object_unref (task);
+      return;
+    }
+
+  set_value (values, "refresh_token", refresh_token);
+  send_profile_async (self, AUTHFLOW_PROFILE_CALL_DEV_REVOKE_SESSION, values, cancellable,
+                      authflow_client_revoke_session_async, revoke_session_cb, task);
+}
+
+gboolean
+authflow_client_revoke_session_finish (AuthflowClient  *self,
+                                       GAsyncResult    *result,
+                                       GError         **error)
 {
   g_return_val_if_fail (AUTHFLOW_IS_CLIENT (self), FALSE);
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);

@@ -3,6 +3,7 @@
 
 #include <gio/gio.h>
 
+#include "authflow-faults.h"
 #include "authflow-journal.h"
 #include "authflow-profile.h"
 #include "authflow-user.h"
@@ -74,6 +75,9 @@ void                authflow_client_set_base_url    (AuthflowClient       *self,
 AuthflowJournal    *authflow_client_get_journal     (AuthflowClient       *self);
 void                authflow_client_set_journal     (AuthflowClient       *self,
                                                      AuthflowJournal      *journal);
+AuthflowFaults     *authflow_client_get_faults      (AuthflowClient       *self);
+void                authflow_client_set_faults      (AuthflowClient       *self,
+                                                     AuthflowFaults       *faults);
 void                authflow_client_begin_retry     (AuthflowClient       *self);
 void                authflow_client_end_retry       (AuthflowClient       *self);
 guint               authflow_client_get_timeout     (AuthflowClient       *self);
@@ -150,6 +154,14 @@ void                authflow_client_log_out_async   (AuthflowClient       *self,
                                                      GAsyncReadyCallback   callback,
                                                      gpointer              user_data);
 gboolean            authflow_client_log_out_finish  (AuthflowClient       *self,
+                                                     GAsyncResult         *result,
+                                                     GError              **error);
+void                authflow_client_revoke_session_async  (AuthflowClient *self,
+                                                     const char           *refresh_token,
+                                                     GCancellable         *cancellable,
+                                                     GAsyncReadyCallback   callback,
+                                                     gpointer              user_data);
+gboolean            authflow_client_revoke_session_finish (AuthflowClient *self,
                                                      GAsyncResult         *result,
                                                      GError              **error);
 

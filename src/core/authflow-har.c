@@ -21,7 +21,8 @@
  * it: -1 for a size or a time not known. What the journal has and HAR
  * has no field for goes in custom fields, which start with "_": the
  * journal's sequence number, the profile's call, whether the exchange was
- * the retry after a renewal, and what went wrong.
+ * the retry after a renewal, what went wrong, and whether (and which)
+ * injected faults touched it.
  */
 
 static JsonObject *
@@ -444,6 +445,20 @@ build_entry (AuthflowJournalEntry *entry)
   if (call != NULL)
     json_object_set_string_member (har, "_call", call);
   json_object_set_boolean_member (har, "_retry", get_boolean (details, "retry"));
+  if (get_boolean (details, "injected"))
+    {
+      JsonArray *faults = get_array (details, "faults");
+
+      json_object_set_boolean_member (har, "_injected", TRUE);
+      if (faults != NULL)
+        {
+          JsonArray *copy = json_array_new ();
+
+          for (guint i = 0; i < json_array_get_length (faults); i++)
+            json_array_add_element (copy, json_node_copy (json_array_get_element (faults, i)));
+          json_object_set_array_member (har, "_faults", copy);
+        }
+    }
   if (error != NULL)
     json_object_set_string_member (har, "_error", error);
   else if (response == NULL)

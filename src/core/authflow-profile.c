@@ -79,8 +79,9 @@ G_DEFINE_FINAL_TYPE (AuthflowProfile, authflow_profile, G_TYPE_OBJECT)
 
 G_DEFINE_QUARK (authflow-profile-error-quark, authflow_profile_error)
 
-static const char * const call_names[AUTHFLOW_PROFILE_N_CALLS] = {
-  "login", "signup", "me", "refresh", "logout", "update_user",
+/* NULL-terminated, for check_keys(). */
+static const char * const call_names[AUTHFLOW_PROFILE_N_CALLS + 1] = {
+  "login", "signup", "me", "refresh", "logout", "update_user", "dev_revoke_session", NULL,
 };
 
 static const char * const variables[] = {

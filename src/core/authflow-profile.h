@@ -36,6 +36,10 @@ typedef enum
   AUTHFLOW_PROFILE_CALL_REFRESH,
   AUTHFLOW_PROFILE_CALL_LOGOUT,
   AUTHFLOW_PROFILE_CALL_UPDATE_USER,
+  /* A development endpoint that revokes a session on the server, for
+   * fault injection; only the reference server has one.
+   */
+  AUTHFLOW_PROFILE_CALL_DEV_REVOKE_SESSION,
   AUTHFLOW_PROFILE_N_CALLS,
 } AuthflowProfileCallKind;
 
