@@ -6,6 +6,7 @@
 #include <glib/gi18n.h>
 #include <libsecret/secret.h>
 
+#include "authflow-faults-private.h"
 #include "authflow-journal.h"
 #include "authflow-session-store.h"
 
@@ -40,6 +41,10 @@
  * how long it took. A prompt is an entry of its own as it shows. What the
  * item holds never enters the journal; its attributes (backend and
  * profile) do.
+ *
+ * An injected keyring fault (see authflow-faults.c) takes the next call as
+ * it starts: the keyring is not asked, and the call fails through the same
+ * path, with the same message, as the real failure would.
  */
 struct _AuthflowSessionStore
 {
@@ -51,6 +56,7 @@ struct _AuthflowSessionStore
   GTask           *running;
   GDBusConnection *bus;
   AuthflowJournal *journal;
+  AuthflowFaults  *faults;
   guint            timeout_ms;
   guint            prompt_timeout_ms;
   guint            persist : 1;
@@ -74,6 +80,7 @@ enum {
   PROP_PROMPTING,
   PROP_READING,
   PROP_JOURNAL,
+  PROP_FAULTS,
   N_PROPS
 };
 
@@ -233,6 +240,8 @@ typedef struct
   SecretService *service;
   gulong         prompting_handler;
   GList         *items;
+  /* The injected fault that failed it, if one did. */
+  const char    *injected;
 } Call;
 
 static void
@@ -408,11 +417,16 @@ record_call (AuthflowSessionStore *self,
   if (g_str_equal (call->event, "remove") || call->persist_off)
     json_object_set_int_member (details, "removed", call->removed);
   describe_item (details, call);
+  if (call->injected != NULL)
+    _authflow_faults_mark (details, call->injected);
 
   summary = summarize_call (call, outcome, error);
   authflow_journal_record (self->journal, AUTHFLOW_JOURNAL_KEYRING, call->event,
                            step_of_call (call), duration, details,
-                           "%s (%" G_GINT64_FORMAT " ms)", summary, (duration + 500) / 1000);
+                           "%s (%" G_GINT64_FORMAT " ms)%s%s%s", summary, (duration + 500) / 1000,
+                           call->injected != NULL ? " [injected: " : "",
+                           call->injected != NULL ? call->injected : "",
+                           call->injected != NULL ? "]" : "");
 }
 
 /* Ends @task's call: a load with @secret (taken, %NULL for nothing
@@ -759,6 +773,43 @@ bus_cb (GObject      *object,
     open_service (self);
 }
 
+/* An injected keyring fault fails the call that starts now with what
+ * libsecret says in that case, through the same path: no Secret Service on
+ * the bus, or a keyring that stayed locked because its prompt was
+ * dismissed.
+ */
+static gboolean
+inject_keyring_fault (AuthflowSessionStore *self,
+                      Call                 *call)
+{
+  AuthflowKeyringFault fault = _authflow_faults_take_keyring_fault (self->faults);
+  JsonObject *details;
+
+  if (fault == AUTHFLOW_KEYRING_FAULT_NONE)
+    return FALSE;
+
+  call->injected = _authflow_keyring_fault_to_string (fault);
+  details = json_object_new ();
+  json_object_set_string_member (details, "for", call->event);
+  describe_item (details, call);
+  _authflow_faults_record_applied (self->journal, call->injected, details,
+                                   "the keyring %s fails without the keyring being asked, as %s",
+                                   call->event,
+                                   fault == AUTHFLOW_KEYRING_FAULT_LOCKED
+                                   ? "a locked keyring whose prompt was dismissed"
+                                   : "without a Secret Service");
+
+  if (fault == AUTHFLOW_KEYRING_FAULT_LOCKED)
+    fail_running (self, g_error_new_literal (SECRET_ERROR, SECRET_ERROR_IS_LOCKED,
+                                             "Cannot unlock: the prompt was dismissed (injected)"));
+  else
+    fail_running (self, g_error_new_literal (G_DBUS_ERROR, G_DBUS_ERROR_SERVICE_UNKNOWN,
+                                             "The name org.freedesktop.secrets was not provided by any "
+                                             ".service files (injected)"));
+
+  return TRUE;
+}
+
 static void
 run_next (AuthflowSessionStore *self)
 {
@@ -775,6 +826,9 @@ run_next (AuthflowSessionStore *self)
    * for the one before it.
    */
   call->timeout_id = g_timeout_add (self->timeout_ms, call_timeout_cb, call);
+
+  if (self->faults != NULL && inject_keyring_fault (self, call))
+    return;
 
   if (self->bus != NULL && g_dbus_connection_is_closed (self->bus))
     g_clear_object (&self->bus);
@@ -811,6 +865,7 @@ authflow_session_store_finalize (GObject *object)
 
   g_clear_object (&self->bus);
   g_clear_object (&self->journal);
+  g_clear_object (&self->faults);
   g_clear_pointer (&self->backend, g_free);
   g_clear_pointer (&self->profile, g_free);
 
@@ -859,6 +914,10 @@ authflow_session_store_get_property (GObject    *object,
       g_value_set_object (value, self->journal);
       break;
 
+    case PROP_FAULTS:
+      g_value_set_object (value, self->faults);
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -896,6 +955,10 @@ authflow_session_store_set_property (GObject      *object,
 
     case PROP_JOURNAL:
       authflow_session_store_set_journal (self, g_value_get_object (value));
+      break;
+
+    case PROP_FAULTS:
+      authflow_session_store_set_faults (self, g_value_get_object (value));
       break;
 
     default:
@@ -957,6 +1020,11 @@ authflow_session_store_class_init (AuthflowSessionStoreClass *klass)
   /* Where every keyring call is reported as it ends; %NULL for nowhere. */
   properties [PROP_JOURNAL] =
     g_param_spec_object ("journal", NULL, NULL, AUTHFLOW_TYPE_JOURNAL,
+                         (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  /* The keyring faults to inject; %NULL for none. */
+  properties [PROP_FAULTS] =
+    g_param_spec_object ("faults", NULL, NULL, AUTHFLOW_TYPE_FAULTS,
                          (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
@@ -1141,6 +1209,39 @@ authflow_session_store_set_journal (AuthflowSessionStore *self,
 
   if (g_set_object (&self->journal, journal))
     g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_JOURNAL]);
+}
+
+/**
+ * authflow_session_store_get_faults:
+ *
+ * Returns: (transfer none) (nullable): the faults injected into the
+ *   keyring calls
+ */
+AuthflowFaults *
+authflow_session_store_get_faults (AuthflowSessionStore *self)
+{
+  g_return_val_if_fail (AUTHFLOW_IS_SESSION_STORE (self), NULL);
+
+  return self->faults;
+}
+
+/**
+ * authflow_session_store_set_faults:
+ * @faults: (nullable): the faults to inject, or %NULL for none
+ *
+ * From now on each keyring call asks @faults, as it starts, whether it is
+ * to fail (authflow_faults_set_keyring_fault()). The flow sets its own
+ * here.
+ */
+void
+authflow_session_store_set_faults (AuthflowSessionStore *self,
+                                   AuthflowFaults       *faults)
+{
+  g_return_if_fail (AUTHFLOW_IS_SESSION_STORE (self));
+  g_return_if_fail (faults == NULL || AUTHFLOW_IS_FAULTS (faults));
+
+  if (g_set_object (&self->faults, faults))
+    g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_FAULTS]);
 }
 
 /* A stored session belongs to one backend profile and one URL: two

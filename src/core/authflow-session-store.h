@@ -3,6 +3,7 @@
 
 #include <gio/gio.h>
 
+#include "authflow-faults.h"
 #include "authflow-journal.h"
 #include "authflow-session.h"
 
@@ -33,6 +34,9 @@ gboolean              authflow_session_store_get_reading   (AuthflowSessionStore
 AuthflowJournal      *authflow_session_store_get_journal   (AuthflowSessionStore *self);
 void                  authflow_session_store_set_journal   (AuthflowSessionStore *self,
                                                             AuthflowJournal      *journal);
+AuthflowFaults       *authflow_session_store_get_faults    (AuthflowSessionStore *self);
+void                  authflow_session_store_set_faults    (AuthflowSessionStore *self,
+                                                            AuthflowFaults       *faults);
 void                  authflow_session_store_load_async  (AuthflowSessionStore  *self,
                                                           GCancellable          *cancellable,
                                                           GAsyncReadyCallback    callback,
