@@ -154,18 +154,24 @@ retry_now_because (AuthflowFlow *self,
     _authflow_flow_set_online (self);
 }
 
-static void
-network_changed_cb (AuthflowFlow *self,
-                    gboolean      available)
+/* The network is back: try at once rather than when the backoff says.
+ * Also when the injected "offline" fault is turned off.
+ */
+void
+_authflow_flow_network_back (AuthflowFlow *self)
 {
-  if (!available)
-    return;
-
-  /* The network is back: try at once rather than when the backoff says. */
   if (self->offline_problem != NULL)
     retry_now_because (self, "network-back");
   else
     _authflow_flow_check_schedule_because (self, "network-back");
+}
+
+static void
+network_changed_cb (AuthflowFlow *self,
+                    gboolean      available)
+{
+  if (available)
+    _authflow_flow_network_back (self);
 }
 
 static void

@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
-/* What the four files of AuthflowFlow share, and no one else sees: the
+/* What the files of AuthflowFlow share, and no one else sees: the
  * instance struct, the property ids, the protected call that the verbs
  * build and the renewal engine sends, and the functions that one file
  * offers the others. The file each function lives in is said above it.
  */
 
+#include "authflow-faults-private.h"
 #include "authflow-flow.h"
 
 G_BEGIN_DECLS
@@ -28,6 +29,7 @@ struct _AuthflowFlow
   AuthflowClient       *client;
   AuthflowSessionStore *store;
   AuthflowJournal      *journal;
+  AuthflowFaults       *faults;
   GCancellable         *cancellable;
   char                 *keyring_problem;
   KeyringCall           failed_call;
@@ -143,11 +145,16 @@ gboolean     _authflow_flow_is_transient         (const GError         *error);
 void         _authflow_flow_set_offline          (AuthflowFlow         *self,
                                                   const GError         *error);
 void         _authflow_flow_set_online           (AuthflowFlow         *self);
+void         _authflow_flow_network_back         (AuthflowFlow         *self);
 void         _authflow_flow_probe_cb             (GObject              *object,
                                                   GAsyncResult         *result,
                                                   gpointer              user_data);
 void         _authflow_flow_watch_connectivity   (AuthflowFlow         *self);
 void         _authflow_flow_unwatch_connectivity (AuthflowFlow         *self);
+
+/* authflow-flow-faults.c: the flow's part of fault injection. */
+void         _authflow_flow_watch_faults         (AuthflowFlow         *self);
+void         _authflow_flow_unwatch_faults       (AuthflowFlow         *self);
 
 /* authflow-flow-keyring.c: the keyring and the restore at start-up. */
 void         _authflow_flow_hold_application     (void);

@@ -10,11 +10,12 @@
  * the session themselves; the navigation controller follows the session's
  * state.
  *
- * The rest of the flow is in four files beside this one: the calls on
+ * The rest of the flow is in five files beside this one: the calls on
  * protected APIs in authflow-flow-calls.c, the renewal of the tokens in
  * authflow-flow-renewal.c, what happens while the server is out of reach
- * in authflow-flow-connectivity.c, and the keyring (and the restore at
- * start-up) in authflow-flow-keyring.c.
+ * in authflow-flow-connectivity.c, the keyring (and the restore at
+ * start-up) in authflow-flow-keyring.c, and the flow's part of fault
+ * injection in authflow-flow-faults.c.
  */
 
 G_DEFINE_FINAL_TYPE (AuthflowFlow, authflow_flow, G_TYPE_OBJECT)
@@ -57,6 +58,7 @@ authflow_flow_dispose (GObject *object)
   g_clear_handle_id (&self->check_id, g_source_remove);
   g_clear_handle_id (&self->retry_id, g_source_remove);
   _authflow_flow_unwatch_connectivity (self);
+  _authflow_flow_unwatch_faults (self);
 
   if (self->session != NULL)
     g_signal_handlers_disconnect_by_data (self->session, self);
@@ -65,6 +67,7 @@ authflow_flow_dispose (GObject *object)
   g_clear_object (&self->client);
   g_clear_object (&self->store);
   g_clear_object (&self->journal);
+  g_clear_object (&self->faults);
 
   G_OBJECT_CLASS (authflow_flow_parent_class)->dispose (object);
 }
@@ -179,7 +182,8 @@ _authflow_flow_record_expiry (AuthflowFlow *self,
   authflow_journal_record (self->journal, AUTHFLOW_JOURNAL_TOKEN, "expiry", AUTHFLOW_JOURNAL_STEP_NONE, -1,
                            details, "The access token expires at %s (from the %s)", expires_at,
                            g_strcmp0 (source, "jwt") == 0 ? "token’s exp claim" :
-                           g_strcmp0 (source, "stored") == 0 ? "stored session" : "answer");
+                           g_strcmp0 (source, "stored") == 0 ? "stored session" :
+                           g_strcmp0 (source, "fault") == 0 ? "injected expire-token fault" : "answer");
 }
 
 static void
@@ -213,6 +217,7 @@ authflow_flow_constructed (GObject *object)
   g_signal_connect_swapped (self->session, "notify::state", G_CALLBACK (state_changed_cb), self);
 
   _authflow_flow_watch_connectivity (self);
+  _authflow_flow_watch_faults (self);
 }
 
 static void
@@ -354,6 +359,7 @@ static void
 authflow_flow_init (AuthflowFlow *self)
 {
   self->session = authflow_session_new ();
+  self->faults = authflow_faults_new ();
   self->cancellable = g_cancellable_new ();
   self->refresh_waiters = g_ptr_array_new ();
   self->backoff = 1;
@@ -407,7 +413,8 @@ authflow_flow_get_journal (AuthflowFlow *self)
  * authflow_flow_set_journal:
  * @journal: (nullable): the journal, or %NULL to record nothing
  *
- * Has the flow, its client and its store write every step to @journal.
+ * Has the flow, its client, its store and its faults write every step
+ * to @journal.
  */
 void
 authflow_flow_set_journal (AuthflowFlow    *self,
@@ -419,6 +426,21 @@ authflow_flow_set_journal (AuthflowFlow    *self,
   g_set_object (&self->journal, journal);
   authflow_client_set_journal (self->client, journal);
   authflow_session_store_set_journal (self->store, journal);
+  authflow_faults_set_journal (self->faults, journal);
+}
+
+/**
+ * authflow_flow_get_faults:
+ *
+ * Returns: (transfer none): the faults injected into the flow, its client
+ *   and its store
+ */
+AuthflowFaults *
+authflow_flow_get_faults (AuthflowFlow *self)
+{
+  g_return_val_if_fail (AUTHFLOW_IS_FLOW (self), NULL);
+
+  return self->faults;
 }
 
 /**
@@ -518,7 +540,8 @@ authflow_flow_get_refresh_count (AuthflowFlow *self)
  * @func: (nullable): the wall clock, or %NULL for the real one
  *
  * Replaces the wall clock. Only tests use this: a test cannot move the
- * machine's clock to see that a jump past expiry is noticed.
+ * machine's clock to see that a jump past expiry is noticed. An injected
+ * clock skew or suspend (see #AuthflowFaults) is added to this clock.
  */
 void
 authflow_flow_set_time_func (AuthflowFlow     *self,
@@ -546,6 +569,7 @@ authflow_flow_dup_now (AuthflowFlow *self)
   g_return_val_if_fail (AUTHFLOW_IS_FLOW (self), NULL);
 
   usec = self->time_func ? self->time_func (self->time_data) : g_get_real_time ();
+  usec += authflow_faults_get_clock_offset (self->faults);
   usec += authflow_client_get_clock_offset (self->client);
   seconds = g_date_time_new_from_unix_utc (usec / G_USEC_PER_SEC);
 

@@ -4,6 +4,7 @@
 #include <gio/gio.h>
 
 #include "authflow-client.h"
+#include "authflow-faults.h"
 #include "authflow-journal.h"
 #include "authflow-session.h"
 #include "authflow-session-store.h"
@@ -35,6 +36,7 @@ AuthflowSessionStore *authflow_flow_get_store            (AuthflowFlow          
 AuthflowJournal      *authflow_flow_get_journal          (AuthflowFlow          *self);
 void                  authflow_flow_set_journal          (AuthflowFlow          *self,
                                                           AuthflowJournal       *journal);
+AuthflowFaults       *authflow_flow_get_faults           (AuthflowFlow          *self);
 const char           *authflow_flow_get_keyring_problem  (AuthflowFlow          *self);
 const char           *authflow_flow_get_offline_problem  (AuthflowFlow          *self);
 const char           *authflow_flow_get_sign_out_reason  (AuthflowFlow          *self);
@@ -110,6 +112,13 @@ void                  authflow_flow_log_out_async        (AuthflowFlow          
                                                           GAsyncReadyCallback    callback,
                                                           gpointer               user_data);
 gboolean              authflow_flow_log_out_finish       (AuthflowFlow          *self,
+                                                          GAsyncResult          *result,
+                                                          GError               **error);
+void                  authflow_flow_revoke_session_async (AuthflowFlow          *self,
+                                                          GCancellable          *cancellable,
+                                                          GAsyncReadyCallback    callback,
+                                                          gpointer               user_data);
+gboolean              authflow_flow_revoke_session_finish (AuthflowFlow         *self,
                                                           GAsyncResult          *result,
                                                           GError               **error);
 
