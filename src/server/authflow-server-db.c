@@ -979,6 +979,64 @@ authflow_server_db_end_session (AuthflowServerDb  *self,
 }
 
 /**
+ * authflow_server_db_revoke_session_of_token:
+ * @self: the database
+ * @token_hash: the hash of a refresh token
+ * @out_found: (out): whether the token is known
+ * @error: return location for a #GError
+ *
+ * Revokes the family of @token_hash, whoever it belongs to, as a reuse of
+ * a spent token would: every access token issued in that session is
+ * refused from then on, and its refresh tokens too. For the development
+ * endpoint `POST /dev/revoke-session`. A family revoked already stays so.
+ */
+gboolean
+authflow_server_db_revoke_session_of_token (AuthflowServerDb  *self,
+                                            const guint8      *token_hash,
+                                            gboolean          *out_found,
+                                            GError           **error)
+{
+  g_autoptr(sqlite3_stmt) select = NULL;
+  g_autofree char *family_id = NULL;
+  int rc;
+
+  g_return_val_if_fail (AUTHFLOW_SERVER_IS_DB (self), FALSE);
+  g_return_val_if_fail (token_hash != NULL, FALSE);
+  g_return_val_if_fail (out_found != NULL, FALSE);
+
+  *out_found = FALSE;
+
+  select = prepare (self, "SELECT family_id FROM refresh_tokens WHERE token_hash = ?", error);
+  if (select == NULL)
+    return FALSE;
+  bind_hash (select, 1, token_hash);
+
+  if (!begin (self, error))
+    return FALSE;
+
+  rc = sqlite3_step (select);
+  if (rc == SQLITE_DONE)
+    {
+      rollback (self);
+      return TRUE;
+    }
+  if (rc != SQLITE_ROW)
+    {
+      set_sqlite_error (self, error, "Could not read a refresh token");
+      return rollback (self);
+    }
+
+  family_id = column_text (select, 0);
+  sqlite3_reset (select);
+
+  if (!revoke_family (self, family_id, error) || !commit (self, error))
+    return rollback (self);
+
+  *out_found = TRUE;
+  return TRUE;
+}
+
+/**
  * authflow_server_db_lookup_session_user:
  * @self: the database
  * @sid: (nullable): the sid claim of an access token

@@ -80,6 +80,10 @@ gboolean            authflow_server_db_end_session                  (AuthflowSer
                                                                      const char                   *sid,
                                                                      const guint8                 *token_hash,
                                                                      GError                      **error);
+gboolean            authflow_server_db_revoke_session_of_token      (AuthflowServerDb             *self,
+                                                                     const guint8                 *token_hash,
+                                                                     gboolean                     *out_found,
+                                                                     GError                      **error);
 AuthflowServerUser *authflow_server_db_lookup_session_user          (AuthflowServerDb             *self,
                                                                      const char                   *sid,
                                                                      gint64                        user_id,

@@ -48,6 +48,7 @@ struct _AuthflowServer
   guint             max_connections;
   guint             max_connections_per_address;
   guint             refresh_count;
+  gboolean          dev_endpoints;
 };
 
 static void authflow_server_initable_iface_init (GInitableIface *iface);
@@ -68,6 +69,7 @@ enum {
   PROP_MAX_CONNECTIONS,
   PROP_MAX_CONNECTIONS_PER_ADDRESS,
   PROP_REFRESH_COUNT,
+  PROP_DEV_ENDPOINTS,
   N_PROPS
 };
 
@@ -806,18 +808,66 @@ handle_logout (AuthflowServer          *self,
   respond_builder (msg, AUTHFLOW_HTTP_STATUS_OK, builder);
 }
 
+/* A development endpoint, there only with --dev-endpoints: ends the
+ * session of a refresh token, as a reuse of a spent one would, so that the
+ * app's "revoke-session" fault can show a session ended elsewhere. It asks
+ * for no access token: it stands for whoever else could end the session
+ * (another device's logout, an administrator). */
+static void
+handle_dev_revoke_session (AuthflowServer          *self,
+                           AuthflowServerRequest   *msg,
+                           JsonObject              *body,
+                           AuthflowServerUser      *unused_user,
+                           AuthflowServerJwtClaims *unused_claims)
+{
+  g_autoptr(JsonBuilder) builder = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *refresh_token = get_string_member (body, "refreshToken");
+  guint8 hash[AUTHFLOW_SERVER_REFRESH_TOKEN_HASH_SIZE];
+  gboolean found = FALSE;
+
+  if (refresh_token == NULL)
+    {
+      respond_error (msg, AUTHFLOW_HTTP_STATUS_BAD_REQUEST, "Refresh token required", NULL);
+      return;
+    }
+
+  authflow_server_refresh_token_hash (refresh_token, hash);
+  if (!authflow_server_db_revoke_session_of_token (self->db, hash, &found, &error))
+    {
+      respond_internal_error (msg, error);
+      return;
+    }
+
+  if (!found)
+    {
+      respond_error (msg, AUTHFLOW_HTTP_STATUS_FORBIDDEN, "Invalid refresh token", NULL);
+      return;
+    }
+
+  g_message ("A session was revoked through /dev/revoke-session");
+
+  builder = json_builder_new_immutable ();
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "message");
+  json_builder_add_string_value (builder, "Session revoked");
+  respond_builder (msg, AUTHFLOW_HTTP_STATUS_OK, builder);
+}
+
 static const struct {
   const char   *path;
   const char   *method;
   gboolean      authenticated;
+  gboolean      dev;
   RouteHandler  handler;
 } routes[] = {
-  { "/auth/login",   "POST",  FALSE, handle_login },
-  { "/auth/signup",  "POST",  FALSE, handle_signup },
-  { "/auth/me",      "GET",   TRUE,  handle_me_get },
-  { "/auth/me",      "PATCH", TRUE,  handle_me_patch },
-  { "/auth/refresh", "POST",  FALSE, handle_refresh },
-  { "/auth/logout",  "POST",  TRUE,  handle_logout },
+  { "/auth/login",         "POST",  FALSE, FALSE, handle_login },
+  { "/auth/signup",        "POST",  FALSE, FALSE, handle_signup },
+  { "/auth/me",            "GET",   TRUE,  FALSE, handle_me_get },
+  { "/auth/me",            "PATCH", TRUE,  FALSE, handle_me_patch },
+  { "/auth/refresh",       "POST",  FALSE, FALSE, handle_refresh },
+  { "/auth/logout",        "POST",  TRUE,  FALSE, handle_logout },
+  { "/dev/revoke-session", "POST",  FALSE, TRUE,  handle_dev_revoke_session },
 };
 
 static void
@@ -864,7 +914,8 @@ handle_request_cb (AuthflowServerRequest *msg,
 
   for (guint i = 0; i < G_N_ELEMENTS (routes); i++)
     {
-      if (strcmp (routes[i].path, path) != 0)
+      /* Without --dev-endpoints they are not there at all. */
+      if (strcmp (routes[i].path, path) != 0 || (routes[i].dev && !self->dev_endpoints))
         continue;
 
       if (strcmp (routes[i].method, method) == 0)
@@ -996,6 +1047,10 @@ authflow_server_get_property (GObject    *object,
       g_value_set_uint (value, self->max_connections_per_address);
       break;
 
+    case PROP_DEV_ENDPOINTS:
+      g_value_set_boolean (value, self->dev_endpoints);
+      break;
+
     case PROP_REFRESH_COUNT:
       g_value_set_uint (value, self->refresh_count);
       break;
@@ -1045,6 +1100,10 @@ authflow_server_set_property (GObject      *object,
 
     case PROP_MAX_CONNECTIONS_PER_ADDRESS:
       authflow_server_set_max_connections_per_address (self, g_value_get_uint (value));
+      break;
+
+    case PROP_DEV_ENDPOINTS:
+      authflow_server_set_dev_endpoints (self, g_value_get_boolean (value));
       break;
 
     default:
@@ -1173,6 +1232,17 @@ authflow_server_class_init (AuthflowServerClass *klass)
     g_param_spec_uint ("refresh-count", NULL, NULL,
                        0, G_MAXUINT, 0,
                        (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * AuthflowServer:dev-endpoints:
+   *
+   * Whether the development endpoints are there (`POST
+   * /dev/revoke-session`); off, they answer 404 like any unknown path.
+   */
+  properties[PROP_DEV_ENDPOINTS] =
+    g_param_spec_boolean ("dev-endpoints", NULL, NULL,
+                          FALSE,
+                          (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -1500,4 +1570,33 @@ authflow_server_get_refresh_count (AuthflowServer *self)
   g_return_val_if_fail (AUTHFLOW_IS_SERVER (self), 0);
 
   return self->refresh_count;
+}
+
+gboolean
+authflow_server_get_dev_endpoints (AuthflowServer *self)
+{
+  g_return_val_if_fail (AUTHFLOW_IS_SERVER (self), FALSE);
+
+  return self->dev_endpoints;
+}
+
+/**
+ * authflow_server_set_dev_endpoints:
+ * @self: an #AuthflowServer
+ * @dev_endpoints: whether to answer the development endpoints
+ *
+ * Turns `POST /dev/revoke-session` on or off; what `--dev-endpoints` does.
+ */
+void
+authflow_server_set_dev_endpoints (AuthflowServer *self,
+                                   gboolean        dev_endpoints)
+{
+  g_return_if_fail (AUTHFLOW_IS_SERVER (self));
+
+  dev_endpoints = !!dev_endpoints;
+  if (self->dev_endpoints == dev_endpoints)
+    return;
+
+  self->dev_endpoints = dev_endpoints;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DEV_ENDPOINTS]);
 }

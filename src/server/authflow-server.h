@@ -62,5 +62,8 @@ guint           authflow_server_get_max_connections_per_address (AuthflowServer 
 void            authflow_server_set_max_connections_per_address (AuthflowServer *self,
                                                                  guint           max_connections_per_address);
 guint           authflow_server_get_refresh_count        (AuthflowServer  *self);
+gboolean        authflow_server_get_dev_endpoints        (AuthflowServer  *self);
+void            authflow_server_set_dev_endpoints        (AuthflowServer  *self,
+                                                          gboolean         dev_endpoints);
 
 G_END_DECLS

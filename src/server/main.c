@@ -56,6 +56,7 @@ main (int   argc,
   int max_connections = AUTHFLOW_SERVER_DEFAULT_MAX_CONNECTIONS;
   int max_connections_per_address = AUTHFLOW_SERVER_DEFAULT_MAX_CONNECTIONS_PER_ADDRESS;
   gboolean version = FALSE;
+  gboolean dev_endpoints = FALSE;
   guint sigint_source;
   guint sigterm_source;
   const GOptionEntry entries[] = {
@@ -81,6 +82,9 @@ main (int   argc,
       "Connections at once, at most 1000; more are closed (default 512)", "N" },
     { "max-connections-per-address", 0, 0, G_OPTION_ARG_INT, &max_connections_per_address,
       "Connections at once from one client address; more are closed, 0 for no limit (default 64)", "N" },
+    { "dev-endpoints", 0, 0, G_OPTION_ARG_NONE, &dev_endpoints,
+      "Answer the development endpoints, for the app's fault injection: "
+      "POST /dev/revoke-session ends the session of a refresh token (off by default)", NULL },
     { "version", 0, 0, G_OPTION_ARG_NONE, &version,
       "Show the version and exit", NULL },
     { NULL }
@@ -155,6 +159,7 @@ main (int   argc,
   authflow_server_set_connection_timeout (server, connection_timeout);
   authflow_server_set_max_connections (server, max_connections);
   authflow_server_set_max_connections_per_address (server, max_connections_per_address);
+  authflow_server_set_dev_endpoints (server, dev_endpoints);
 
   /* Installed before the server announces itself, so that whoever reads the
    * line below can stop it cleanly at once. */
