@@ -367,6 +367,66 @@ api_call_action (GSimpleAction *action,
 }
 
 static void
+add_toast (AuthflowApplication *self,
+           const char          *message)
+{
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
+
+  if (window != NULL)
+    authflow_window_add_toast (AUTHFLOW_WINDOW (window), adw_toast_new (message));
+}
+
+static void
+revoke_session_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(AuthflowApplication) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (authflow_flow_revoke_session_finish (AUTHFLOW_FLOW (object), result, &error))
+    g_message ("inject-fault: the server revoked the session; its next renewal will be refused");
+  else
+    {
+      g_message ("inject-fault: revoke-session did nothing: %s", error->message);
+      add_toast (self, error->message);
+    }
+
+  g_application_release (G_APPLICATION (self));
+}
+
+/* Fault injection for automation, as the Flow Inspector's Faults page
+ * does it: `gapplication action io.github.authflow.Authflow inject-fault
+ * "'latency:2000'"`. What is injected is in the journal, marked as such;
+ * a fault that is not known, or a bad value, does nothing and says so in
+ * the log (in English: this is for developers).
+ */
+static void
+inject_fault_action (GSimpleAction *action,
+                     GVariant      *parameter,
+                     gpointer       user_data)
+{
+  AuthflowApplication *self = user_data;
+  const char *spec = g_variant_get_string (parameter, NULL);
+  g_autoptr(GError) error = NULL;
+
+  if (g_str_equal (spec, "revoke-session"))
+    {
+      g_application_hold (G_APPLICATION (self));
+      authflow_flow_revoke_session_async (self->flow, NULL, revoke_session_cb, g_object_ref (self));
+      return;
+    }
+
+  if (!authflow_faults_apply (authflow_flow_get_faults (self->flow), spec, &error))
+    {
+      g_message ("inject-fault: “%s” did nothing: %s", spec, error->message);
+      return;
+    }
+
+  g_debug ("inject-fault: %s", spec);
+}
+
+static void
 preferences_action (GSimpleAction *action,
                     GVariant      *parameter,
                     gpointer       user_data)
@@ -424,6 +484,7 @@ static const GActionEntry app_actions[] = {
   { "log-out", log_out_action },
   { "api-call", api_call_action },
   { "api-calls", api_call_action, "i" },
+  { "inject-fault", inject_fault_action, "s" },
   { "preferences", preferences_action },
   { "about", about_action },
   { "quit", quit_action },
