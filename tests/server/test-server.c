@@ -2076,6 +2076,125 @@ test_binary (void)
   soup_session_abort (shared.session);
 }
 
+static Reply *
+dev_revoke_at (const char *base_url,
+               const char *refresh_token)
+{
+  g_autofree char *body = g_strdup_printf ("{\"refreshToken\":\"%s\"}", refresh_token);
+
+  return request_at (base_url, "POST", "/dev/revoke-session", NULL, body);
+}
+
+/* POST /dev/revoke-session with --dev-endpoints: the session of the
+ * refresh token ends as a reuse would end it, whoever holds it; the
+ * user's other sessions go on. */
+static void
+test_dev_revoke_session (void)
+{
+  g_autofree char *access_token = NULL;
+  g_autofree char *refresh_token = NULL;
+  g_autofree char *other_access = NULL;
+  g_autofree char *other_refresh = NULL;
+  g_autoptr(Reply) revoked = NULL;
+  g_autoptr(Reply) again = NULL;
+  g_autoptr(Reply) refreshed = NULL;
+  g_autoptr(Reply) me = NULL;
+  g_autoptr(Reply) other_me = NULL;
+  g_autoptr(Reply) missing = NULL;
+  g_autoptr(Reply) unknown = NULL;
+  g_autoptr(Reply) wrong_method = NULL;
+  g_autoptr(Reply) bad_json = NULL;
+
+  authflow_server_set_dev_endpoints (shared.server, TRUE);
+  g_assert_true (authflow_server_get_dev_endpoints (shared.server));
+
+  login ("emilys", "emilyspass", &access_token, &refresh_token);
+  login ("emilys", "emilyspass", &other_access, &other_refresh);
+
+  revoked = dev_revoke_at (shared.url, refresh_token);
+  g_assert_cmpuint (revoked->status, ==, SOUP_STATUS_OK);
+  g_assert_cmpstr (reply_string (revoked, "message"), ==, "Session revoked");
+
+  refreshed = refresh (refresh_token);
+  assert_error (refreshed, SOUP_STATUS_FORBIDDEN, "Invalid refresh token");
+  me = request ("GET", "/auth/me", access_token, NULL);
+  assert_error (me, SOUP_STATUS_UNAUTHORIZED, "Invalid/Expired Token!");
+  other_me = request ("GET", "/auth/me", other_access, NULL);
+  g_assert_cmpuint (other_me->status, ==, SOUP_STATUS_OK);
+  assert_emily (other_me);
+
+  /* A session revoked already stays so. */
+  again = dev_revoke_at (shared.url, refresh_token);
+  g_assert_cmpuint (again->status, ==, SOUP_STATUS_OK);
+
+  missing = request ("POST", "/dev/revoke-session", NULL, "{}");
+  assert_error (missing, SOUP_STATUS_BAD_REQUEST, "Refresh token required");
+  unknown = dev_revoke_at (shared.url, "no-such-token");
+  assert_error (unknown, SOUP_STATUS_FORBIDDEN, "Invalid refresh token");
+  wrong_method = request ("GET", "/dev/revoke-session", NULL, NULL);
+  assert_error (wrong_method, SOUP_STATUS_METHOD_NOT_ALLOWED, "Method not allowed");
+  g_assert_cmpstr (soup_message_headers_get_one (wrong_method->headers, "Allow"), ==, "POST");
+  bad_json = request ("POST", "/dev/revoke-session", NULL, "{");
+  assert_error (bad_json, SOUP_STATUS_BAD_REQUEST, "Invalid JSON body");
+
+  authflow_server_set_dev_endpoints (shared.server, FALSE);
+}
+
+/* Without --dev-endpoints, the default, the endpoint is not there. */
+static void
+test_dev_endpoints_off (void)
+{
+  g_autofree char *refresh_token = NULL;
+  g_autoptr(Reply) post = NULL;
+  g_autoptr(Reply) get = NULL;
+  g_autoptr(Reply) refreshed = NULL;
+
+  g_assert_false (authflow_server_get_dev_endpoints (shared.server));
+  login ("emilys", "emilyspass", NULL, &refresh_token);
+
+  post = dev_revoke_at (shared.url, refresh_token);
+  assert_error (post, SOUP_STATUS_NOT_FOUND, "Not found");
+  get = request ("GET", "/dev/revoke-session", NULL, NULL);
+  assert_error (get, SOUP_STATUS_NOT_FOUND, "Not found");
+
+  refreshed = refresh (refresh_token);
+  g_assert_cmpuint (refreshed->status, ==, SOUP_STATUS_OK);
+}
+
+/* The binary's --dev-endpoints flag, and its default. */
+static void
+test_binary_dev_endpoints (void)
+{
+  const char *args[] = { "--dev-endpoints", NULL };
+  g_autoptr(AuthflowTestServer) with = NULL;
+  g_autoptr(AuthflowTestServer) without = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *refresh_with = NULL;
+  g_autofree char *refresh_without = NULL;
+
+  with = authflow_test_server_start (args, &error);
+  g_assert_no_error (error);
+  without = authflow_test_server_start (NULL, &error);
+  g_assert_no_error (error);
+
+  login_at (authflow_test_server_get_url (with), "emilys", "emilyspass", NULL, &refresh_with);
+  login_at (authflow_test_server_get_url (without), "emilys", "emilyspass", NULL, &refresh_without);
+
+  {
+    g_autoptr(Reply) revoked = dev_revoke_at (authflow_test_server_get_url (with), refresh_with);
+    g_autoptr(Reply) refused = dev_revoke_at (authflow_test_server_get_url (without), refresh_without);
+
+    g_assert_cmpuint (revoked->status, ==, SOUP_STATUS_OK);
+    assert_error (refused, SOUP_STATUS_NOT_FOUND, "Not found");
+  }
+
+  authflow_test_server_stop (with, &error);
+  g_assert_no_error (error);
+  authflow_test_server_stop (without, &error);
+  g_assert_no_error (error);
+  soup_session_abort (shared.session);
+}
+
 static void
 read_line_cb (GObject      *object,
               GAsyncResult *result,
@@ -2174,6 +2293,8 @@ main (int   argc,
   g_test_add_func ("/server/refresh/reuse", test_refresh_reuse);
   g_test_add_func ("/server/logout/family", test_logout);
   g_test_add_func ("/server/logout/own-session", test_logout_own_session);
+  g_test_add_func ("/server/dev/revoke-session", test_dev_revoke_session);
+  g_test_add_func ("/server/dev/off", test_dev_endpoints_off);
   g_test_add_func ("/server/protocol-errors", test_protocol_errors);
   g_test_add_func ("/server/unknown-fields", test_unknown_fields);
   g_test_add_func ("/server/json/escaped-nul", test_json_escaped_nul);
@@ -2187,6 +2308,7 @@ main (int   argc,
   g_test_add_func ("/server/session/outlives-refresh-tokens", test_session_outlives_refresh_tokens);
   g_test_add_func ("/server/binary/round-trip", test_binary);
   g_test_add_func ("/server/binary/default-db", test_binary_default_db);
+  g_test_add_func ("/server/binary/dev-endpoints", test_binary_dev_endpoints);
 
   ret = g_test_run ();
 

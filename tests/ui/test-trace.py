@@ -10,7 +10,9 @@
 #   sign up, log out, log in; the server rotates its signing key, and 20
 #   calls at once on the token it now refuses show as 20 answers 401, one
 #   refresh with 20 waiters, and 20 retries; a renewal ahead of expiry; the
-#   server gone and back; a profile edit; log out; quit.
+#   server gone and back; a profile edit; faults injected over D-Bus (a
+#   token the server refuses, a made-up 503), each marked as injected;
+#   log out; quit.
 #
 # Then nothing the app wrote (the trace, the HAR export, what it printed
 # with every debug message on) may hold the password or any token.
@@ -370,6 +372,37 @@ def run(server, url, trace, secrets, app_process):
     secrets |= stored_tokens(url)
     t.ok('edit profile: the exchange, Update Authenticated User, saved')
 
+    # Faults injected over D-Bus, as `gapplication action … inject-fault`
+    # does: each is marked in the trace, and what the server really
+    # answered is not.
+    mark = trace.mark()
+    activate('inject-fault', "'nonsense'")
+    activate('inject-fault', "'invalidate-token'")
+    trace.wait('the injection', is_('fault', 'injected', fault='invalidate-token', injected=True), after=mark)
+    activate('api-call')
+    refused = trace.wait('the tampered call refused, for real',
+                         lambda e: (exchange('me', 401)(e) and e['details'].get('injected') is True
+                                    and e['details'].get('faults') == ['invalidate-token']
+                                    and '[injected: invalidate-token]' in e['summary']
+                                    and 'injected' not in e['details']['response']),
+                         after=mark)
+    trace.wait('the call sent again, not injected',
+               lambda e: exchange('me', 200, retry=True)(e) and 'injected' not in e['details'],
+               after=refused['seq'])
+    mark = trace.mark()
+    activate('inject-fault', "'server-error:503:1:1'")
+    activate('api-call')
+    made_up = trace.wait('a made-up 503',
+                         lambda e: (e['kind'] == 'http' and (e['details'].get('response') or {}).get('status') == 503
+                                    and e['details'].get('injected') is True
+                                    and e['details']['response'].get('injected') is True
+                                    and 'made up without sending the call' in e['summary']),
+                         after=mark)
+    trace.wait('offline after it', is_('connectivity', 'offline'), after=made_up['seq'])
+    trace.wait('back online', is_('connectivity', 'online'), after=made_up['seq'], timeout=60)
+    t.ok('faults over D-Bus: an unknown one ignored; a tampered token refused by the server and the call '
+         'sent again; a made-up 503, offline, back online; each marked as injected')
+
     # Log out, and quit: the HAR is written on the way out.
     mark = trace.mark()
     t.press(home, 'Log Out')
@@ -386,7 +419,7 @@ def run(server, url, trace, secrets, app_process):
          f'{len({e["kind"] for e in trace.entries})} kinds')
 
     kinds = {e['kind'] for e in trace.entries}
-    missing = {'http', 'mapping', 'token', 'keyring', 'session', 'navigation', 'connectivity'} - kinds
+    missing = {'http', 'mapping', 'token', 'keyring', 'session', 'navigation', 'connectivity', 'fault'} - kinds
     if missing:
         t.fail(f'no entries of kind {missing}')
     fingerprints = {fingerprint(s) for s in secrets if s != PASSWORD}
@@ -413,7 +446,11 @@ def check_secrets(trace_path, har_path, output, secrets):
         for member in ('startedDateTime', 'time', 'request', 'response', 'cache', 'timings'):
             if member not in entry:
                 t.fail(f'a HAR entry without {member}')
-    t.ok(f'the HAR export is HAR 1.2 with the {len(exchanges)} exchanges of the trace')
+    injected = [e for e in har['log']['entries'] if e.get('_injected')]
+    if len(injected) < 2 or any(not e.get('_faults') for e in injected):
+        t.fail(f'{len(injected)} HAR entries marked as injected, with their faults')
+    t.ok(f'the HAR export is HAR 1.2 with the {len(exchanges)} exchanges of the trace, '
+         f'{len(injected)} of them marked as injected')
 
     searched = {'the trace': trace_path, 'the HAR export': har_path, 'what the app printed': output}
     spellings = set()

@@ -1805,6 +1805,100 @@ test_log_out_action (Fixture       *f,
   run_app (f, body_log_out_action);
 }
 
+/* Whether the journal says the server revoked the session. */
+static gboolean
+revoked_in_journal (Fixture *f)
+{
+  GListModel *entries = authflow_journal_get_entries (authflow_application_get_journal (f->app));
+
+  for (guint i = 0; i < g_list_model_get_n_items (entries); i++)
+    {
+      g_autoptr(AuthflowJournalEntry) entry = g_list_model_get_item (entries, i);
+      JsonObject *details = authflow_journal_entry_get_details (entry);
+
+      if (authflow_journal_entry_get_kind (entry) == AUTHFLOW_JOURNAL_FAULT &&
+          g_str_equal (authflow_journal_entry_get_event (entry), "injected") &&
+          g_strcmp0 (json_object_get_string_member_with_default (details, "fault", NULL), "revoke-session") == 0 &&
+          g_strcmp0 (json_object_get_string_member_with_default (details, "outcome", NULL), "revoked") == 0)
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
+static void
+inject_fault (Fixture    *f,
+              const char *spec)
+{
+  g_action_group_activate_action (G_ACTION_GROUP (f->app), "inject-fault", g_variant_new_string (spec));
+}
+
+/* What `gapplication action io.github.authflow.Authflow inject-fault
+ * "'…'"` does: the fault is set, a fault that is not known does nothing,
+ * and a session revoked on the server ends at the next call.
+ */
+static void
+body_inject_fault (Fixture *f)
+{
+  AuthflowFaults *faults;
+  GtkLabel *error_label = login (f, "error_label");
+  const char * const nonsense[] = {
+    "", "nonsense", "latency", "latency:-5", "latency:fast", "server-error:404:2",
+    "server-error:503:x", "clock-skew:7200", "keyring:broken", "offline:now", "suspend:0", ":",
+  };
+
+  log_in_as_emily (f);
+  faults = authflow_flow_get_faults (flow_of (f));
+  g_assert_false (authflow_faults_get_active (faults));
+
+  for (guint i = 0; i < G_N_ELEMENTS (nonsense); i++)
+    {
+      inject_fault (f, nonsense[i]);
+      g_assert_false (authflow_faults_get_active (faults));
+    }
+
+  inject_fault (f, "latency:1500");
+  g_assert_cmpuint (authflow_faults_get_latency (faults), ==, 1500);
+  inject_fault (f, "server-error:503:3");
+  g_assert_cmpuint (authflow_faults_get_server_error_status (faults), ==, 503);
+  g_assert_cmpuint (authflow_faults_get_server_errors_left (faults), ==, 3);
+  inject_fault (f, "clock-skew:-3600");
+  g_assert_cmpint (authflow_faults_get_clock_skew (faults), ==, -3600);
+  inject_fault (f, "keyring:locked");
+  g_assert_cmpint (authflow_faults_get_keyring_fault (faults), ==, AUTHFLOW_KEYRING_FAULT_LOCKED);
+  inject_fault (f, "invalidate-token");
+  g_assert_true (authflow_faults_get_invalidate_token (faults));
+  inject_fault (f, "offline");
+  g_assert_true (authflow_faults_get_offline (faults));
+  inject_fault (f, "online");
+  g_assert_false (authflow_faults_get_offline (faults));
+  g_assert_true (authflow_faults_get_active (faults));
+  inject_fault (f, "clear");
+  g_assert_false (authflow_faults_get_active (faults));
+  g_assert_cmpuint (authflow_faults_get_latency (faults), ==, 0);
+  g_assert_cmpuint (authflow_faults_get_server_errors_left (faults), ==, 0);
+  g_assert_cmpint (authflow_faults_get_clock_skew (faults), ==, 0);
+  g_assert_true (page_is (f, "home"));
+
+  /* The server ends the session; the next call finds out, for real. */
+  inject_fault (f, "revoke-session");
+  g_assert_true (AUTHFLOW_TEST_WAIT_UNTIL (NULL, TIMEOUT_MS, revoked_in_journal (f)));
+  g_assert_true (page_is (f, "home"));
+  g_action_group_activate_action (G_ACTION_GROUP (f->app), "api-call", NULL);
+  wait_for_page (f, "log-in");
+  g_assert_cmpstr (gtk_label_get_text (error_label), ==, "Your session has expired. Please log in again.");
+}
+
+static void
+test_inject_fault (Fixture       *f,
+                   gconstpointer  data)
+{
+  const char *args[] = { "--dev-endpoints", NULL };
+
+  use_server (f, args);
+  run_app (f, body_inject_fault);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1839,6 +1933,7 @@ main (int   argc,
   ADD ("/ui/mnemonics", test_mnemonics);
   ADD ("/ui/log-out", test_log_out);
   ADD ("/ui/log-out/action", test_log_out_action);
+  ADD ("/ui/inject-fault", test_inject_fault);
   ADD ("/ui/persist-off", test_persist_off);
   ADD ("/ui/no-keyring", test_no_keyring);
   ADD ("/ui/home/countdown", test_countdown);
