@@ -3,6 +3,8 @@
 
 #include "config.h"
 
+#include <stdlib.h>
+#include <string.h>
 #include <glib/gi18n.h>
 #include <libsecret/secret.h>
 
@@ -242,6 +244,8 @@ typedef struct
   GList         *items;
   /* The injected fault that failed it, if one did. */
   const char    *injected;
+  /* What a "describe" call has found so far. */
+  JsonObject    *description;
 } Call;
 
 static void
@@ -255,6 +259,7 @@ call_free (Call *call)
     g_clear_signal_handler (&call->prompting_handler, call->service);
   g_clear_object (&call->service);
   g_list_free_full (call->items, g_object_unref);
+  g_clear_pointer (&call->description, json_object_unref);
   g_clear_object (&call->caller_cancellable);
   g_clear_object (&call->cancellable);
   g_free (call->backend);
@@ -398,7 +403,8 @@ record_call (AuthflowSessionStore *self,
   gint64 now = g_get_monotonic_time ();
   gint64 duration = now - call->made_at;
 
-  if (self->journal == NULL)
+  /* Describing the item is looking, not a step of the flow. */
+  if (self->journal == NULL || g_str_equal (call->event, "describe"))
     return;
 
   details = json_object_new ();
@@ -827,7 +833,10 @@ run_next (AuthflowSessionStore *self)
    */
   call->timeout_id = g_timeout_add (self->timeout_ms, call_timeout_cb, call);
 
-  if (self->faults != NULL && inject_keyring_fault (self, call))
+  /* Describing the item is looking, not one of the flow's calls: an
+   * injected fault is for the next of those.
+   */
+  if (self->faults != NULL && !g_str_equal (call->event, "describe") && inject_keyring_fault (self, call))
     return;
 
   if (self->bus != NULL && g_dbus_connection_is_closed (self->bus))
@@ -1754,4 +1763,375 @@ authflow_session_store_clear_finish (AuthflowSessionStore  *self,
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
 
   return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* Describing what is stored, for the Flow Inspector: what Passwords and
+ * Keys would show of the item, and the session it holds with every token
+ * as its fingerprint. It is a call like the others, queued and with the
+ * keyring's timeout, but it unlocks nothing and so never shows a prompt: a
+ * locked item says it is locked and shows no fields. It is looking, not a
+ * step of the flow, so it is no entry of the journal.
+ */
+
+/* @text with the user information of the backend's URL taken out, the
+ * way the journal names the item.
+ */
+static char *
+hide_userinfo (const char *text,
+               const char *backend)
+{
+  g_autoptr(GUri) uri = g_uri_parse (backend, G_URI_FLAGS_HAS_PASSWORD, NULL);
+  g_autofree char *hidden = NULL;
+  g_auto(GStrv) parts = NULL;
+
+  if (text == NULL || uri == NULL || g_uri_get_userinfo (uri) == NULL)
+    return g_strdup (text);
+
+  hidden = g_uri_to_string_partial (uri, G_URI_HIDE_USERINFO);
+  parts = g_strsplit (text, backend, -1);
+
+  return g_strjoinv (hidden, parts);
+}
+
+typedef struct
+{
+  SecretValue *value;
+  JsonObject  *description;
+  GTask       *task;
+} DescribeSecret;
+
+static void
+describe_secret_free (DescribeSecret *data)
+{
+  g_clear_pointer (&data->value, secret_value_unref);
+  g_clear_pointer (&data->description, json_object_unref);
+  g_clear_object (&data->task);
+  g_free (data);
+}
+
+static void
+add_token_value (GPtrArray  *tokens,
+                 JsonObject *stored,
+                 const char *member)
+{
+  JsonNode *node = json_object_get_member (stored, member);
+
+  if (node != NULL && JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING)
+    g_ptr_array_insert (tokens, tokens->len - 1, (gpointer) json_node_get_string (node));
+}
+
+/* In a worker thread: an item may be as large as
+ * AUTHFLOW_SESSION_MAX_STORED_SIZE. Only the redacted copy leaves it.
+ */
+static void
+describe_secret_thread (GTask        *task,
+                        gpointer      source_object,
+                        gpointer      task_data,
+                        GCancellable *cancellable)
+{
+  DescribeSecret *data = task_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(JsonNode) fields = NULL;
+  g_autoptr(GPtrArray) tokens = g_ptr_array_new ();
+  const char *text = secret_value_get_text (data->value);
+  JsonObject *stored;
+  JsonNode *version;
+
+  g_ptr_array_add (tokens, NULL);
+
+  if (text == NULL)
+    {
+      json_object_set_string_member (data->description, "problem", "The stored session is not text");
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+
+  root = authflow_session_parse_stored (text, &error);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    {
+      json_object_set_string_member (data->description, "problem",
+                                     error != NULL ? error->message : "The stored session is not a JSON object");
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+
+  /* The tokens by name, and wherever else their values are. */
+  stored = json_node_get_object (root);
+  add_token_value (tokens, stored, "accessToken");
+  add_token_value (tokens, stored, "refreshToken");
+  fields = authflow_journal_redact_json (root, (const char * const *) tokens->pdata, NULL);
+
+  version = json_object_get_member (stored, "version");
+  if (version != NULL && JSON_NODE_HOLDS_VALUE (version) && json_node_get_value_type (version) == G_TYPE_INT64)
+    json_object_set_int_member (data->description, "version", json_node_get_int (version));
+  json_object_set_object_member (data->description, "fields",
+                                 json_object_ref (json_node_get_object (fields)));
+
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+describe_secret_cb (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  DescribeSecret *data = g_task_get_task_data (G_TASK (result));
+  g_autoptr(GTask) task = g_steal_pointer (&data->task);
+
+  g_task_return_pointer (task, g_steal_pointer (&data->description), (GDestroyNotify) json_object_unref);
+}
+
+/* The keyring has said all it will: the call is over, and the secret (if
+ * the item was readable) is read outside the main loop.
+ */
+static void
+describe_done (AuthflowSessionStore *self,
+               SecretCollection     *collection)
+{
+  Call *call = g_task_get_task_data (self->running);
+  SecretItem *item = call->items != NULL ? call->items->data : NULL;
+  g_autoptr(JsonObject) description = g_steal_pointer (&call->description);
+  g_autoptr(SecretValue) value = NULL;
+  g_autoptr(GTask) task = NULL;
+  gboolean locked = FALSE;
+
+  if (collection != NULL)
+    {
+      JsonObject *object = json_object_new ();
+      g_autofree char *label = secret_collection_get_label (collection);
+
+      json_object_set_string_member (object, "path", g_dbus_proxy_get_object_path (G_DBUS_PROXY (collection)));
+      json_object_set_string_member (object, "label", label != NULL ? label : "");
+      json_object_set_boolean_member (object, "locked", secret_collection_get_locked (collection));
+      json_object_set_object_member (description, "collection", object);
+      locked = secret_collection_get_locked (collection);
+    }
+
+  if (item != NULL)
+    {
+      locked = secret_item_get_locked (item);
+      if (!locked)
+        value = secret_item_get_secret (item);
+    }
+  json_object_set_boolean_member (description, "locked", locked);
+
+  task = call_done (self);
+
+  if (value != NULL)
+    {
+      DescribeSecret *data = g_new0 (DescribeSecret, 1);
+      g_autoptr(GTask) parse = g_task_new (self, NULL, describe_secret_cb, NULL);
+
+      data->value = g_steal_pointer (&value);
+      data->description = g_steal_pointer (&description);
+      data->task = g_steal_pointer (&task);
+      g_task_set_source_tag (parse, describe_secret_thread);
+      g_task_set_task_data (parse, data, (GDestroyNotify) describe_secret_free);
+      g_task_run_in_thread (parse, describe_secret_thread);
+    }
+  else
+    {
+      if (item != NULL && !locked)
+        json_object_set_string_member (description, "problem", "The item has no secret");
+      g_task_return_pointer (task, g_steal_pointer (&description), (GDestroyNotify) json_object_unref);
+    }
+
+  run_next (self);
+}
+
+static void
+describe_collections_cb (GObject      *object,
+                         GAsyncResult *result,
+                         gpointer      user_data)
+{
+  AuthflowSessionStore *self = user_data;
+  Call *call = g_task_get_task_data (self->running);
+  SecretItem *item = call->items->data;
+  const char *item_path = g_dbus_proxy_get_object_path (G_DBUS_PROXY (item));
+  g_autolist(SecretCollection) collections = NULL;
+  SecretCollection *found = NULL;
+  GError *error = NULL;
+
+  if (!secret_service_load_collections_finish (call->service, result, &error))
+    {
+      fail_running (self, error);
+      return;
+    }
+
+  collections = secret_service_get_collections (call->service);
+  for (GList *l = collections; l != NULL && found == NULL; l = l->next)
+    {
+      const char *path = g_dbus_proxy_get_object_path (l->data);
+      gsize len = strlen (path);
+
+      if (strncmp (item_path, path, len) == 0 && item_path[len] == '/')
+        found = l->data;
+    }
+
+  describe_done (self, found);
+}
+
+static void
+describe_default_cb (GObject      *object,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  AuthflowSessionStore *self = user_data;
+  g_autoptr(SecretCollection) collection = NULL;
+  GError *error = NULL;
+
+  collection = secret_collection_for_alias_finish (result, &error);
+  if (error != NULL)
+    {
+      fail_running (self, error);
+      return;
+    }
+
+  describe_done (self, collection);
+}
+
+static int
+compare_names (gconstpointer a,
+               gconstpointer b)
+{
+  return g_strcmp0 (*(const char * const *) a, *(const char * const *) b);
+}
+
+/* The item's own description: its label, attributes and schema. */
+static void
+describe_item_found (Call       *call,
+                     SecretItem *item)
+{
+  g_autoptr(GHashTable) attributes = secret_item_get_attributes (item);
+  g_autofree char *label = secret_item_get_label (item);
+  g_autofree char *shown_label = hide_userinfo (label, call->backend);
+  g_autofree char *schema = secret_item_get_schema_name (item);
+  guint n_names = 0;
+  g_autofree gpointer *names = g_hash_table_get_keys_as_array (attributes, &n_names);
+  JsonObject *object = json_object_new ();
+
+  qsort (names, n_names, sizeof (gpointer), compare_names);
+  for (guint i = 0; i < n_names; i++)
+    {
+      const char *name = names[i];
+      g_autofree char *value = hide_userinfo (g_hash_table_lookup (attributes, name), call->backend);
+
+      json_object_set_string_member (object, name, value);
+    }
+
+  json_object_set_boolean_member (call->description, "found", TRUE);
+  json_object_set_string_member (call->description, "label", shown_label != NULL ? shown_label : "");
+  json_object_set_string_member (call->description, "schema", schema != NULL ? schema : get_schema ()->name);
+  json_object_set_object_member (call->description, "attributes", object);
+}
+
+static void
+describe_search_cb (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  AuthflowSessionStore *self = user_data;
+  Call *call = g_task_get_task_data (self->running);
+  GError *error = NULL;
+  GList *mine = NULL;
+
+  call->items = secret_service_search_finish (SECRET_SERVICE (object), result, &error);
+  if (error != NULL)
+    {
+      fail_running (self, error);
+      return;
+    }
+
+  /* The item a load would read: this profile's, else one of an older
+   * version keyed by URL alone; another profile's is not this backend's.
+   */
+  for (GList *l = call->items; l != NULL && mine == NULL; l = l->next)
+    if (!is_unkeyed (l->data) && is_ours (call, l->data))
+      mine = l;
+  for (GList *l = call->items; l != NULL && mine == NULL; l = l->next)
+    if (is_ours (call, l->data))
+      mine = l;
+
+  if (mine != NULL)
+    {
+      call->items = g_list_remove_link (call->items, mine);
+      call->items = g_list_concat (mine, call->items);
+      describe_item_found (call, mine->data);
+      secret_service_load_collections (call->service, call->cancellable, describe_collections_cb, self);
+      return;
+    }
+
+  g_list_free_full (g_steal_pointer (&call->items), g_object_unref);
+  json_object_set_boolean_member (call->description, "found", FALSE);
+  json_object_set_string_member (call->description, "schema", get_schema ()->name);
+  secret_collection_for_alias (call->service, SECRET_COLLECTION_DEFAULT, SECRET_COLLECTION_NONE,
+                               call->cancellable, describe_default_cb, self);
+}
+
+static void
+start_describe (AuthflowSessionStore *self,
+                GTask                *task)
+{
+  Call *call = g_task_get_task_data (task);
+  g_autoptr(GHashTable) attributes = url_attributes (call);
+
+  /* No SECRET_SEARCH_UNLOCK: looking must never ask the person anything.
+   * The secrets come with the search, for the items that are unlocked.
+   */
+  secret_service_search (call->service, get_schema (), attributes,
+                         SECRET_SEARCH_ALL | SECRET_SEARCH_LOAD_SECRETS,
+                         call->cancellable, describe_search_cb, self);
+}
+
+/**
+ * authflow_session_store_describe_async:
+ *
+ * Describes what the keyring holds for this backend, without unlocking
+ * it: see authflow_session_store_describe_finish(). Whatever "persist"
+ * says, since an item may be there from before it was turned off.
+ */
+void
+authflow_session_store_describe_async (AuthflowSessionStore *self,
+                                       GCancellable         *cancellable,
+                                       GAsyncReadyCallback   callback,
+                                       gpointer              user_data)
+{
+  GTask *task;
+  Call *call;
+
+  g_return_if_fail (AUTHFLOW_IS_SESSION_STORE (self));
+  g_return_if_fail (!cancellable || G_IS_CANCELLABLE (cancellable));
+
+  task = call_new (self, "describe", start_describe, cancellable, callback, user_data,
+                   authflow_session_store_describe_async);
+  call = g_task_get_task_data (task);
+  call->description = json_object_new ();
+  call_enqueue (self, task);
+}
+
+/**
+ * authflow_session_store_describe_finish:
+ *
+ * What is stored, as a JSON object: `found`; for an item that is, its
+ * `label`, `attributes` {name: value} and `schema`; `locked` (the item's,
+ * or the default collection's when nothing is stored); `collection`
+ * {`path`, `label`, `locked`}, where the keyring says; and for an item
+ * that could be read, `version` and `fields`, the stored session with
+ * every token as its fingerprint and anything under a secret's name
+ * redacted, or else `problem`, why it could not be read. The raw secret
+ * is never in it.
+ *
+ * Returns: (transfer full) (nullable): the description, or %NULL with the
+ *   error a person reads
+ */
+JsonObject *
+authflow_session_store_describe_finish (AuthflowSessionStore  *self,
+                                        GAsyncResult          *result,
+                                        GError               **error)
+{
+  g_return_val_if_fail (AUTHFLOW_IS_SESSION_STORE (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
 }

@@ -59,5 +59,12 @@ void                  authflow_session_store_clear_async (AuthflowSessionStore  
 gboolean              authflow_session_store_clear_finish (AuthflowSessionStore *self,
                                                            GAsyncResult         *result,
                                                            GError              **error);
+void                  authflow_session_store_describe_async  (AuthflowSessionStore  *self,
+                                                              GCancellable          *cancellable,
+                                                              GAsyncReadyCallback    callback,
+                                                              gpointer               user_data);
+JsonObject           *authflow_session_store_describe_finish (AuthflowSessionStore  *self,
+                                                              GAsyncResult          *result,
+                                                              GError               **error);
 
 G_END_DECLS
