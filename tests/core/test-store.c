@@ -115,6 +115,31 @@ store_clear (AuthflowSessionStore  *store,
   return authflow_session_store_clear_finish (store, result, error);
 }
 
+static JsonObject *
+store_describe (AuthflowSessionStore  *store,
+                GError               **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  authflow_session_store_describe_async (store, NULL, result_cb, &result);
+  wait_for_result (&result, KEYRING_WAIT_MS);
+
+  return authflow_session_store_describe_finish (store, result, error);
+}
+
+/* No token of @session, whole, anywhere in @description. */
+static void
+assert_no_raw_token (JsonObject      *description,
+                     AuthflowSession *session)
+{
+  g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), description);
+  g_autofree char *text = json_to_string (node, FALSE);
+
+  g_test_message ("%s", text);
+  g_assert_null (strstr (text, authflow_session_get_access_token (session)));
+  g_assert_null (strstr (text, authflow_session_get_refresh_token (session)));
+}
+
 /* What is in the Secret Service, asked without the store. */
 static char *
 keyring_lookup (const char *backend)
@@ -653,6 +678,190 @@ test_store_item_in_secret_service (void)
 /* Each load, save and removal, as it ends, is a "keyring" entry; what the
  * item holds is in none of them.
  */
+/* What the Flow Inspector shows of the stored item: found, as Passwords
+ * and Keys would show it, with the session's tokens as their fingerprints
+ * and every other secret redacted; and nothing of it in the journal, since
+ * looking is no step of the flow.
+ */
+static void
+test_store_describe (void)
+{
+  const char *backend = "http://127.0.0.1:9997";
+  AuthflowSessionStore *store = authflow_session_store_new (backend);
+  g_autoptr(AuthflowSession) session = authflow_session_new ();
+  g_autoptr(JsonNode) user_json = json_from_string ("{\"id\":7,\"username\":\"emilys\","
+                                                    "\"apiKey\":\"key-of-emilys\","
+                                                    "\"password\":\"emilyspass\"}", NULL);
+  g_autoptr(AuthflowUser) user = authflow_user_new_from_json (json_node_get_object (user_json));
+  g_autoptr(GDateTime) expiry = g_date_time_new_from_unix_utc (1900000000);
+  g_autoptr(JsonObject) description = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *access_fingerprint = NULL;
+  g_autofree char *refresh_fingerprint = NULL;
+  g_autofree char *key_fingerprint = NULL;
+  g_autofree char *text = NULL;
+  JsonObject *attributes;
+  JsonObject *collection;
+  JsonObject *fields;
+  JsonObject *stored_user;
+  guint entries;
+
+  authflow_session_sign_in (session, "eyJhbGciOiJIUzI1NiJ9.access-of-described.c2ln",
+                            "refresh-of-described", expiry, NULL, user);
+  access_fingerprint = authflow_journal_fingerprint (authflow_session_get_access_token (session));
+  refresh_fingerprint = authflow_journal_fingerprint (authflow_session_get_refresh_token (session));
+  key_fingerprint = authflow_journal_fingerprint ("key-of-emilys");
+
+  give_journal (store);
+  authflow_session_store_set_profile (store, "reference");
+  g_assert_true (store_save (store, session, NULL, &error));
+  g_assert_no_error (error);
+  entries = n_entries (store);
+
+  description = store_describe (store, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (description);
+  g_assert_cmpuint (n_entries (store), ==, entries);
+
+  g_assert_true (json_object_get_boolean_member (description, "found"));
+  g_assert_false (json_object_get_boolean_member (description, "locked"));
+  g_assert_cmpstr (json_object_get_string_member (description, "label"), ==,
+                   "Authflow session for http://127.0.0.1:9997");
+  g_assert_cmpstr (json_object_get_string_member (description, "schema"), ==,
+                   "io.github.authflow.Authflow.Session");
+
+  attributes = json_object_get_object_member (description, "attributes");
+  g_assert_cmpstr (json_object_get_string_member (attributes, "backend"), ==, backend);
+  g_assert_cmpstr (json_object_get_string_member (attributes, "profile"), ==, "reference");
+  g_assert_cmpstr (json_object_get_string_member (attributes, "xdg:schema"), ==,
+                   "io.github.authflow.Authflow.Session");
+
+  /* headless-run's keyring is gnome-keyring's "login" collection. */
+  collection = json_object_get_object_member (description, "collection");
+  g_assert_nonnull (collection);
+  g_assert_cmpstr (json_object_get_string_member (collection, "path"), ==,
+                   "/org/freedesktop/secrets/collection/login");
+  g_assert_false (json_object_get_boolean_member (collection, "locked"));
+
+  g_assert_cmpint (json_object_get_int_member (description, "version"), ==, 1);
+  fields = json_object_get_object_member (description, "fields");
+  g_assert_nonnull (fields);
+  g_assert_cmpint (json_object_get_int_member (fields, "version"), ==, 1);
+  g_assert_cmpstr (json_object_get_string_member (fields, "accessToken"), ==, access_fingerprint);
+  g_assert_cmpstr (json_object_get_string_member (fields, "refreshToken"), ==, refresh_fingerprint);
+  g_assert_cmpint (json_object_get_int_member (fields, "expiry"), ==, 1900000000);
+  g_assert_cmpstr (json_object_get_string_member (fields, "uid"), ==, "7");
+  stored_user = json_object_get_object_member (fields, "user");
+  g_assert_cmpstr (json_object_get_string_member (stored_user, "username"), ==, "emilys");
+  g_assert_cmpstr (json_object_get_string_member (stored_user, "apiKey"), ==, key_fingerprint);
+  g_assert_cmpstr (json_object_get_string_member (stored_user, "password"), ==, "[redacted]");
+  g_assert_false (json_object_has_member (description, "problem"));
+
+  assert_no_raw_token (description, session);
+  {
+    g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), description);
+
+    text = json_to_string (node, FALSE);
+  }
+  g_assert_null (strstr (text, "emilyspass"));
+  g_assert_null (strstr (text, "key-of-emilys"));
+
+  g_assert_true (store_clear (store, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_finalize_object (store);
+}
+
+/* Nothing stored: said so, with the collection a save would use. */
+static void
+test_store_describe_nothing (void)
+{
+  AuthflowSessionStore *store = authflow_session_store_new ("http://127.0.0.1:9996");
+  g_autoptr(JsonObject) description = NULL;
+  g_autoptr(GError) error = NULL;
+  JsonObject *collection;
+
+  description = store_describe (store, &error);
+  g_assert_no_error (error);
+  g_assert_false (json_object_get_boolean_member (description, "found"));
+  g_assert_false (json_object_get_boolean_member (description, "locked"));
+  g_assert_false (json_object_has_member (description, "label"));
+  g_assert_false (json_object_has_member (description, "attributes"));
+  g_assert_false (json_object_has_member (description, "fields"));
+  g_assert_cmpstr (json_object_get_string_member (description, "schema"), ==,
+                   "io.github.authflow.Authflow.Session");
+  collection = json_object_get_object_member (description, "collection");
+  g_assert_nonnull (collection);
+  g_assert_false (json_object_get_boolean_member (collection, "locked"));
+
+  g_assert_finalize_object (store);
+}
+
+/* A backend URL with a password in it: the description shows the URL
+ * without it, as the journal does.
+ */
+static void
+test_store_describe_userinfo (void)
+{
+  AuthflowSessionStore *store = authflow_session_store_new ("http://ann:hunter2@127.0.0.1:9995");
+  g_autoptr(AuthflowSession) session = make_session ("userinfo");
+  g_autoptr(JsonObject) description = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  g_autofree char *text = NULL;
+
+  g_assert_true (store_save (store, session, NULL, &error));
+  g_assert_no_error (error);
+
+  description = store_describe (store, &error);
+  g_assert_no_error (error);
+  g_assert_true (json_object_get_boolean_member (description, "found"));
+  g_assert_cmpstr (json_object_get_string_member (description, "label"), ==,
+                   "Authflow session for http://127.0.0.1:9995");
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (description, "attributes"),
+                                                  "backend"), ==, "http://127.0.0.1:9995");
+  node = json_node_init_object (json_node_alloc (), description);
+  text = json_to_string (node, FALSE);
+  g_assert_null (strstr (text, "hunter2"));
+  assert_no_raw_token (description, session);
+
+  g_assert_true (store_clear (store, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_finalize_object (store);
+}
+
+/* An injected keyring fault is for the flow's next call: describing the
+ * item, which is only looking, neither fails with it nor uses it up.
+ */
+static void
+test_store_describe_fault (void)
+{
+  AuthflowSessionStore *store = authflow_session_store_new ("http://127.0.0.1:9994");
+  g_autoptr(AuthflowFaults) faults = authflow_faults_new ();
+  g_autoptr(AuthflowSession) session = make_session ("faulted");
+  g_autoptr(JsonObject) description = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (store_save (store, session, NULL, &error));
+  g_assert_no_error (error);
+
+  authflow_session_store_set_faults (store, faults);
+  authflow_faults_set_keyring_fault (faults, AUTHFLOW_KEYRING_FAULT_UNAVAILABLE);
+
+  description = store_describe (store, &error);
+  g_assert_no_error (error);
+  g_assert_true (json_object_get_boolean_member (description, "found"));
+  g_assert_cmpint (authflow_faults_get_keyring_fault (faults), ==, AUTHFLOW_KEYRING_FAULT_UNAVAILABLE);
+
+  g_assert_null (store_load (store, NULL, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED);
+  g_clear_error (&error);
+
+  authflow_session_store_set_faults (store, NULL);
+  g_assert_true (store_clear (store, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_finalize_object (store);
+}
+
 static void
 test_store_journal (void)
 {
@@ -1328,6 +1537,21 @@ test_store_never_answers (void)
       assert_times_out (store, CALL_LOAD);
       assert_times_out (store, CALL_CLEAR);
 
+      /* Describing what is stored waits no longer than the others, and is
+       * no entry of the journal.
+       */
+      {
+        g_autoptr(GError) describe_error = NULL;
+        g_autoptr(JsonObject) description = NULL;
+        guint entries = n_entries (store);
+
+        description = store_describe (store, &describe_error);
+        g_assert_null (description);
+        g_assert_error (describe_error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT);
+        g_assert_cmpstr (describe_error->message, ==, NO_ANSWER);
+        g_assert_cmpuint (n_entries (store), ==, entries);
+      }
+
       /* The calls did reach the service: the store gave up waiting on it. */
       g_assert_cmpint (g_atomic_int_get (&swallowed), >=, 3);
 
@@ -1767,6 +1991,53 @@ assert_locked_journal (AuthflowSessionStore *store,
   g_assert_cmpstr (json_object_get_string_member (authflow_journal_entry_get_details (prompt), "for"), ==, event);
 }
 
+/* A locked keyring: describing what is stored shows no prompt and waits
+ * for nobody. The item is there, and locked, and its fields stay hidden.
+ */
+static void
+test_store_describe_locked (void)
+{
+  if (g_test_subprocess ())
+    {
+      g_autoptr(LockedKeyring) keyring = locked_keyring_start ();
+      g_autoptr(AuthflowSession) session = make_session ("locked");
+      AuthflowSessionStore *store = authflow_session_store_new ("http://a");
+      g_autoptr(JsonObject) description = NULL;
+      g_autoptr(GError) error = NULL;
+      guint prompts = 0;
+      gint64 start;
+
+      g_assert_true (store_save (store, session, NULL, &error));
+      g_assert_no_error (error);
+      locked_keyring_lock (keyring);
+
+      /* Were a prompt to show, nobody would answer it: the test would fail
+       * with "stayed locked" after this long.
+       */
+      authflow_session_store_set_prompt_timeout (store, 3000);
+      g_signal_connect (store, "notify::prompting", G_CALLBACK (count_prompting_cb), &prompts);
+      start = g_get_monotonic_time ();
+      description = store_describe (store, &error);
+      g_test_message ("described in %" G_GINT64_FORMAT " ms", (g_get_monotonic_time () - start) / 1000);
+      g_assert_no_error (error);
+      g_assert_cmpuint (prompts, ==, 0);
+
+      g_assert_true (json_object_get_boolean_member (description, "found"));
+      g_assert_true (json_object_get_boolean_member (description, "locked"));
+      g_assert_true (json_object_get_boolean_member (json_object_get_object_member (description, "collection"),
+                                                     "locked"));
+      g_assert_false (json_object_has_member (description, "fields"));
+      g_assert_false (json_object_has_member (description, "version"));
+      assert_no_raw_token (description, session);
+
+      g_assert_finalize_object (store);
+      return;
+    }
+
+  g_test_trap_subprocess (NULL, 60 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
+}
+
 /* The person dismisses the unlock prompt. Every call says the keyring
  * stayed locked: a load does not claim that nothing is stored, a removal
  * does not claim it removed anything. Nothing is lost: once the keyring is
@@ -2198,6 +2469,10 @@ main (int   argc,
   add_keyring_test ("/store/persist-off/load", test_store_persist_off_load);
   add_keyring_test ("/store/persist-off/save-removes", test_store_persist_off_save_removes);
   add_keyring_test ("/store/item-in-secret-service", test_store_item_in_secret_service);
+  add_keyring_test ("/store/describe", test_store_describe);
+  add_keyring_test ("/store/describe/nothing", test_store_describe_nothing);
+  add_keyring_test ("/store/describe/userinfo", test_store_describe_userinfo);
+  add_keyring_test ("/store/describe/fault", test_store_describe_fault);
   add_keyring_test ("/store/journal", test_store_journal);
   add_keyring_test ("/store/journal/userinfo", test_store_journal_userinfo);
   add_keyring_test ("/store/in-order", test_store_in_order);
@@ -2211,6 +2486,7 @@ main (int   argc,
   g_test_add_func ("/store/keyring/unanswered-prompt", test_store_unanswered_prompt);
   g_test_add_func ("/store/keyring/locked/dismissed", test_store_locked_dismissed);
   g_test_add_func ("/store/keyring/locked/unlocked", test_store_locked_unlocked);
+  g_test_add_func ("/store/keyring/locked/describe", test_store_describe_locked);
 
   return g_test_run ();
 }
