@@ -1,0 +1,16 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include <adwaita.h>
+
+#include "authflow-flow.h"
+
+G_BEGIN_DECLS
+
+#define AUTHFLOW_TYPE_INSPECTOR_KEYRING_PAGE (authflow_inspector_keyring_page_get_type ())
+
+G_DECLARE_FINAL_TYPE (AuthflowInspectorKeyringPage, authflow_inspector_keyring_page, AUTHFLOW, INSPECTOR_KEYRING_PAGE, AdwBin)
+
+GtkWidget *authflow_inspector_keyring_page_new (AuthflowFlow *flow);
+
+G_END_DECLS
