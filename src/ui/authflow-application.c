@@ -7,6 +7,7 @@
 
 #include "authflow-application.h"
 #include "authflow-har.h"
+#include "authflow-inspector-window.h"
 #include "authflow-trace.h"
 #include "authflow-preferences-window.h"
 #include "authflow-window.h"
@@ -20,6 +21,7 @@ struct _AuthflowApplication
   AuthflowFlow     *flow;
   AuthflowJournal  *journal;
   AuthflowTrace    *trace;
+  GtkWindow        *inspector;
   char             *har_path;
   GCancellable     *restore_cancellable;
   char             *pending_message;
@@ -380,6 +382,23 @@ preferences_action (GSimpleAction *action,
   gtk_window_present (GTK_WINDOW (preferences));
 }
 
+/* One Flow Inspector, beside the main window rather than over it. */
+static void
+inspector_action (GSimpleAction *action,
+                  GVariant      *parameter,
+                  gpointer       user_data)
+{
+  AuthflowApplication *self = user_data;
+
+  if (self->inspector == NULL)
+    {
+      self->inspector = GTK_WINDOW (authflow_inspector_window_new (self));
+      g_object_add_weak_pointer (G_OBJECT (self->inspector), (gpointer *) &self->inspector);
+    }
+
+  gtk_window_present (self->inspector);
+}
+
 static void
 about_action (GSimpleAction *action,
               GVariant      *parameter,
@@ -425,6 +444,7 @@ static const GActionEntry app_actions[] = {
   { "api-call", api_call_action },
   { "api-calls", api_call_action, "i" },
   { "preferences", preferences_action },
+  { "inspector", inspector_action },
   { "about", about_action },
   { "quit", quit_action },
 };
@@ -516,6 +536,7 @@ authflow_application_startup (GApplication *app)
   static const char *quit_accels[] = { "<Control>q", NULL };
   static const char *preferences_accels[] = { "<Control>comma", NULL };
   static const char *log_out_accels[] = { "<Control><Shift>l", NULL };
+  static const char *inspector_accels[] = { "<Control><Shift>i", NULL };
 
   G_APPLICATION_CLASS (authflow_application_parent_class)->startup (app);
 
@@ -531,6 +552,7 @@ authflow_application_startup (GApplication *app)
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.quit", quit_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.preferences", preferences_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.log-out", log_out_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.inspector", inspector_accels);
 
   self->settings = g_settings_new (APP_ID_BASE);
 
@@ -604,6 +626,12 @@ authflow_application_shutdown (GApplication *app)
 
   g_cancellable_cancel (self->restore_cancellable);
   g_clear_object (&self->restore_cancellable);
+
+  /* The inspector is no window of the application, which would leave it
+   * open.
+   */
+  if (self->inspector != NULL)
+    gtk_window_destroy (self->inspector);
 
   if (self->flow != NULL)
     authflow_flow_shutdown (self->flow);
