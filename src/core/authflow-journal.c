@@ -109,6 +109,46 @@ authflow_journal_step_to_string (AuthflowJournalStep step)
   return step_names[step];
 }
 
+/**
+ * authflow_journal_kind_from_string:
+ * @name: a kind's name in the trace: "http", "mapping", …
+ * @kind: (out): where to put the kind
+ *
+ * Returns: whether @name is a kind's name
+ */
+gboolean
+authflow_journal_kind_from_string (const char          *name,
+                                   AuthflowJournalKind *kind)
+{
+  g_return_val_if_fail (kind != NULL, FALSE);
+
+  for (guint i = 0; name != NULL && i < G_N_ELEMENTS (kind_names); i++)
+    if (g_str_equal (name, kind_names[i]))
+      {
+        *kind = i;
+        return TRUE;
+      }
+
+  return FALSE;
+}
+
+/**
+ * authflow_journal_step_from_string:
+ * @name: (nullable): a step in FlutterFlow's words, as the trace writes it
+ *
+ * Returns: the step, or %AUTHFLOW_JOURNAL_STEP_NONE for %NULL or a name it
+ *   does not know
+ */
+AuthflowJournalStep
+authflow_journal_step_from_string (const char *name)
+{
+  for (guint i = 0; name != NULL && i < G_N_ELEMENTS (step_names); i++)
+    if (step_names[i] != NULL && g_str_equal (name, step_names[i]))
+      return i;
+
+  return AUTHFLOW_JOURNAL_STEP_NONE;
+}
+
 static void
 authflow_journal_entry_finalize (GObject *object)
 {
@@ -133,6 +173,59 @@ static void
 authflow_journal_entry_init (AuthflowJournalEntry *self)
 {
   self->duration = -1;
+}
+
+/**
+ * authflow_journal_entry_new:
+ * @sequence: its place in the order of the steps
+ * @time: when it was made, on the local clock
+ * @server_time: (nullable): the same moment on the server's clock
+ * @monotonic: g_get_monotonic_time() when it was made
+ * @kind: the part of the core it comes from
+ * @event: what happened, within @kind
+ * @step: the step of the flow it belongs to
+ * @summary: one line a person can read
+ * @duration_us: how long the step took, or -1
+ * @details: (nullable): the structured details, already redacted
+ *
+ * An entry that no journal made: one read back from a saved trace. The
+ * journal's own entries come from authflow_journal_record().
+ *
+ * Returns: (transfer full): the entry
+ */
+AuthflowJournalEntry *
+authflow_journal_entry_new (guint64              sequence,
+                            GDateTime           *time,
+                            GDateTime           *server_time,
+                            gint64               monotonic,
+                            AuthflowJournalKind  kind,
+                            const char          *event,
+                            AuthflowJournalStep  step,
+                            const char          *summary,
+                            gint64               duration_us,
+                            JsonObject          *details)
+{
+  AuthflowJournalEntry *self;
+
+  g_return_val_if_fail (time != NULL, NULL);
+  g_return_val_if_fail (kind < G_N_ELEMENTS (kind_names), NULL);
+  g_return_val_if_fail (step < G_N_ELEMENTS (step_names), NULL);
+  g_return_val_if_fail (event != NULL, NULL);
+  g_return_val_if_fail (summary != NULL, NULL);
+
+  self = g_object_new (AUTHFLOW_TYPE_JOURNAL_ENTRY, NULL);
+  self->sequence = sequence;
+  self->time = g_date_time_ref (time);
+  self->server_time = server_time != NULL ? g_date_time_ref (server_time) : NULL;
+  self->monotonic = monotonic;
+  self->kind = kind;
+  self->event = g_strdup (event);
+  self->step = step;
+  self->summary = g_strdup (summary);
+  self->duration = duration_us < 0 ? -1 : duration_us;
+  self->details = details != NULL ? json_object_ref (details) : json_object_new ();
+
+  return self;
 }
 
 guint64

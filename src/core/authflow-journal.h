@@ -49,6 +49,16 @@ typedef enum
 
 G_DECLARE_FINAL_TYPE (AuthflowJournalEntry, authflow_journal_entry, AUTHFLOW, JOURNAL_ENTRY, GObject)
 
+AuthflowJournalEntry *authflow_journal_entry_new             (guint64               sequence,
+                                                              GDateTime            *time,
+                                                              GDateTime            *server_time,
+                                                              gint64                monotonic,
+                                                              AuthflowJournalKind   kind,
+                                                              const char           *event,
+                                                              AuthflowJournalStep   step,
+                                                              const char           *summary,
+                                                              gint64                duration_us,
+                                                              JsonObject           *details);
 guint64               authflow_journal_entry_get_sequence    (AuthflowJournalEntry *self);
 GDateTime            *authflow_journal_entry_get_time        (AuthflowJournalEntry *self);
 GDateTime            *authflow_journal_entry_get_server_time (AuthflowJournalEntry *self);
@@ -64,6 +74,9 @@ char                 *authflow_journal_entry_to_line         (AuthflowJournalEnt
 
 const char           *authflow_journal_kind_to_string        (AuthflowJournalKind   kind);
 const char           *authflow_journal_step_to_string        (AuthflowJournalStep   step);
+gboolean              authflow_journal_kind_from_string      (const char           *name,
+                                                              AuthflowJournalKind  *kind);
+AuthflowJournalStep   authflow_journal_step_from_string      (const char           *name);
 
 #define AUTHFLOW_TYPE_JOURNAL (authflow_journal_get_type ())
 

@@ -7,6 +7,11 @@
 
 #include "authflow-application.h"
 #include "authflow-har.h"
+#include "authflow-inspector-faults-page.h"
+#include "authflow-inspector-keyring-page.h"
+#include "authflow-inspector-mapping-page.h"
+#include "authflow-inspector-tokens-page.h"
+#include "authflow-inspector-window.h"
 #include "authflow-trace.h"
 #include "authflow-preferences-window.h"
 #include "authflow-window.h"
@@ -20,6 +25,7 @@ struct _AuthflowApplication
   AuthflowFlow     *flow;
   AuthflowJournal  *journal;
   AuthflowTrace    *trace;
+  GtkWindow        *inspector;
   char             *har_path;
   GCancellable     *restore_cancellable;
   char             *pending_message;
@@ -440,6 +446,36 @@ preferences_action (GSimpleAction *action,
   gtk_window_present (GTK_WINDOW (preferences));
 }
 
+/* One Flow Inspector, beside the main window rather than over it. */
+static void
+inspector_action (GSimpleAction *action,
+                  GVariant      *parameter,
+                  gpointer       user_data)
+{
+  AuthflowApplication *self = user_data;
+
+  if (self->inspector == NULL)
+    {
+      AuthflowInspectorWindow *inspector = authflow_inspector_window_new (self);
+
+      /* Beside the timeline: the tokens, the login answer's mapping, the
+       * keyring, and the faults to provoke.
+       */
+      authflow_inspector_window_add_page (inspector, authflow_inspector_tokens_page_new (self->flow),
+                                          "tokens", _("Tokens"), "dialog-password-symbolic");
+      authflow_inspector_window_add_page (inspector, authflow_inspector_mapping_page_new (self->flow),
+                                          "mapping", _("Mapping"), "view-list-symbolic");
+      authflow_inspector_window_add_page (inspector, authflow_inspector_keyring_page_new (self->flow),
+                                          "keyring", _("Keyring"), "channel-secure-symbolic");
+      authflow_inspector_window_add_page (inspector, authflow_inspector_faults_page_new (self->flow),
+                                          "faults", _("Faults"), "dialog-warning-symbolic");
+      self->inspector = GTK_WINDOW (inspector);
+      g_object_add_weak_pointer (G_OBJECT (self->inspector), (gpointer *) &self->inspector);
+    }
+
+  gtk_window_present (self->inspector);
+}
+
 static void
 about_action (GSimpleAction *action,
               GVariant      *parameter,
@@ -486,6 +522,7 @@ static const GActionEntry app_actions[] = {
   { "api-calls", api_call_action, "i" },
   { "inject-fault", inject_fault_action, "s" },
   { "preferences", preferences_action },
+  { "inspector", inspector_action },
   { "about", about_action },
   { "quit", quit_action },
 };
@@ -577,6 +614,7 @@ authflow_application_startup (GApplication *app)
   static const char *quit_accels[] = { "<Control>q", NULL };
   static const char *preferences_accels[] = { "<Control>comma", NULL };
   static const char *log_out_accels[] = { "<Control><Shift>l", NULL };
+  static const char *inspector_accels[] = { "<Control><Shift>i", NULL };
 
   G_APPLICATION_CLASS (authflow_application_parent_class)->startup (app);
 
@@ -592,6 +630,7 @@ authflow_application_startup (GApplication *app)
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.quit", quit_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.preferences", preferences_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.log-out", log_out_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.inspector", inspector_accels);
 
   self->settings = g_settings_new (APP_ID_BASE);
 
@@ -665,6 +704,12 @@ authflow_application_shutdown (GApplication *app)
 
   g_cancellable_cancel (self->restore_cancellable);
   g_clear_object (&self->restore_cancellable);
+
+  /* The inspector is no window of the application, which would leave it
+   * open.
+   */
+  if (self->inspector != NULL)
+    gtk_window_destroy (self->inspector);
 
   if (self->flow != NULL)
     authflow_flow_shutdown (self->flow);

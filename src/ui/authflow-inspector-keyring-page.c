@@ -6,7 +6,7 @@
 #include <glib/gi18n.h>
 
 #include "authflow-inspector-keyring-page.h"
-#include "authflow-inspector-row.h"
+#include "authflow-inspector-value-row.h"
 #include "authflow-inspector-text.h"
 #include "authflow-page-util.h"
 
@@ -36,16 +36,16 @@ struct _AuthflowInspectorKeyringPage
 
   GtkSpinner           *spinner;
   GtkButton            *refresh_button;
-  AuthflowInspectorRow *status_row;
-  AuthflowInspectorRow *label_row;
-  AuthflowInspectorRow *schema_row;
-  AuthflowInspectorRow *collection_row;
-  AuthflowInspectorRow *version_row;
+  AuthflowInspectorValueRow *status_row;
+  AuthflowInspectorValueRow *label_row;
+  AuthflowInspectorValueRow *schema_row;
+  AuthflowInspectorValueRow *collection_row;
+  AuthflowInspectorValueRow *version_row;
   AdwPreferencesGroup  *attributes_group;
   AdwPreferencesGroup  *fields_group;
-  AuthflowInspectorRow *call_row;
-  AuthflowInspectorRow *call_summary_row;
-  AuthflowInspectorRow *call_when_row;
+  AuthflowInspectorValueRow *call_row;
+  AuthflowInspectorValueRow *call_summary_row;
+  AuthflowInspectorValueRow *call_when_row;
 };
 
 G_DEFINE_FINAL_TYPE (AuthflowInspectorKeyringPage, authflow_inspector_keyring_page, ADW_TYPE_BIN)
@@ -65,19 +65,19 @@ clear_rows (AdwPreferencesGroup *group,
   g_ptr_array_set_size (rows, 0);
 }
 
-static AuthflowInspectorRow *
+static AuthflowInspectorValueRow *
 add_row (AdwPreferencesGroup *group,
          GPtrArray           *rows,
          const char          *title,
          const char          *value)
 {
   g_autofree char *short_title = authflow_page_shorten_text (title);
-  GtkWidget *row = authflow_inspector_row_new (short_title, value);
+  GtkWidget *row = authflow_inspector_value_row_new (short_title, value);
 
   adw_preferences_group_add (group, row);
   g_ptr_array_add (rows, row);
 
-  return AUTHFLOW_INSPECTOR_ROW (row);
+  return AUTHFLOW_INSPECTOR_VALUE_ROW (row);
 }
 
 static const char *
@@ -115,7 +115,7 @@ show_fields (AuthflowInspectorKeyringPage *self,
   while (json_object_iter_next_ordered (&iter, &name, &member))
     {
       g_autofree char *value = NULL;
-      AuthflowInspectorRow *row;
+      AuthflowInspectorValueRow *row;
 
       if (g_str_equal (name, "expiry") && JSON_NODE_HOLDS_VALUE (member) &&
           json_node_get_value_type (member) == G_TYPE_INT64)
@@ -131,10 +131,10 @@ show_fields (AuthflowInspectorKeyringPage *self,
         value = authflow_inspector_format_value (member);
 
       row = add_row (self->fields_group, self->field_rows, label_for_field (name), value);
-      authflow_inspector_row_set_max_lines (row, 6);
+      authflow_inspector_value_row_set_max_lines (row, 6);
       if (!JSON_NODE_HOLDS_VALUE (member) || json_node_get_value_type (member) != G_TYPE_INT64 ||
           g_str_equal (name, "accessToken") || g_str_equal (name, "refreshToken"))
-        authflow_inspector_row_set_monospace (row, TRUE);
+        authflow_inspector_value_row_set_monospace (row, TRUE);
     }
 }
 
@@ -154,7 +154,7 @@ show_description (AuthflowInspectorKeyringPage *self,
 
   clear_rows (self->attributes_group, self->attribute_rows);
   clear_rows (self->fields_group, self->field_rows);
-  authflow_inspector_row_set_tag (self->status_row, NULL);
+  authflow_inspector_value_row_set_tag (self->status_row, NULL);
 
   if (collection_label == NULL || collection_label[0] == '\0')
     collection_label = authflow_inspector_get_string (collection, "path");
@@ -163,14 +163,14 @@ show_description (AuthflowInspectorKeyringPage *self,
     {
       /* Translators: %s says what went wrong with the keyring. */
       status = g_strdup_printf (_("Could not look: %s"), error->message);
-      authflow_inspector_row_set_tag (self->status_row, _("Error"));
-      authflow_inspector_row_set_tag_style (self->status_row, "warning");
+      authflow_inspector_value_row_set_tag (self->status_row, _("Error"));
+      authflow_inspector_value_row_set_tag_style (self->status_row, "warning");
     }
   else if (found && locked)
     {
       status = g_strdup (_("Yes, in a locked keyring: its fields stay hidden until it is unlocked"));
-      authflow_inspector_row_set_tag (self->status_row, _("Locked"));
-      authflow_inspector_row_set_tag_style (self->status_row, "warning");
+      authflow_inspector_value_row_set_tag (self->status_row, _("Locked"));
+      authflow_inspector_value_row_set_tag_style (self->status_row, "warning");
     }
   else if (found && collection_label != NULL)
     /* Translators: %s is the keyring's name, such as "Login". */
@@ -181,11 +181,11 @@ show_description (AuthflowInspectorKeyringPage *self,
     status = g_strdup (_("Nothing is stored for this backend: Persist Auth Sessions is off"));
   else
     status = g_strdup (_("Nothing is stored for this backend"));
-  authflow_inspector_row_set_value (self->status_row, status);
+  authflow_inspector_value_row_set_value (self->status_row, status);
 
-  authflow_inspector_row_set_value (self->label_row, authflow_inspector_get_string (description, "label"));
+  authflow_inspector_value_row_set_value (self->label_row, authflow_inspector_get_string (description, "label"));
   gtk_widget_set_visible (GTK_WIDGET (self->label_row), found);
-  authflow_inspector_row_set_value (self->schema_row, authflow_inspector_get_string (description, "schema"));
+  authflow_inspector_value_row_set_value (self->schema_row, authflow_inspector_get_string (description, "schema"));
   gtk_widget_set_visible (GTK_WIDGET (self->schema_row), description != NULL);
 
   if (collection != NULL)
@@ -196,12 +196,12 @@ show_description (AuthflowInspectorKeyringPage *self,
                                                authflow_inspector_get_string (collection, "path"),
                                                collection_locked ? _("Locked") : _("Unlocked"));
 
-      authflow_inspector_row_set_value (self->collection_row, text);
+      authflow_inspector_value_row_set_value (self->collection_row, text);
     }
   else
-    authflow_inspector_row_set_value (self->collection_row,
+    authflow_inspector_value_row_set_value (self->collection_row,
                                       description != NULL ? _("The keyring has no default collection") : NULL);
-  authflow_inspector_row_set_monospace (self->collection_row, FALSE);
+  authflow_inspector_value_row_set_monospace (self->collection_row, FALSE);
   gtk_widget_set_visible (GTK_WIDGET (self->collection_row), description != NULL);
 
   if (description != NULL && json_object_has_member (description, "version"))
@@ -209,10 +209,10 @@ show_description (AuthflowInspectorKeyringPage *self,
       g_autofree char *version = g_strdup_printf ("%" G_GINT64_FORMAT,
                                                   json_object_get_int_member (description, "version"));
 
-      authflow_inspector_row_set_value (self->version_row, version);
+      authflow_inspector_value_row_set_value (self->version_row, version);
     }
   else
-    authflow_inspector_row_set_value (self->version_row, problem);
+    authflow_inspector_value_row_set_value (self->version_row, problem);
   gtk_widget_set_visible (GTK_WIDGET (self->version_row), fields != NULL || problem != NULL);
 
   gtk_widget_set_visible (GTK_WIDGET (self->attributes_group), attributes != NULL);
@@ -227,7 +227,7 @@ show_description (AuthflowInspectorKeyringPage *self,
         {
           g_autofree char *value = authflow_inspector_format_value (member);
 
-          authflow_inspector_row_set_monospace (add_row (self->attributes_group, self->attribute_rows, name, value),
+          authflow_inspector_value_row_set_monospace (add_row (self->attributes_group, self->attribute_rows, name, value),
                                                 TRUE);
         }
     }
@@ -286,7 +286,7 @@ describe (AuthflowInspectorKeyringPage *self)
   authflow_page_set_spinning (self->spinner, TRUE);
   gtk_accessible_update_state (GTK_ACCESSIBLE (self->refresh_button), GTK_ACCESSIBLE_STATE_BUSY, TRUE, -1);
   if (!self->described)
-    authflow_inspector_row_set_value (self->status_row, _("Looking…"));
+    authflow_inspector_value_row_set_value (self->status_row, _("Looking…"));
   authflow_session_store_describe_async (get_store (self), self->cancellable, described_cb, g_object_ref (self));
 }
 
@@ -390,11 +390,11 @@ update_last_call (AuthflowInspectorKeyringPage *self)
 
   gtk_widget_set_visible (GTK_WIDGET (self->call_summary_row), entry != NULL);
   gtk_widget_set_visible (GTK_WIDGET (self->call_when_row), entry != NULL);
-  authflow_inspector_row_set_tag (self->call_row, NULL);
+  authflow_inspector_value_row_set_tag (self->call_row, NULL);
 
   if (entry == NULL)
     {
-      authflow_inspector_row_set_value (self->call_row, self->journal != NULL
+      authflow_inspector_value_row_set_value (self->call_row, self->journal != NULL
                                                         ? _("None yet")
                                                         : _("Unknown: the flow keeps no journal"));
       return;
@@ -410,17 +410,17 @@ update_last_call (AuthflowInspectorKeyringPage *self)
                             describe_outcome (outcome));
   else
     call = g_strdup (describe_event (authflow_journal_entry_get_event (entry)));
-  authflow_inspector_row_set_value (self->call_row, call);
+  authflow_inspector_value_row_set_value (self->call_row, call);
   if (bad)
     {
-      authflow_inspector_row_set_tag (self->call_row, describe_outcome (outcome));
-      authflow_inspector_row_set_tag_style (self->call_row, "warning");
+      authflow_inspector_value_row_set_tag (self->call_row, describe_outcome (outcome));
+      authflow_inspector_value_row_set_tag_style (self->call_row, "warning");
     }
 
   {
     g_autofree char *what = describe_call (entry);
 
-    authflow_inspector_row_set_value (self->call_summary_row, what);
+    authflow_inspector_value_row_set_value (self->call_summary_row, what);
   }
 
   clock = authflow_inspector_format_clock (authflow_journal_entry_get_time (entry), now);
@@ -437,7 +437,7 @@ update_last_call (AuthflowInspectorKeyringPage *self)
       /* Translators: when and how long, then that an unlock prompt showed. */
       when = g_strdup_printf (_("%s; an unlock prompt showed"), plain);
     }
-  authflow_inspector_row_set_value (self->call_when_row, when);
+  authflow_inspector_value_row_set_value (self->call_when_row, when);
 }
 
 static void
@@ -500,7 +500,7 @@ authflow_inspector_keyring_page_class_init (AuthflowInspectorKeyringPageClass *k
   object_class->dispose = authflow_inspector_keyring_page_dispose;
   widget_class->map = authflow_inspector_keyring_page_map;
 
-  g_type_ensure (AUTHFLOW_TYPE_INSPECTOR_ROW);
+  g_type_ensure (AUTHFLOW_TYPE_INSPECTOR_VALUE_ROW);
 
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_BASE_PATH "/authflow-inspector-keyring-page.ui");
   gtk_widget_class_bind_template_child (widget_class, AuthflowInspectorKeyringPage, spinner);
@@ -559,7 +559,7 @@ authflow_inspector_keyring_page_new (AuthflowFlow *flow)
 
   update_last_call (self);
   show_description (self, NULL, NULL);
-  authflow_inspector_row_set_value (self->status_row, _("Looking…"));
+  authflow_inspector_value_row_set_value (self->status_row, _("Looking…"));
 
   return GTK_WIDGET (self);
 }

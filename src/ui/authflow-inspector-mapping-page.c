@@ -7,7 +7,7 @@
 #include <glib/gi18n.h>
 
 #include "authflow-inspector-mapping-page.h"
-#include "authflow-inspector-row.h"
+#include "authflow-inspector-value-row.h"
 #include "authflow-inspector-text.h"
 #include "authflow-json.h"
 #include "authflow-page-util.h"
@@ -43,13 +43,13 @@ struct _AuthflowInspectorMappingPage
   GtkToggleButton      *login_button;
   GtkToggleButton      *refresh_button;
   AdwPreferencesGroup  *call_group;
-  AuthflowInspectorRow *exchange_row;
-  AuthflowInspectorRow *error_row;
-  AuthflowInspectorRow *token_row;
-  AuthflowInspectorRow *refresh_token_row;
-  AuthflowInspectorRow *expiry_row;
-  AuthflowInspectorRow *uid_row;
-  AuthflowInspectorRow *user_row;
+  AuthflowInspectorValueRow *exchange_row;
+  AuthflowInspectorValueRow *error_row;
+  AuthflowInspectorValueRow *token_row;
+  AuthflowInspectorValueRow *refresh_token_row;
+  AuthflowInspectorValueRow *expiry_row;
+  AuthflowInspectorValueRow *uid_row;
+  AuthflowInspectorValueRow *user_row;
   AdwPreferencesGroup  *answer_group;
 };
 
@@ -210,7 +210,7 @@ translate_why (const char *why)
 }
 
 static void
-set_missing (AuthflowInspectorRow *row,
+set_missing (AuthflowInspectorValueRow *row,
              JsonObject           *property,
              const char           *explanation)
 {
@@ -222,14 +222,14 @@ set_missing (AuthflowInspectorRow *row,
 
   text = g_strdup_printf ("%s\n%s", what, explanation != NULL ? explanation : "");
   g_strchomp (text);
-  authflow_inspector_row_set_value (row, text);
-  authflow_inspector_row_set_tag (row, _("Missing"));
-  authflow_inspector_row_set_tag_style (row, "warning");
+  authflow_inspector_value_row_set_value (row, text);
+  authflow_inspector_value_row_set_tag (row, _("Missing"));
+  authflow_inspector_value_row_set_tag_style (row, "warning");
 }
 
 static void
 show_token_property (AuthflowInspectorMappingPage *self,
-                     AuthflowInspectorRow         *row,
+                     AuthflowInspectorValueRow         *row,
                      JsonObject                   *details,
                      const char                   *name)
 {
@@ -240,7 +240,7 @@ show_token_property (AuthflowInspectorMappingPage *self,
   const char *fingerprint;
   gint64 length;
 
-  authflow_inspector_row_set_tag (row, NULL);
+  authflow_inspector_value_row_set_tag (row, NULL);
   if (!is_found (property) || value == NULL)
     {
       set_missing (row, property, explain_missing (name, authflow_inspector_get_string (details, "call"), details));
@@ -265,7 +265,7 @@ show_token_property (AuthflowInspectorMappingPage *self,
                                          "%s\n%s · %d character",
                                          "%s\n%s · %d characters", length),
                             path, fingerprint != NULL ? fingerprint : "", (int) length);
-  authflow_inspector_row_set_value (row, text);
+  authflow_inspector_value_row_set_value (row, text);
 }
 
 static void
@@ -281,7 +281,7 @@ show_expiry (AuthflowInspectorMappingPage *self,
   g_autofree char *instant = NULL;
   g_autofree char *text = NULL;
 
-  authflow_inspector_row_set_tag (self->expiry_row, NULL);
+  authflow_inspector_value_row_set_tag (self->expiry_row, NULL);
   if (!is_found (property))
     {
       set_missing (self->expiry_row, property, explain_missing ("expiry", NULL, details));
@@ -296,7 +296,7 @@ show_expiry (AuthflowInspectorMappingPage *self,
 
   instant = when != NULL ? authflow_inspector_format_instant (when, 0, now) : g_strdup (value);
   text = g_strdup_printf ("%s\n%s", from, instant != NULL ? instant : "");
-  authflow_inspector_row_set_value (self->expiry_row, text);
+  authflow_inspector_value_row_set_value (self->expiry_row, text);
 }
 
 static void
@@ -308,7 +308,7 @@ show_uid (AuthflowInspectorMappingPage *self,
   g_autofree char *from = NULL;
   g_autofree char *text = NULL;
 
-  authflow_inspector_row_set_tag (self->uid_row, NULL);
+  authflow_inspector_value_row_set_tag (self->uid_row, NULL);
   if (!is_found (property) || value == NULL)
     {
       set_missing (self->uid_row, property, explain_missing ("uid", NULL, details));
@@ -327,7 +327,7 @@ show_uid (AuthflowInspectorMappingPage *self,
     from = describe_path (property);
 
   text = g_strdup_printf ("%s\n%s", from, value);
-  authflow_inspector_row_set_value (self->uid_row, text);
+  authflow_inspector_value_row_set_value (self->uid_row, text);
 }
 
 static char *
@@ -363,7 +363,7 @@ show_user (AuthflowInspectorMappingPage *self,
   g_autofree char *text = NULL;
   guint n;
 
-  authflow_inspector_row_set_tag (self->user_row, NULL);
+  authflow_inspector_value_row_set_tag (self->user_row, NULL);
 
   if (user != NULL && json_object_has_member (user, "fields") &&
       JSON_NODE_HOLDS_ARRAY (json_object_get_member (user, "fields")))
@@ -393,9 +393,9 @@ show_user (AuthflowInspectorMappingPage *self,
        * such as "username".
        */
       text = g_strdup_printf (_("%s\nThe user is the one who logged in, as typed: %s"), why, names);
-      authflow_inspector_row_set_value (self->user_row, text);
-      authflow_inspector_row_set_tag (self->user_row, _("Missing"));
-      authflow_inspector_row_set_tag_style (self->user_row, "warning");
+      authflow_inspector_value_row_set_value (self->user_row, text);
+      authflow_inspector_value_row_set_tag (self->user_row, _("Missing"));
+      authflow_inspector_value_row_set_tag_style (self->user_row, "warning");
       return;
     }
 
@@ -405,7 +405,7 @@ show_user (AuthflowInspectorMappingPage *self,
                                         */
                                        "%s\n%u field: %s", "%s\n%u fields: %s", n),
                           path, n, names);
-  authflow_inspector_row_set_value (self->user_row, text);
+  authflow_inspector_value_row_set_value (self->user_row, text);
 }
 
 /* What each top-level member of the answer became, for its tag. */
@@ -517,12 +517,12 @@ show_answer (AuthflowInspectorMappingPage *self,
           g_autofree char *value = authflow_inspector_format_value (member);
           gboolean auth_property = FALSE;
           g_autofree char *use = describe_use (details, name, &auth_property);
-          AuthflowInspectorRow *row = AUTHFLOW_INSPECTOR_ROW (authflow_inspector_row_new (title, value));
+          AuthflowInspectorValueRow *row = AUTHFLOW_INSPECTOR_VALUE_ROW (authflow_inspector_value_row_new (title, value));
 
-          authflow_inspector_row_set_max_lines (row, 4);
-          authflow_inspector_row_set_monospace (row, TRUE);
-          authflow_inspector_row_set_tag (row, use);
-          authflow_inspector_row_set_tag_style (row, auth_property ? "accent" : "neutral");
+          authflow_inspector_value_row_set_max_lines (row, 4);
+          authflow_inspector_value_row_set_monospace (row, TRUE);
+          authflow_inspector_value_row_set_tag (row, use);
+          authflow_inspector_value_row_set_tag_style (row, auth_property ? "accent" : "neutral");
           add_answer_row (self, GTK_WIDGET (row));
           shown++;
         }
@@ -534,26 +534,26 @@ show_answer (AuthflowInspectorMappingPage *self,
                                                                 "… %u more fields not shown", n - shown),
                                                    n - shown);
 
-          add_answer_row (self, authflow_inspector_row_new (NULL, more));
+          add_answer_row (self, authflow_inspector_value_row_new (NULL, more));
         }
     }
   else if (text != NULL)
     {
       /* Not an object (or cut where the journal stopped keeping it). */
       g_autofree char *shown = authflow_page_shorten_text (text);
-      AuthflowInspectorRow *row = AUTHFLOW_INSPECTOR_ROW (authflow_inspector_row_new (_("Body"), shown));
+      AuthflowInspectorValueRow *row = AUTHFLOW_INSPECTOR_VALUE_ROW (authflow_inspector_value_row_new (_("Body"), shown));
 
-      authflow_inspector_row_set_monospace (row, TRUE);
-      authflow_inspector_row_set_max_lines (row, 12);
+      authflow_inspector_value_row_set_monospace (row, TRUE);
+      authflow_inspector_value_row_set_max_lines (row, 12);
       add_answer_row (self, GTK_WIDGET (row));
     }
   else
-    add_answer_row (self, authflow_inspector_row_new (NULL, exchange != NULL
+    add_answer_row (self, authflow_inspector_value_row_new (NULL, exchange != NULL
                                                             ? _("The journal kept no text of this answer")
                                                             : _("The exchange of this answer is no longer in the journal")));
 
   if (body != NULL && json_object_get_boolean_member_with_default (body, "truncated", FALSE))
-    add_answer_row (self, authflow_inspector_row_new (NULL, _("The answer was longer: the journal keeps the first 16 KiB of each body")));
+    add_answer_row (self, authflow_inspector_value_row_new (NULL, _("The answer was longer: the journal keeps the first 16 KiB of each body")));
 }
 
 static void
@@ -579,11 +579,11 @@ show_call (AuthflowInspectorMappingPage *self,
   description = g_strdup_printf (_("Read at %s"), when);
   adw_preferences_group_set_description (self->call_group, description);
 
-  authflow_inspector_row_set_value (self->exchange_row,
+  authflow_inspector_value_row_set_value (self->exchange_row,
                                     exchange != NULL ? authflow_journal_entry_get_summary (exchange)
                                                      : _("No longer in the journal"));
-  authflow_inspector_row_set_value (self->error_row, error);
-  authflow_inspector_row_set_tag_style (self->error_row, "warning");
+  authflow_inspector_value_row_set_value (self->error_row, error);
+  authflow_inspector_value_row_set_tag_style (self->error_row, "warning");
   gtk_widget_set_visible (GTK_WIDGET (self->error_row), error != NULL);
 
   show_token_property (self, self->token_row, details, "token");
@@ -783,7 +783,7 @@ authflow_inspector_mapping_page_class_init (AuthflowInspectorMappingPageClass *k
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
-  g_type_ensure (AUTHFLOW_TYPE_INSPECTOR_ROW);
+  g_type_ensure (AUTHFLOW_TYPE_INSPECTOR_VALUE_ROW);
 
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_BASE_PATH "/authflow-inspector-mapping-page.ui");
   gtk_widget_class_bind_template_child (widget_class, AuthflowInspectorMappingPage, login_button);

@@ -3,374 +3,257 @@
 
 #include "config.h"
 
-#include "authflow-inspector-row.h"
 
-/* A row of the inspector's pages: a small title above a value that is
- * read, selected and copied, since here the values are the point (what
- * libadwaita 1.6 calls a "property" row). The value wraps anywhere, so
- * that a token's fingerprint or a JSON path fits 360 px; a tag after the
- * title marks what became of it ("Access Token", "Missing").
- *
- * libadwaita 1.2's AdwActionRow cannot make its subtitle selectable, hence
- * a row of our own.
+#include "authflow-inspector-row.h"
+#include "authflow-inspector-util.h"
+#include "authflow-page-util.h"
+
+/* One entry of the Timeline: its kind's icon, its summary and how long it
+ * took, its number and time, what it is tied to; above it, the step it
+ * starts, when it starts one. The timeline's factory makes a few of these
+ * and binds them to whichever entries are on screen.
  */
+
 struct _AuthflowInspectorRow
 {
-  AdwPreferencesRow  parent_instance;
+  GtkWidget             parent_instance;
 
-  GtkLabel          *title_label;
-  GtkLabel          *tag_label;
-  GtkLabel          *value_label;
-  GtkBox            *suffixes;
-  char              *tag_style;
+  AuthflowJournalEntry *entry;
+  GtkListItem          *list_item;
+  char                 *note;
+
+  GtkLabel             *header;
+  GtkBox               *body;
+  GtkImage             *icon;
+  GtkLabel             *summary;
+  GtkLabel             *duration;
+  GtkLabel             *subtitle;
 };
 
-static void authflow_inspector_row_buildable_init (GtkBuildableIface *iface);
-
-G_DEFINE_FINAL_TYPE_WITH_CODE (AuthflowInspectorRow, authflow_inspector_row, ADW_TYPE_PREFERENCES_ROW,
-                               G_IMPLEMENT_INTERFACE (GTK_TYPE_BUILDABLE, authflow_inspector_row_buildable_init))
-
-static GtkBuildableIface *parent_buildable_iface;
-
-enum {
-  PROP_0,
-  PROP_VALUE,
-  PROP_TAG,
-  PROP_MONOSPACE,
-  N_PROPS
-};
-
-static GParamSpec *properties [N_PROPS];
+G_DEFINE_FINAL_TYPE (AuthflowInspectorRow, authflow_inspector_row, GTK_TYPE_WIDGET)
 
 static void
-update_accessible (AuthflowInspectorRow *self)
+update_subtitle (AuthflowInspectorRow *self)
 {
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self),
-                                  GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                  adw_preferences_row_get_title (ADW_PREFERENCES_ROW (self)),
-                                  GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
-                                  gtk_label_get_text (self->value_label),
-                                  -1);
+  g_autofree char *time = NULL;
+  g_autofree char *text = NULL;
+
+  if (self->entry == NULL)
+    return;
+
+  time = authflow_inspector_format_time (authflow_journal_entry_get_time (self->entry));
+  if (self->note != NULL)
+    text = g_strdup_printf ("#%" G_GUINT64_FORMAT " · %s · %s",
+                            authflow_journal_entry_get_sequence (self->entry), time, self->note);
+  else
+    text = g_strdup_printf ("#%" G_GUINT64_FORMAT " · %s",
+                            authflow_journal_entry_get_sequence (self->entry), time);
+  gtk_label_set_text (self->subtitle, text);
+}
+
+/* What UI automation invokes to open the entry, as Enter or a click does. */
+static void
+open_action (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *parameter)
+{
+  AuthflowInspectorRow *self = AUTHFLOW_INSPECTOR_ROW (widget);
+
+  if (self->list_item != NULL)
+    gtk_widget_activate_action (widget, "list.activate-item", "u", gtk_list_item_get_position (self->list_item));
 }
 
 static void
-title_changed_cb (AuthflowInspectorRow *self)
-{
-  const char *title = adw_preferences_row_get_title (ADW_PREFERENCES_ROW (self));
-
-  gtk_label_set_text (self->title_label, title);
-  gtk_widget_set_visible (GTK_WIDGET (self->title_label), title != NULL && title[0] != '\0');
-  update_accessible (self);
-}
-
-static void
-authflow_inspector_row_finalize (GObject *object)
+authflow_inspector_row_dispose (GObject *object)
 {
   AuthflowInspectorRow *self = (AuthflowInspectorRow *)object;
 
-  g_clear_pointer (&self->tag_style, g_free);
+  gtk_widget_dispose_template (GTK_WIDGET (self), AUTHFLOW_TYPE_INSPECTOR_ROW);
+  g_clear_object (&self->entry);
+  g_clear_pointer (&self->note, g_free);
 
-  G_OBJECT_CLASS (authflow_inspector_row_parent_class)->finalize (object);
-}
-
-static void
-authflow_inspector_row_get_property (GObject    *object,
-                                     guint       prop_id,
-                                     GValue     *value,
-                                     GParamSpec *pspec)
-{
-  AuthflowInspectorRow *self = AUTHFLOW_INSPECTOR_ROW (object);
-
-  switch (prop_id)
-    {
-    case PROP_VALUE:
-      g_value_set_string (value, authflow_inspector_row_get_value (self));
-      break;
-
-    case PROP_TAG:
-      g_value_set_string (value, authflow_inspector_row_get_tag (self));
-      break;
-
-    case PROP_MONOSPACE:
-      g_value_set_boolean (value, gtk_widget_has_css_class (GTK_WIDGET (self->value_label), "monospace"));
-      break;
-
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
-}
-
-static void
-authflow_inspector_row_set_property (GObject      *object,
-                                     guint         prop_id,
-                                     const GValue *value,
-                                     GParamSpec   *pspec)
-{
-  AuthflowInspectorRow *self = AUTHFLOW_INSPECTOR_ROW (object);
-
-  switch (prop_id)
-    {
-    case PROP_VALUE:
-      authflow_inspector_row_set_value (self, g_value_get_string (value));
-      break;
-
-    case PROP_TAG:
-      authflow_inspector_row_set_tag (self, g_value_get_string (value));
-      break;
-
-    case PROP_MONOSPACE:
-      authflow_inspector_row_set_monospace (self, g_value_get_boolean (value));
-      break;
-
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
+  G_OBJECT_CLASS (authflow_inspector_row_parent_class)->dispose (object);
 }
 
 static void
 authflow_inspector_row_class_init (AuthflowInspectorRowClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
-  object_class->finalize = authflow_inspector_row_finalize;
-  object_class->get_property = authflow_inspector_row_get_property;
-  object_class->set_property = authflow_inspector_row_set_property;
+  object_class->dispose = authflow_inspector_row_dispose;
 
-  properties [PROP_VALUE] =
-    g_param_spec_string ("value", NULL, NULL, NULL,
-                         (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+  gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_BASE_PATH "/authflow-inspector-row.ui");
+  gtk_widget_class_bind_template_child (widget_class, AuthflowInspectorRow, header);
+  gtk_widget_class_bind_template_child (widget_class, AuthflowInspectorRow, body);
+  gtk_widget_class_bind_template_child (widget_class, AuthflowInspectorRow, icon);
+  gtk_widget_class_bind_template_child (widget_class, AuthflowInspectorRow, summary);
+  gtk_widget_class_bind_template_child (widget_class, AuthflowInspectorRow, duration);
+  gtk_widget_class_bind_template_child (widget_class, AuthflowInspectorRow, subtitle);
 
-  /* A few words after the title, in a pill; %NULL for none. */
-  properties [PROP_TAG] =
-    g_param_spec_string ("tag", NULL, NULL, NULL,
-                         (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+  gtk_widget_class_install_action (widget_class, "row.open", NULL, open_action);
 
-  /* Tokens, paths and JSON read best in monospace. */
-  properties [PROP_MONOSPACE] =
-    g_param_spec_boolean ("monospace", NULL, NULL, FALSE,
-                          (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
-
-  g_object_class_install_properties (object_class, N_PROPS, properties);
-}
-
-/* <child type="suffix"> in a template puts a control at the row's end. */
-static void
-authflow_inspector_row_buildable_add_child (GtkBuildable *buildable,
-                                            GtkBuilder   *builder,
-                                            GObject      *child,
-                                            const char   *type)
-{
-  if (g_strcmp0 (type, "suffix") == 0 && GTK_IS_WIDGET (child))
-    authflow_inspector_row_add_suffix (AUTHFLOW_INSPECTOR_ROW (buildable), GTK_WIDGET (child));
-  else
-    parent_buildable_iface->add_child (buildable, builder, child, type);
-}
-
-static void
-authflow_inspector_row_buildable_init (GtkBuildableIface *iface)
-{
-  parent_buildable_iface = g_type_interface_peek_parent (iface);
-  iface->add_child = authflow_inspector_row_buildable_add_child;
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BOX_LAYOUT);
+  gtk_widget_class_set_css_name (widget_class, "inspector-row");
+  gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_GROUP);
 }
 
 static void
 authflow_inspector_row_init (AuthflowInspectorRow *self)
 {
-  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
-  GtkWidget *labels = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
-  GtkWidget *heading = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
-
-  gtk_widget_add_css_class (GTK_WIDGET (self), "inspector-row");
-  gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (self), FALSE);
-  /* Something to read, not to press: Tab goes past it to the controls. */
-  gtk_widget_set_focusable (GTK_WIDGET (self), FALSE);
-  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (self), FALSE);
-
-  gtk_widget_add_css_class (box, "inspector-header");
-  gtk_widget_set_hexpand (labels, TRUE);
-  gtk_widget_set_valign (labels, GTK_ALIGN_CENTER);
-
-  self->title_label = GTK_LABEL (gtk_label_new (NULL));
-  gtk_label_set_xalign (self->title_label, 0);
-  gtk_label_set_wrap (self->title_label, TRUE);
-  gtk_label_set_wrap_mode (self->title_label, PANGO_WRAP_WORD_CHAR);
-  gtk_widget_set_visible (GTK_WIDGET (self->title_label), FALSE);
-  gtk_widget_add_css_class (GTK_WIDGET (self->title_label), "inspector-title");
-  gtk_widget_add_css_class (GTK_WIDGET (self->title_label), "caption");
-  gtk_widget_add_css_class (GTK_WIDGET (self->title_label), "dim-label");
-
-  self->tag_label = GTK_LABEL (gtk_label_new (NULL));
-  gtk_widget_set_visible (GTK_WIDGET (self->tag_label), FALSE);
-  gtk_widget_set_valign (GTK_WIDGET (self->tag_label), GTK_ALIGN_CENTER);
-  gtk_widget_set_halign (GTK_WIDGET (self->tag_label), GTK_ALIGN_START);
-  gtk_label_set_ellipsize (self->tag_label, PANGO_ELLIPSIZE_END);
-  gtk_widget_add_css_class (GTK_WIDGET (self->tag_label), "inspector-tag");
-
-  self->value_label = GTK_LABEL (gtk_label_new (NULL));
-  gtk_label_set_xalign (self->value_label, 0);
-  gtk_label_set_wrap (self->value_label, TRUE);
-  gtk_label_set_wrap_mode (self->value_label, PANGO_WRAP_WORD_CHAR);
-  gtk_label_set_selectable (self->value_label, TRUE);
-  gtk_widget_set_focusable (GTK_WIDGET (self->value_label), FALSE);
-  gtk_widget_set_visible (GTK_WIDGET (self->value_label), FALSE);
-  gtk_widget_add_css_class (GTK_WIDGET (self->value_label), "inspector-value");
-  {
-    /* Values are data: a hyphen where Pango breaks a token or a path would
-     * read as part of it.
-     */
-    PangoAttrList *attributes = pango_attr_list_new ();
-
-    pango_attr_list_insert (attributes, pango_attr_insert_hyphens_new (FALSE));
-    gtk_label_set_attributes (self->value_label, attributes);
-    pango_attr_list_unref (attributes);
-  }
-
-  self->suffixes = GTK_BOX (gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6));
-  gtk_widget_set_valign (GTK_WIDGET (self->suffixes), GTK_ALIGN_CENTER);
-  gtk_widget_set_visible (GTK_WIDGET (self->suffixes), FALSE);
-
-  gtk_box_append (GTK_BOX (heading), GTK_WIDGET (self->title_label));
-  gtk_box_append (GTK_BOX (heading), GTK_WIDGET (self->tag_label));
-  gtk_box_append (GTK_BOX (labels), heading);
-  gtk_box_append (GTK_BOX (labels), GTK_WIDGET (self->value_label));
-  gtk_box_append (GTK_BOX (box), labels);
-  gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->suffixes));
-  gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (self), box);
-
-  g_signal_connect (self, "notify::title", G_CALLBACK (title_changed_cb), NULL);
+  gtk_widget_init_template (GTK_WIDGET (self));
+  gtk_orientable_set_orientation (GTK_ORIENTABLE (gtk_widget_get_layout_manager (GTK_WIDGET (self))),
+                                  GTK_ORIENTATION_VERTICAL);
 }
 
 GtkWidget *
-authflow_inspector_row_new (const char *title,
-                            const char *value)
+authflow_inspector_row_new (void)
 {
-  return g_object_new (AUTHFLOW_TYPE_INSPECTOR_ROW,
-                       "title", title,
-                       "value", value,
-                       NULL);
-}
-
-const char *
-authflow_inspector_row_get_value (AuthflowInspectorRow *self)
-{
-  g_return_val_if_fail (AUTHFLOW_IS_INSPECTOR_ROW (self), NULL);
-
-  return gtk_label_get_text (self->value_label);
+  return g_object_new (AUTHFLOW_TYPE_INSPECTOR_ROW, NULL);
 }
 
 /**
- * authflow_inspector_row_set_value:
- * @value: (nullable): what the row shows, as plain text
- */
-void
-authflow_inspector_row_set_value (AuthflowInspectorRow *self,
-                                  const char           *value)
-{
-  g_return_if_fail (AUTHFLOW_IS_INSPECTOR_ROW (self));
-
-  if (value == NULL)
-    value = "";
-
-  if (g_strcmp0 (gtk_label_get_text (self->value_label), value) == 0)
-    return;
-
-  gtk_label_set_text (self->value_label, value);
-  gtk_widget_set_visible (GTK_WIDGET (self->value_label), value[0] != '\0');
-  update_accessible (self);
-  g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_VALUE]);
-}
-
-const char *
-authflow_inspector_row_get_tag (AuthflowInspectorRow *self)
-{
-  g_return_val_if_fail (AUTHFLOW_IS_INSPECTOR_ROW (self), NULL);
-
-  if (!gtk_widget_get_visible (GTK_WIDGET (self->tag_label)))
-    return NULL;
-
-  return gtk_label_get_text (self->tag_label);
-}
-
-/**
- * authflow_inspector_row_set_tag:
- * @tag: (nullable): a few words after the title, or %NULL for none
- */
-void
-authflow_inspector_row_set_tag (AuthflowInspectorRow *self,
-                                const char           *tag)
-{
-  g_return_if_fail (AUTHFLOW_IS_INSPECTOR_ROW (self));
-
-  if (g_strcmp0 (authflow_inspector_row_get_tag (self), tag) == 0)
-    return;
-
-  gtk_label_set_text (self->tag_label, tag != NULL ? tag : "");
-  gtk_widget_set_visible (GTK_WIDGET (self->tag_label), tag != NULL && tag[0] != '\0');
-  g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_TAG]);
-}
-
-/**
- * authflow_inspector_row_set_tag_style:
- * @style: (nullable): "accent", "warning" or "neutral"; %NULL for "accent"
- */
-void
-authflow_inspector_row_set_tag_style (AuthflowInspectorRow *self,
-                                      const char           *style)
-{
-  g_return_if_fail (AUTHFLOW_IS_INSPECTOR_ROW (self));
-
-  if (self->tag_style != NULL)
-    gtk_widget_remove_css_class (GTK_WIDGET (self->tag_label), self->tag_style);
-  g_free (self->tag_style);
-  self->tag_style = g_strdup (style);
-  if (style != NULL)
-    gtk_widget_add_css_class (GTK_WIDGET (self->tag_label), style);
-}
-
-void
-authflow_inspector_row_set_monospace (AuthflowInspectorRow *self,
-                                      gboolean              monospace)
-{
-  g_return_if_fail (AUTHFLOW_IS_INSPECTOR_ROW (self));
-
-  monospace = !!monospace;
-  if (gtk_widget_has_css_class (GTK_WIDGET (self->value_label), "monospace") == monospace)
-    return;
-
-  if (monospace)
-    gtk_widget_add_css_class (GTK_WIDGET (self->value_label), "monospace");
-  else
-    gtk_widget_remove_css_class (GTK_WIDGET (self->value_label), "monospace");
-  g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_MONOSPACE]);
-}
-
-/**
- * authflow_inspector_row_set_max_lines:
- * @lines: how many lines the value may take before it is ellipsized, or
- *   -1 for as many as it needs
- */
-void
-authflow_inspector_row_set_max_lines (AuthflowInspectorRow *self,
-                                      int                   lines)
-{
-  g_return_if_fail (AUTHFLOW_IS_INSPECTOR_ROW (self));
-
-  gtk_label_set_lines (self->value_label, lines);
-  gtk_label_set_ellipsize (self->value_label, lines > 0 ? PANGO_ELLIPSIZE_END : PANGO_ELLIPSIZE_NONE);
-}
-
-/**
- * authflow_inspector_row_add_suffix:
+ * authflow_inspector_row_bind:
+ * @list_item: the list item that shows the row
  *
- * Adds @widget (a button, typically) at the row's end.
+ * Shows @entry.
  */
 void
-authflow_inspector_row_add_suffix (AuthflowInspectorRow *self,
-                                   GtkWidget            *widget)
+authflow_inspector_row_bind (AuthflowInspectorRow *self,
+                             AuthflowJournalEntry *entry,
+                             GtkListItem          *list_item)
+{
+  g_autofree char *summary = NULL;
+  g_autofree char *duration = NULL;
+
+  g_return_if_fail (AUTHFLOW_IS_INSPECTOR_ROW (self));
+  g_return_if_fail (AUTHFLOW_IS_JOURNAL_ENTRY (entry));
+
+  g_set_object (&self->entry, entry);
+  self->list_item = list_item;
+
+  /* A saved trace's summary may be anything: one line, of a readable size. */
+  summary = authflow_page_shorten_text (authflow_journal_entry_get_summary (entry));
+  g_strdelimit (summary, "\n\r", ' ');
+  gtk_label_set_text (self->summary, summary);
+  gtk_image_set_from_icon_name (self->icon, authflow_inspector_entry_get_icon_name (entry));
+
+  duration = authflow_inspector_format_duration (authflow_journal_entry_get_duration (entry));
+  gtk_label_set_text (self->duration, duration != NULL ? duration : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->duration), duration != NULL);
+
+  if (authflow_inspector_entry_is_error (entry))
+    gtk_widget_add_css_class (GTK_WIDGET (self->body), "error");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self->body), "error");
+
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL, summary, -1);
+  update_subtitle (self);
+}
+
+/**
+ * authflow_inspector_row_unbind:
+ *
+ * Lets go of the entry, once the row shows it no more.
+ */
+void
+authflow_inspector_row_unbind (AuthflowInspectorRow *self)
 {
   g_return_if_fail (AUTHFLOW_IS_INSPECTOR_ROW (self));
-  g_return_if_fail (GTK_IS_WIDGET (widget));
 
-  gtk_box_append (self->suffixes, widget);
-  gtk_widget_set_visible (GTK_WIDGET (self->suffixes), TRUE);
+  g_clear_object (&self->entry);
+  self->list_item = NULL;
+}
+
+/**
+ * authflow_inspector_row_get_entry:
+ *
+ * Returns: (transfer none) (nullable): the entry shown
+ */
+AuthflowJournalEntry *
+authflow_inspector_row_get_entry (AuthflowInspectorRow *self)
+{
+  g_return_val_if_fail (AUTHFLOW_IS_INSPECTOR_ROW (self), NULL);
+
+  return self->entry;
+}
+
+/**
+ * authflow_inspector_row_get_list_item:
+ *
+ * Returns: (transfer none) (nullable): the list item that shows the row
+ */
+GtkListItem *
+authflow_inspector_row_get_list_item (AuthflowInspectorRow *self)
+{
+  g_return_val_if_fail (AUTHFLOW_IS_INSPECTOR_ROW (self), NULL);
+
+  return self->list_item;
+}
+
+/**
+ * authflow_inspector_row_set_header:
+ * @header: (nullable): the step this entry starts, or %NULL
+ */
+void
+authflow_inspector_row_set_header (AuthflowInspectorRow *self,
+                                   const char           *header)
+{
+  g_return_if_fail (AUTHFLOW_IS_INSPECTOR_ROW (self));
+
+  if (header != NULL)
+    gtk_label_set_text (self->header, header);
+  gtk_widget_set_visible (GTK_WIDGET (self->header), header != NULL);
+}
+
+/**
+ * authflow_inspector_row_set_note:
+ * @note: (nullable): what the entry is tied to, e.g. "refresh #41"
+ */
+void
+authflow_inspector_row_set_note (AuthflowInspectorRow *self,
+                                 const char           *note)
+{
+  g_return_if_fail (AUTHFLOW_IS_INSPECTOR_ROW (self));
+
+  if (g_strcmp0 (self->note, note) == 0)
+    return;
+
+  g_free (self->note);
+  self->note = g_strdup (note);
+  update_subtitle (self);
+}
+
+/**
+ * authflow_inspector_row_set_linked:
+ *
+ * Marks the row as tied to the entry that is open (the same refresh).
+ */
+void
+authflow_inspector_row_set_linked (AuthflowInspectorRow *self,
+                                   gboolean              linked)
+{
+  g_return_if_fail (AUTHFLOW_IS_INSPECTOR_ROW (self));
+
+  if (linked)
+    gtk_widget_add_css_class (GTK_WIDGET (self->body), "linked-entry");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self->body), "linked-entry");
+}
+
+/**
+ * authflow_inspector_row_set_current:
+ *
+ * Marks the row as the entry that is open.
+ */
+void
+authflow_inspector_row_set_current (AuthflowInspectorRow *self,
+                                    gboolean              current)
+{
+  g_return_if_fail (AUTHFLOW_IS_INSPECTOR_ROW (self));
+
+  if (current)
+    gtk_widget_add_css_class (GTK_WIDGET (self->body), "current-entry");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self->body), "current-entry");
 }

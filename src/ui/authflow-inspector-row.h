@@ -3,27 +3,28 @@
 
 #include <adwaita.h>
 
+#include "authflow-journal.h"
+
 G_BEGIN_DECLS
 
 #define AUTHFLOW_TYPE_INSPECTOR_ROW (authflow_inspector_row_get_type ())
 
-G_DECLARE_FINAL_TYPE (AuthflowInspectorRow, authflow_inspector_row, AUTHFLOW, INSPECTOR_ROW, AdwPreferencesRow)
+G_DECLARE_FINAL_TYPE (AuthflowInspectorRow, authflow_inspector_row, AUTHFLOW, INSPECTOR_ROW, GtkWidget)
 
-GtkWidget  *authflow_inspector_row_new           (const char           *title,
-                                                  const char           *value);
-const char *authflow_inspector_row_get_value     (AuthflowInspectorRow *self);
-void        authflow_inspector_row_set_value     (AuthflowInspectorRow *self,
-                                                  const char           *value);
-const char *authflow_inspector_row_get_tag       (AuthflowInspectorRow *self);
-void        authflow_inspector_row_set_tag       (AuthflowInspectorRow *self,
-                                                  const char           *tag);
-void        authflow_inspector_row_set_tag_style (AuthflowInspectorRow *self,
-                                                  const char           *style);
-void        authflow_inspector_row_set_monospace (AuthflowInspectorRow *self,
-                                                  gboolean              monospace);
-void        authflow_inspector_row_set_max_lines (AuthflowInspectorRow *self,
-                                                  int                   lines);
-void        authflow_inspector_row_add_suffix    (AuthflowInspectorRow *self,
-                                                  GtkWidget            *widget);
+GtkWidget            *authflow_inspector_row_new         (void);
+void                  authflow_inspector_row_bind        (AuthflowInspectorRow *self,
+                                                          AuthflowJournalEntry *entry,
+                                                          GtkListItem          *list_item);
+void                  authflow_inspector_row_unbind      (AuthflowInspectorRow *self);
+AuthflowJournalEntry *authflow_inspector_row_get_entry   (AuthflowInspectorRow *self);
+GtkListItem          *authflow_inspector_row_get_list_item (AuthflowInspectorRow *self);
+void                  authflow_inspector_row_set_header  (AuthflowInspectorRow *self,
+                                                          const char           *header);
+void                  authflow_inspector_row_set_note    (AuthflowInspectorRow *self,
+                                                          const char           *note);
+void                  authflow_inspector_row_set_linked  (AuthflowInspectorRow *self,
+                                                          gboolean              linked);
+void                  authflow_inspector_row_set_current (AuthflowInspectorRow *self,
+                                                          gboolean              current);
 
 G_END_DECLS

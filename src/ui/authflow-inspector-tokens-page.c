@@ -5,7 +5,7 @@
 
 #include <glib/gi18n.h>
 
-#include "authflow-inspector-row.h"
+#include "authflow-inspector-value-row.h"
 #include "authflow-inspector-text.h"
 #include "authflow-inspector-tokens-page.h"
 #include "authflow-page-util.h"
@@ -39,19 +39,19 @@ struct _AuthflowInspectorTokensPage
   gboolean              show_access_token;
   gboolean              show_refresh_token;
 
-  AuthflowInspectorRow *access_row;
-  AuthflowInspectorRow *access_raw_row;
-  AuthflowInspectorRow *refresh_row;
-  AuthflowInspectorRow *refresh_raw_row;
+  AuthflowInspectorValueRow *access_row;
+  AuthflowInspectorValueRow *access_raw_row;
+  AuthflowInspectorValueRow *refresh_row;
+  AuthflowInspectorValueRow *refresh_raw_row;
   GtkToggleButton      *show_access_button;
   GtkToggleButton      *show_refresh_button;
   GtkButton            *copy_access_button;
   GtkButton            *copy_refresh_button;
-  AuthflowInspectorRow *expires_row;
-  AuthflowInspectorRow *clock_row;
-  AuthflowInspectorRow *next_refresh_row;
-  AuthflowInspectorRow *refresh_reason_row;
-  AuthflowInspectorRow *refresh_count_row;
+  AuthflowInspectorValueRow *expires_row;
+  AuthflowInspectorValueRow *clock_row;
+  AuthflowInspectorValueRow *next_refresh_row;
+  AuthflowInspectorValueRow *refresh_reason_row;
+  AuthflowInspectorValueRow *refresh_count_row;
   AdwPreferencesGroup  *claims_group;
   AdwPreferencesGroup  *header_group;
 };
@@ -170,7 +170,7 @@ update_time_claims (AuthflowInspectorTokensPage *self)
 {
   for (guint i = 0; i < self->claim_rows->len; i++)
     {
-      AuthflowInspectorRow *row = g_ptr_array_index (self->claim_rows, i);
+      AuthflowInspectorValueRow *row = g_ptr_array_index (self->claim_rows, i);
       const char *name = g_object_get_data (G_OBJECT (row), "claim-name");
       gint64 seconds;
 
@@ -179,7 +179,7 @@ update_time_claims (AuthflowInspectorTokensPage *self)
         {
           g_autofree char *text = format_time_claim (self, name, seconds);
 
-          authflow_inspector_row_set_value (row, text);
+          authflow_inspector_value_row_set_value (row, text);
         }
     }
 }
@@ -209,7 +209,7 @@ add_member_rows (AuthflowInspectorTokensPage *self,
     {
       g_autofree char *title = authflow_page_shorten_text (name);
       g_autofree char *value = NULL;
-      AuthflowInspectorRow *row;
+      AuthflowInspectorValueRow *row;
       gint64 seconds;
 
       if (claims && is_time_claim_name (name) && get_time_claim (member, &seconds))
@@ -217,12 +217,12 @@ add_member_rows (AuthflowInspectorTokensPage *self,
       else
         value = authflow_inspector_format_value (member);
 
-      row = AUTHFLOW_INSPECTOR_ROW (authflow_inspector_row_new (title, value));
-      authflow_inspector_row_set_max_lines (row, 8);
+      row = AUTHFLOW_INSPECTOR_VALUE_ROW (authflow_inspector_value_row_new (title, value));
+      authflow_inspector_value_row_set_max_lines (row, 8);
       if (claims && is_time_claim_name (name))
         g_object_set_data_full (G_OBJECT (row), "claim-name", g_strdup (name), g_free);
       else if (!JSON_NODE_HOLDS_VALUE (member) || json_node_get_value_type (member) != G_TYPE_STRING)
-        authflow_inspector_row_set_monospace (row, TRUE);
+        authflow_inspector_value_row_set_monospace (row, TRUE);
 
       adw_preferences_group_add (group, GTK_WIDGET (row));
       g_ptr_array_add (rows, row);
@@ -298,9 +298,9 @@ update_expires (AuthflowInspectorTokensPage *self)
 
   if (expiry == NULL)
     {
-      authflow_inspector_row_set_value (self->expires_row,
+      authflow_inspector_value_row_set_value (self->expires_row,
                                         _("Unknown: the answer gave no expiry and the access token has no exp claim, so it is renewed on a 401 only"));
-      authflow_inspector_row_set_tag (self->expires_row, NULL);
+      authflow_inspector_value_row_set_tag (self->expires_row, NULL);
       return;
     }
 
@@ -311,9 +311,9 @@ update_expires (AuthflowInspectorTokensPage *self)
 
   text = g_strdup_printf ("%s\n%s%s%s",
                           relative, instant, source != NULL ? "\n" : "", source != NULL ? source : "");
-  authflow_inspector_row_set_value (self->expires_row, text);
-  authflow_inspector_row_set_tag (self->expires_row, expired ? _("Expired") : NULL);
-  authflow_inspector_row_set_tag_style (self->expires_row, "warning");
+  authflow_inspector_value_row_set_value (self->expires_row, text);
+  authflow_inspector_value_row_set_tag (self->expires_row, expired ? _("Expired") : NULL);
+  authflow_inspector_value_row_set_tag_style (self->expires_row, "warning");
 }
 
 /* Whether any answer has told the server's time yet: the journal dates its
@@ -368,7 +368,7 @@ update_clock (AuthflowInspectorTokensPage *self)
   else
     text = g_strdup_printf (_("The server’s clock is %s behind this computer’s, by its Date header"), amount);
 
-  authflow_inspector_row_set_value (self->clock_row, text);
+  authflow_inspector_value_row_set_value (self->clock_row, text);
 }
 
 static void
@@ -396,12 +396,12 @@ update_next_refresh (AuthflowInspectorTokensPage *self)
     text = g_strdup (_("None: there is no refresh token, so the session ends at expiry"));
   else
     text = g_strdup (_("Not scheduled: the token is renewed on a 401 only"));
-  authflow_inspector_row_set_value (self->next_refresh_row, text);
+  authflow_inspector_value_row_set_value (self->next_refresh_row, text);
 
   /* Why then, as the flow said when it scheduled this refresh: its
    * margin in words of the person's language, else its own (English).
    */
-  authflow_inspector_row_set_value (self->refresh_reason_row, NULL);
+  authflow_inspector_value_row_set_value (self->refresh_reason_row, NULL);
   if (next != NULL && scheduled != NULL)
     {
       JsonObject *details = authflow_journal_entry_get_details (scheduled);
@@ -414,14 +414,14 @@ update_next_refresh (AuthflowInspectorTokensPage *self)
           /* Translators: %s is a span of time, such as "1 min 00 s". */
           g_autofree char *reason = g_strdup_printf (_("%s before the access token expires"), span);
 
-          authflow_inspector_row_set_value (self->refresh_reason_row, reason);
+          authflow_inspector_value_row_set_value (self->refresh_reason_row, reason);
         }
       else
-        authflow_inspector_row_set_value (self->refresh_reason_row,
+        authflow_inspector_value_row_set_value (self->refresh_reason_row,
                                           authflow_inspector_get_string (details, "reason"));
     }
   gtk_widget_set_visible (GTK_WIDGET (self->refresh_reason_row),
-                          authflow_inspector_row_get_value (self->refresh_reason_row)[0] != '\0');
+                          authflow_inspector_value_row_get_value (self->refresh_reason_row)[0] != '\0');
 
   g_clear_pointer (&text, g_free);
   if (count == 0)
@@ -431,7 +431,7 @@ update_next_refresh (AuthflowInspectorTokensPage *self)
                                          "%u since the app started",
                                          "%u since the app started", count),
                             count);
-  authflow_inspector_row_set_value (self->refresh_count_row, text);
+  authflow_inspector_value_row_set_value (self->refresh_count_row, text);
 }
 
 static void
@@ -481,11 +481,11 @@ set_show (AuthflowInspectorTokensPage *self,
 
 /* A raw token is in a label only while its row is shown. */
 static void
-update_raw_row (AuthflowInspectorRow *row,
+update_raw_row (AuthflowInspectorValueRow *row,
                 gboolean              show,
                 const char           *token)
 {
-  authflow_inspector_row_set_value (row, show && token != NULL ? token : NULL);
+  authflow_inspector_value_row_set_value (row, show && token != NULL ? token : NULL);
   gtk_widget_set_visible (GTK_WIDGET (row), show && token != NULL);
 }
 
@@ -498,11 +498,11 @@ update_tokens (AuthflowInspectorTokensPage *self)
   g_autofree char *access = describe_token (access_token);
   g_autofree char *refresh = describe_token (refresh_token);
 
-  authflow_inspector_row_set_value (self->access_row, access != NULL ? access : _("None"));
-  authflow_inspector_row_set_value (self->refresh_row,
+  authflow_inspector_value_row_set_value (self->access_row, access != NULL ? access : _("None"));
+  authflow_inspector_value_row_set_value (self->refresh_row,
                                     refresh != NULL ? refresh
                                                     : _("None: the backend issued no refresh token, so the session ends at expiry"));
-  authflow_inspector_row_set_monospace (self->refresh_row, refresh != NULL);
+  authflow_inspector_value_row_set_monospace (self->refresh_row, refresh != NULL);
 
   update_raw_row (self->access_raw_row, self->show_access_token, access_token);
   update_raw_row (self->refresh_raw_row, self->show_refresh_token, refresh_token);
@@ -762,7 +762,7 @@ authflow_inspector_tokens_page_class_init (AuthflowInspectorTokensPageClass *kla
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
-  g_type_ensure (AUTHFLOW_TYPE_INSPECTOR_ROW);
+  g_type_ensure (AUTHFLOW_TYPE_INSPECTOR_VALUE_ROW);
 
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_BASE_PATH "/authflow-inspector-tokens-page.ui");
   gtk_widget_class_bind_template_child (widget_class, AuthflowInspectorTokensPage, access_row);

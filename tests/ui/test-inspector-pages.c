@@ -9,7 +9,7 @@
 
 #include "authflow-inspector-keyring-page.h"
 #include "authflow-inspector-mapping-page.h"
-#include "authflow-inspector-row.h"
+#include "authflow-inspector-value-row.h"
 #include "authflow-inspector-tokens-page.h"
 #include "authflow-server.h"
 #include "authflow-test-utils.h"
@@ -342,18 +342,18 @@ assert_no_raw_token (Fixture    *f,
 }
 
 /* The row of @widget whose title is @title. */
-static AuthflowInspectorRow *
+static AuthflowInspectorValueRow *
 find_row (GtkWidget  *widget,
           const char *title)
 {
-  if (AUTHFLOW_IS_INSPECTOR_ROW (widget) &&
+  if (AUTHFLOW_IS_INSPECTOR_VALUE_ROW (widget) &&
       g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (widget)), title) == 0)
-    return AUTHFLOW_INSPECTOR_ROW (widget);
+    return AUTHFLOW_INSPECTOR_VALUE_ROW (widget);
 
   for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
        child = gtk_widget_get_next_sibling (child))
     {
-      AuthflowInspectorRow *row = find_row (child, title);
+      AuthflowInspectorValueRow *row = find_row (child, title);
 
       if (row != NULL)
         return row;
@@ -366,12 +366,12 @@ static const char *
 row_value (GtkWidget  *page,
            const char *title)
 {
-  AuthflowInspectorRow *row = find_row (page, title);
+  AuthflowInspectorValueRow *row = find_row (page, title);
 
   if (row == NULL)
     g_error ("No row “%s”", title);
 
-  return authflow_inspector_row_get_value (row);
+  return authflow_inspector_value_row_get_value (row);
 }
 
 static gboolean
@@ -379,10 +379,10 @@ row_says (GtkWidget  *page,
           const char *title,
           const char *needle)
 {
-  AuthflowInspectorRow *row = find_row (page, title);
+  AuthflowInspectorValueRow *row = find_row (page, title);
 
   return row != NULL && gtk_widget_get_mapped (GTK_WIDGET (row)) &&
-         strstr (authflow_inspector_row_get_value (row), needle) != NULL;
+         strstr (authflow_inspector_value_row_get_value (row), needle) != NULL;
 }
 
 static void
@@ -392,10 +392,10 @@ assert_row_says (GtkWidget  *page,
 {
   if (!AUTHFLOW_TEST_WAIT_UNTIL (NULL, TIMEOUT_MS, row_says (page, title, needle)))
     {
-      AuthflowInspectorRow *row = find_row (page, title);
+      AuthflowInspectorValueRow *row = find_row (page, title);
 
       g_error ("The row “%s” does not say “%s”: it says “%s”", title, needle,
-               row != NULL ? authflow_inspector_row_get_value (row) : "(no such row)");
+               row != NULL ? authflow_inspector_value_row_get_value (row) : "(no such row)");
     }
 }
 
@@ -537,7 +537,7 @@ test_tokens (Fixture       *f,
    */
   click (find_button (page, "Show Access Token"));
   assert_row_says (page, "Access Token in Full", access);
-  g_assert_cmpstr (authflow_inspector_row_get_tag (find_row (page, "Access Token in Full")), ==, "Secret");
+  g_assert_cmpstr (authflow_inspector_value_row_get_tag (find_row (page, "Access Token in Full")), ==, "Secret");
   {
     g_autofree char *text = all_text (page);
 
@@ -610,7 +610,7 @@ test_mapping (Fixture       *f,
   g_autofree char *access = NULL;
   g_autofree char *refresh = NULL;
   g_autofree char *access_fingerprint = NULL;
-  AuthflowInspectorRow *row;
+  AuthflowInspectorValueRow *row;
 
   log_in (f);
   access = g_strdup (authflow_session_get_access_token (session (f)));
@@ -628,16 +628,16 @@ test_mapping (Fixture       *f,
   assert_row_says (page, "User ID", "From $.id");
   assert_row_says (page, "User Data", "From $");
   assert_row_says (page, "User Data", "username");
-  g_assert_null (authflow_inspector_row_get_tag (find_row (page, "Refresh Token")));
+  g_assert_null (authflow_inspector_value_row_get_tag (find_row (page, "Refresh Token")));
 
   /* The answer's fields, the mapped ones marked. */
   row = find_row (page, "accessToken");
   g_assert_nonnull (row);
-  g_assert_cmpstr (authflow_inspector_row_get_value (row), ==, access_fingerprint);
-  g_assert_cmpstr (authflow_inspector_row_get_tag (row), ==, "Access Token · Token Expiry");
-  g_assert_cmpstr (authflow_inspector_row_get_tag (find_row (page, "refreshToken")), ==, "Refresh Token");
-  g_assert_cmpstr (authflow_inspector_row_get_tag (find_row (page, "id")), ==, "User ID · User Data");
-  g_assert_cmpstr (authflow_inspector_row_get_tag (find_row (page, "username")), ==, "User Data");
+  g_assert_cmpstr (authflow_inspector_value_row_get_value (row), ==, access_fingerprint);
+  g_assert_cmpstr (authflow_inspector_value_row_get_tag (row), ==, "Access Token · Token Expiry");
+  g_assert_cmpstr (authflow_inspector_value_row_get_tag (find_row (page, "refreshToken")), ==, "Refresh Token");
+  g_assert_cmpstr (authflow_inspector_value_row_get_tag (find_row (page, "id")), ==, "User ID · User Data");
+  g_assert_cmpstr (authflow_inspector_value_row_get_tag (find_row (page, "username")), ==, "User Data");
   assert_no_raw_token (f, page, access, refresh);
 
   /* No refresh yet: only the login can be shown. */
@@ -660,7 +660,7 @@ test_mapping (Fixture       *f,
   assert_row_says (page, "Exchange", "POST /auth/refresh → 200 OK");
   assert_row_says (page, "Access Token", "From $.accessToken");
   assert_row_says (page, "User Data", "The user data held before is kept");
-  g_assert_cmpstr (authflow_inspector_row_get_tag (find_row (page, "User Data")), ==, "Missing");
+  g_assert_cmpstr (authflow_inspector_value_row_get_tag (find_row (page, "User Data")), ==, "Missing");
 
   click (find_labelled_button (page, "Log In or Sign Up"));
   assert_shows (page, "Log In Answer");
@@ -675,7 +675,7 @@ test_mapping_no_refresh_token (Fixture       *f,
                                gconstpointer  data)
 {
   GtkWidget *page = show_page (f, authflow_inspector_mapping_page_new (f->flow), 360);
-  AuthflowInspectorRow *row;
+  AuthflowInspectorValueRow *row;
 
   assert_shows (page, "No Answer Read Yet");
   log_in (f);
@@ -686,11 +686,11 @@ test_mapping_no_refresh_token (Fixture       *f,
   assert_row_says (page, "Refresh Token", "No field at $.refreshToken.");
   assert_row_says (page, "Refresh Token", "The session ends at expiry: without a refresh token it cannot be renewed.");
   row = find_row (page, "Refresh Token");
-  g_assert_cmpstr (authflow_inspector_row_get_tag (row), ==, "Missing");
+  g_assert_cmpstr (authflow_inspector_value_row_get_tag (row), ==, "Missing");
 
   /* The answer had no such field to mark. */
   g_assert_null (find_row (page, "refreshToken"));
-  g_assert_cmpstr (authflow_inspector_row_get_tag (find_row (page, "accessToken")), ==,
+  g_assert_cmpstr (authflow_inspector_value_row_get_tag (find_row (page, "accessToken")), ==,
                    "Access Token · Token Expiry");
   assert_no_raw_token (f, page, authflow_session_get_access_token (session (f)), NULL);
 }
