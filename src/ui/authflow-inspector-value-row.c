@@ -230,7 +230,17 @@ authflow_inspector_value_row_init (AuthflowInspectorValueRow *self)
   gtk_widget_set_visible (GTK_WIDGET (self->suffixes), FALSE);
 
   gtk_box_append (GTK_BOX (heading), GTK_WIDGET (self->title_label));
-  gtk_box_append (GTK_BOX (heading), GTK_WIDGET (self->tag_label));
+  {
+    /* The pill sits in a box of its own: GTK 4.8's box aligns the baselines
+     * of its labels when it is given a width and not when it is not, and so
+     * asks for two heights for one row (and says so with a critical).
+     */
+    GtkWidget *tag_box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+
+    gtk_widget_set_valign (tag_box, GTK_ALIGN_CENTER);
+    gtk_box_append (GTK_BOX (tag_box), GTK_WIDGET (self->tag_label));
+    gtk_box_append (GTK_BOX (heading), tag_box);
+  }
   gtk_box_append (GTK_BOX (labels), heading);
   gtk_box_append (GTK_BOX (labels), GTK_WIDGET (self->value_label));
   gtk_box_append (GTK_BOX (box), labels);
