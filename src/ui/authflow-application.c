@@ -464,7 +464,7 @@ inspector_action (GSimpleAction *action,
       authflow_inspector_window_add_page (inspector, authflow_inspector_tokens_page_new (self->flow),
                                           "tokens", _("Tokens"), "dialog-password-symbolic");
       authflow_inspector_window_add_page (inspector, authflow_inspector_mapping_page_new (self->flow),
-                                          "mapping", _("Mapping"), "view-list-symbolic");
+                                          "mapping", _("Mapping"), "insert-link-symbolic");
       authflow_inspector_window_add_page (inspector, authflow_inspector_keyring_page_new (self->flow),
                                           "keyring", _("Keyring"), "channel-secure-symbolic");
       authflow_inspector_window_add_page (inspector, authflow_inspector_faults_page_new (self->flow),

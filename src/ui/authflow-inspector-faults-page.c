@@ -9,9 +9,9 @@
 #include "authflow-inspector-faults-page.h"
 
 /* The Flow Inspector's fault injection: a control for each fault. Every
- * control goes through the application's "inject-fault" action, the same
- * one that `gapplication action` and UI tests use, so that there is one
- * way in; the controls that hold a state (offline, latency, clock skew)
+ * control goes through the inspector's "inject-fault" action to the
+ * application's, the same one that `gapplication action` and UI tests use,
+ * so that there is one way in; the controls that hold a state (offline, latency, clock skew)
  * follow the flow's faults, whoever changed them.
  */
 
@@ -36,7 +36,7 @@ static void
 inject (AuthflowInspectorFaultsPage *self,
         const char                  *spec)
 {
-  if (!gtk_widget_activate_action (GTK_WIDGET (self), "app.inject-fault", "s", spec))
+  if (!gtk_widget_activate_action (GTK_WIDGET (self), "inspector.inject-fault", "s", spec))
     g_debug ("No inject-fault action to take “%s”", spec);
 }
 

@@ -696,6 +696,20 @@ quit_action (GtkWidget  *widget,
     g_action_group_activate_action (G_ACTION_GROUP (self->application), "quit", NULL);
 }
 
+/* The Faults page's controls, handed to the application's "inject-fault",
+ * the one way in that `gapplication action` and UI tests use too.
+ */
+static void
+inject_fault_action (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  AuthflowInspectorWindow *self = AUTHFLOW_INSPECTOR_WINDOW (widget);
+
+  if (self->application != NULL)
+    g_action_group_activate_action (G_ACTION_GROUP (self->application), "inject-fault", parameter);
+}
+
 /* GTK 4.8 gives a menu button no action over AT-SPI; UI automation opens
  * the menu with this one ("menu-button.open").
  */
@@ -794,6 +808,7 @@ authflow_inspector_window_class_init (AuthflowInspectorWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "inspector.show-live", NULL, show_live_action);
   gtk_widget_class_install_action (widget_class, "inspector.back-or-close", NULL, back_or_close_action);
   gtk_widget_class_install_action (widget_class, "inspector.quit", NULL, quit_action);
+  gtk_widget_class_install_action (widget_class, "inspector.inject-fault", "s", inject_fault_action);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "inspector.back-or-close", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_w, GDK_CONTROL_MASK, "window.close", NULL);
