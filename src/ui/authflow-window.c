@@ -98,6 +98,26 @@ page_changed_cb (AuthflowWindow *self)
     gtk_widget_grab_focus (focus);
 }
 
+/* A notice that has gone is hidden once it has slid away, not only
+ * collapsed: else assistive technologies would still read it, as GTK
+ * presents a collapsed revealer's child like any other.
+ */
+static void
+reveal_notice (GtkRevealer *revealer,
+               gboolean     reveal)
+{
+  if (reveal)
+    gtk_widget_set_visible (gtk_revealer_get_child (revealer), TRUE);
+  gtk_revealer_set_reveal_child (revealer, reveal);
+}
+
+static void
+notice_revealed_cb (GtkRevealer *revealer)
+{
+  if (!gtk_revealer_get_reveal_child (revealer) && !gtk_revealer_get_child_revealed (revealer))
+    gtk_widget_set_visible (gtk_revealer_get_child (revealer), FALSE);
+}
+
 static void
 keyring_problem_cb (AuthflowWindow *self)
 {
@@ -106,7 +126,7 @@ keyring_problem_cb (AuthflowWindow *self)
   if (problem != NULL)
     gtk_label_set_text (self->keyring_label, problem);
 
-  gtk_revealer_set_reveal_child (self->keyring_revealer, problem != NULL);
+  reveal_notice (self->keyring_revealer, problem != NULL);
 }
 
 /* At start-up the keyring may ask the person to unlock it: the splash says
@@ -150,7 +170,7 @@ offline_problem_cb (AuthflowWindow *self)
       gtk_label_set_text (self->offline_label, text);
     }
 
-  gtk_revealer_set_reveal_child (self->offline_revealer, problem != NULL);
+  reveal_notice (self->offline_revealer, problem != NULL);
 }
 
 /* A notice stays until its problem goes, or until the person says they
@@ -164,9 +184,9 @@ dismiss_notice_action (GtkWidget  *widget,
   AuthflowWindow *self = AUTHFLOW_WINDOW (widget);
 
   if (g_str_equal (action_name, "win.dismiss-keyring-notice"))
-    gtk_revealer_set_reveal_child (self->keyring_revealer, FALSE);
+    reveal_notice (self->keyring_revealer, FALSE);
   else
-    gtk_revealer_set_reveal_child (self->offline_revealer, FALSE);
+    reveal_notice (self->offline_revealer, FALSE);
 }
 
 /* GTK 4.8 gives a menu button no action over AT-SPI; UI automation opens
@@ -340,6 +360,11 @@ authflow_window_init (AuthflowWindow *self)
     gtk_widget_insert_action_group (GTK_WIDGET (self->menu_button), "menu-button", G_ACTION_GROUP (group));
   }
   authflow_page_fix_accessible_names (GTK_WIDGET (self));
+
+  gtk_widget_set_visible (gtk_revealer_get_child (self->keyring_revealer), FALSE);
+  gtk_widget_set_visible (gtk_revealer_get_child (self->offline_revealer), FALSE);
+  g_signal_connect (self->keyring_revealer, "notify::child-revealed", G_CALLBACK (notice_revealed_cb), NULL);
+  g_signal_connect (self->offline_revealer, "notify::child-revealed", G_CALLBACK (notice_revealed_cb), NULL);
 
 #if DEVELOPMENT_BUILD
   gtk_widget_add_css_class (GTK_WIDGET (self), "devel");
