@@ -638,8 +638,8 @@ body_narrow (Fixture *f)
   g_assert_true (AUTHFLOW_TEST_WAIT_UNTIL (NULL, TIMEOUT_MS, inspector == NULL));
 }
 
-/* The pages others add sit beside the Timeline, and the switcher shows
- * once there are several.
+/* The Timeline comes first and the application's pages follow it, in the
+ * switcher; a page added later sits beside them.
  */
 static void
 body_pages (Fixture *f)
@@ -647,17 +647,30 @@ body_pages (Fixture *f)
   GtkWindow *inspector = open_inspector (f);
   AdwViewSwitcherTitle *title = ADW_VIEW_SWITCHER_TITLE (inspector_child (inspector, "switcher_title"));
   AdwViewStack *stack = ADW_VIEW_STACK (inspector_child (inspector, "view_stack"));
-  GtkWidget *page = gtk_label_new ("Tokens");
+  g_autoptr(GtkSelectionModel) pages = adw_view_stack_get_pages (stack);
+  const char *names[] = { "timeline", "tokens", "mapping", "keyring", "faults" };
+  GtkWidget *page = gtk_label_new ("More");
   AdwViewStackPage *stack_page;
 
-  g_assert_false (adw_view_switcher_title_get_view_switcher_enabled (title));
-  authflow_inspector_window_add_page (AUTHFLOW_INSPECTOR_WINDOW (inspector), page, "tokens", "Tokens",
-                                      "dialog-password-symbolic");
   g_assert_true (adw_view_switcher_title_get_view_switcher_enabled (title));
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (pages)), ==, G_N_ELEMENTS (names));
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autoptr(AdwViewStackPage) item = g_list_model_get_item (G_LIST_MODEL (pages), i);
+
+      g_assert_cmpstr (adw_view_stack_page_get_name (item), ==, names[i]);
+      g_assert_nonnull (adw_view_stack_page_get_title (item));
+      g_assert_nonnull (adw_view_stack_page_get_icon_name (item));
+    }
+  g_assert_cmpstr (adw_view_stack_get_visible_child_name (stack), ==, "timeline");
+
+  authflow_inspector_window_add_page (AUTHFLOW_INSPECTOR_WINDOW (inspector), page, "more", "More",
+                                      "view-more-symbolic");
   stack_page = adw_view_stack_get_page (stack, page);
-  g_assert_cmpstr (adw_view_stack_page_get_name (stack_page), ==, "tokens");
-  g_assert_cmpstr (adw_view_stack_page_get_title (stack_page), ==, "Tokens");
-  g_assert_cmpstr (adw_view_stack_page_get_icon_name (stack_page), ==, "dialog-password-symbolic");
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (pages)), ==, G_N_ELEMENTS (names) + 1);
+  g_assert_cmpstr (adw_view_stack_page_get_name (stack_page), ==, "more");
+  g_assert_cmpstr (adw_view_stack_page_get_title (stack_page), ==, "More");
+  g_assert_cmpstr (adw_view_stack_page_get_icon_name (stack_page), ==, "view-more-symbolic");
 
   /* Escape on another page closes the window: there is no entry to leave. */
   adw_view_stack_set_visible_child (stack, page);
