@@ -73,7 +73,15 @@ def actions_of(node):
 
 PRESSABLE = ('push button', 'toggle button', 'check box', 'menu item', 'check menu item',
              'radio button', 'page tab')
+NAMED = ('spin button', 'combo box', 'text', 'slider')
 TYPE_NAME = re.compile(r'^(Gtk|Adw|Authflow)[A-Z]\w*$')
+
+
+def doubled(name):
+    """“Clear All Faults Clear All Faults”: a name said twice."""
+    words = name.split()
+    half = len(words) // 2
+    return len(words) >= 2 and len(words) % 2 == 0 and words[:half] == words[half:]
 
 
 def check_controls(root, where):
@@ -87,11 +95,15 @@ def check_controls(root, where):
             role, name = node.getRoleName(), node.name
         except Exception:
             return
-        if role in PRESSABLE:
+        if role in PRESSABLE or role in NAMED:
             count += 1
             if not name or TYPE_NAME.match(name):
                 problems.append(f'a {role} has no name of its own ({name!r})')
-            elif not actions_of(node):
+            elif doubled(name):
+                problems.append(f'the {role} “{name}” says its name twice')
+            elif re.search(r'(^|\s)_\w', name):
+                problems.append(f'the {role} “{name}” shows its mnemonic’s underscore')
+            elif role in PRESSABLE and not actions_of(node):
                 problems.append(f'the {role} “{name}” has no action')
         for i in range(node.childCount):
             visit(node.getChildAtIndex(i))
