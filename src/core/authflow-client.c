@@ -2812,10 +2812,11 @@ authflow_client_call_finish (AuthflowClient  *self,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
+/* For a call whose answer says only yes or no: the logout, the revoke. */
 static void
-log_out_cb (GObject      *object,
-            GAsyncResult *result,
-            gpointer      user_data)
+answered_cb (GObject      *object,
+             GAsyncResult *result,
+             gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
   g_autoptr(JsonObject) answer = NULL;
@@ -2855,7 +2856,7 @@ authflow_client_log_out_async (AuthflowClient      *self,
   set_value (values, "access_token", access_token);
   set_value (values, "refresh_token", refresh_token);
   send_profile_async (self, AUTHFLOW_PROFILE_CALL_LOGOUT, values, cancellable,
-                      authflow_client_log_out_async, log_out_cb, task);
+                      authflow_client_log_out_async, answered_cb, task);
 }
 
 gboolean
@@ -2867,21 +2868,6 @@ authflow_client_log_out_finish (AuthflowClient  *self,
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
 
   return g_task_propagate_boolean (G_TASK (result), error);
-}
-
-static void
-revoke_session_cb (GObject      *object,
-                   GAsyncResult *result,
-                   gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  g_autoptr(JsonObject) answer = NULL;
-  g_autoptr(GError) error = NULL;
-
-  if (!(answer = g_task_propagate_pointer (G_TASK (result), &error)))
-    g_task_return_error (task, g_steal_pointer (&error));
-  else
-    g_task_return_boolean (task, TRUE);
 }
 
 /**
@@ -2922,7 +2908,7 @@ authflow_client_revoke_session_async (AuthflowClient      *self,
 
   set_value (values, "refresh_token", refresh_token);
   send_profile_async (self, AUTHFLOW_PROFILE_CALL_DEV_REVOKE_SESSION, values, cancellable,
-                      authflow_client_revoke_session_async, revoke_session_cb, task);
+                      authflow_client_revoke_session_async, answered_cb, task);
 }
 
 gboolean
