@@ -556,6 +556,18 @@ body_inspector (Fixture *f)
     first_line = authflow_journal_entry_to_line (first);
     g_assert_true (g_str_has_prefix (saved, first_line));
   }
+  /* The run's secrets are nowhere in it: the password, and the tokens the
+   * session holds.
+   */
+  {
+    AuthflowSession *session = authflow_flow_get_session (authflow_application_get_flow (f->app));
+
+    g_assert_nonnull (authflow_session_get_access_token (session));
+    g_assert_nonnull (authflow_session_get_refresh_token (session));
+    g_assert_null (strstr (saved, "emilyspass"));
+    g_assert_null (strstr (saved, authflow_session_get_access_token (session)));
+    g_assert_null (strstr (saved, authflow_session_get_refresh_token (session)));
+  }
 
   /* Opened again: read only, instead of the live journal, with a banner
    * and a way back.
