@@ -470,11 +470,12 @@ record_waiting (AuthflowFlow *self,
   if (renewed)
     authflow_journal_record (self->journal, AUTHFLOW_JOURNAL_TOKEN, "waiting", AUTHFLOW_JOURNAL_STEP_NONE,
                              -1, details, "%s was refused the token that the refresh has just replaced "
-                             "(%u calls served by it)", name, self->refresh_served);
+                             "(%u %s served by it)", name, self->refresh_served,
+                             self->refresh_served == 1 ? "call" : "calls");
   else
     authflow_journal_record (self->journal, AUTHFLOW_JOURNAL_TOKEN, "waiting", AUTHFLOW_JOURNAL_STEP_NONE,
-                             -1, details, "%s waits for the refresh (%u calls served by it)",
-                             name, self->refresh_served);
+                             -1, details, "%s waits for the refresh (%u %s served by it)",
+                             name, self->refresh_served, self->refresh_served == 1 ? "call" : "calls");
 }
 
 /* @task waits for the one refresh, which starts unless it runs already;
