@@ -7,6 +7,7 @@
 
 #include "authflow-page-util.h"
 #include "authflow-preferences-window.h"
+#include "authflow-profile-editor.h"
 
 struct _AuthflowPreferencesWindow
 {
@@ -264,6 +265,53 @@ authflow_preferences_window_set_property (GObject      *object,
 }
 
 static void
+profile_saved_cb (AuthflowPreferencesWindow *self,
+                  AuthflowProfile           *profile)
+{
+  /* Translators: %s is the name of a backend's profile. */
+  g_autofree char *text = g_strdup_printf (_("“%s” is saved, and can be chosen above"),
+                                           authflow_profile_get_name (profile));
+
+  adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (self), adw_toast_new (text));
+}
+
+static void
+open_editor (AuthflowPreferencesWindow *self,
+             const char                *id)
+{
+  AuthflowProfileEditor *editor;
+
+  if (self->application == NULL)
+    return;
+
+  editor = authflow_profile_editor_new (authflow_application_get_backends (self->application), id);
+  gtk_window_set_transient_for (GTK_WINDOW (editor), GTK_WINDOW (self));
+  g_signal_connect_object (editor, "saved", G_CALLBACK (profile_saved_cb), self, G_CONNECT_SWAPPED);
+  gtk_window_present (GTK_WINDOW (editor));
+}
+
+static void
+new_profile_action (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *parameter)
+{
+  open_editor (AUTHFLOW_PREFERENCES_WINDOW (widget), NULL);
+}
+
+/* The backend chosen in the row above. */
+static void
+edit_profile_action (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  AuthflowPreferencesWindow *self = AUTHFLOW_PREFERENCES_WINDOW (widget);
+  g_autoptr(AuthflowProfile) profile = g_list_model_get_item (adw_combo_row_get_model (self->backend_row),
+                                                              adw_combo_row_get_selected (self->backend_row));
+
+  open_editor (self, profile != NULL ? authflow_profile_get_id (profile) : NULL);
+}
+
+static void
 authflow_preferences_window_class_init (AuthflowPreferencesWindowClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
@@ -288,6 +336,9 @@ authflow_preferences_window_class_init (AuthflowPreferencesWindowClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, backend_selected_cb);
   gtk_widget_class_bind_template_callback (widget_class, server_apply_cb);
   gtk_widget_class_bind_template_callback (widget_class, server_changed_cb);
+
+  gtk_widget_class_install_action (widget_class, "prefs.new-profile", NULL, new_profile_action);
+  gtk_widget_class_install_action (widget_class, "prefs.edit-profile", NULL, edit_profile_action);
 }
 
 static void
