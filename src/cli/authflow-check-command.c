@@ -286,6 +286,11 @@ authflow_check_command_run (int    argc,
   /* GTK would set the locale for the app; here nobody else does. */
   setlocale (LC_ALL, "");
 
+  /* Standard output is the report's (JSON, with --json): GLib's debug and
+   * info messages, which it would write there too, go to standard error.
+   */
+  g_log_writer_default_set_use_stderr (TRUE);
+
   /* Refused before anything is parsed, with the reason: GOption would
    * only say that it does not know the option.
    */
