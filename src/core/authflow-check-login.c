@@ -35,15 +35,12 @@ probe_cb (GObject      *object,
   g_autoptr(GError) error = NULL;
   g_auto(AuthflowCheckExchange) exchange = { 0 };
   g_autofree char *evidence = NULL;
-  g_autofree char *how = NULL;
 
   answer = authflow_client_call_finish (AUTHFLOW_CLIENT (object), result, &error);
-  if (_authflow_check_stop_if_cancelled (self, error))
+  if (!_authflow_check_end_call (self, NULL, error, &exchange))
     return;
 
-  _authflow_check_last_exchange (self, &exchange);
   self->date = g_strdup (exchange.date);
-  how = _authflow_check_describe_exchange (&exchange, error);
 
   if (exchange.status == 0)
     {
@@ -58,7 +55,7 @@ probe_cb (GObject      *object,
                    "base_url), and that its certificate is valid");
 
       /* Translators: %s is the address of a server. */
-      evidence = g_strdup_printf (_("Nothing came back from %s: %s"), self->base_url, how);
+      evidence = g_strdup_printf (_("Nothing came back from %s: %s"), self->base_url, exchange.how);
       _authflow_check_finish (self, AUTHFLOW_CHECK_STATE_FAIL, evidence, advice, _authflow_check_exchange_details (&exchange));
       return;
     }
@@ -66,7 +63,7 @@ probe_cb (GObject      *object,
   /* Whatever it said: a 404 for "/" is an answer too. */
   self->answered = TRUE;
   /* Translators: %s is an HTTP request such as "GET /", the second what came back. */
-  evidence = g_strdup_printf (_("%s answered %s"), exchange.request, how);
+  evidence = g_strdup_printf (_("%s answered %s"), exchange.request, exchange.how);
   _authflow_check_finish (self, AUTHFLOW_CHECK_STATE_PASS, evidence, NULL, _authflow_check_exchange_details (&exchange));
 }
 
@@ -206,17 +203,12 @@ sign_up_cb (GObject      *object,
   g_autoptr(GError) error = NULL;
   g_auto(AuthflowCheckExchange) exchange = { 0 };
   g_autoptr(GString) missing = g_string_new (NULL);
-  g_autofree char *how = NULL;
   g_autofree char *evidence = NULL;
   JsonObject *details;
 
   auth = authflow_client_sign_up_finish (AUTHFLOW_CLIENT (object), result, &error);
-  if (_authflow_check_stop_if_cancelled (self, error))
+  if (!_authflow_check_end_call (self, auth, error, &exchange))
     return;
-
-  _authflow_check_remember_tokens (self, auth);
-  _authflow_check_last_exchange (self, &exchange);
-  how = _authflow_check_describe_exchange (&exchange, error);
   details = _authflow_check_exchange_details (&exchange);
   json_object_set_string_member (details, "username", self->signed_up_username);
 
@@ -224,7 +216,7 @@ sign_up_cb (GObject      *object,
     {
       self->sign_up_failed = TRUE;
       /* Translators: the first %s is a username, the second what the server answered, the third its message. */
-      evidence = g_strdup_printf (_("Signing up “%s” failed: %s: %s"), self->signed_up_username, how,
+      evidence = g_strdup_printf (_("Signing up “%s” failed: %s: %s"), self->signed_up_username, exchange.how,
                                   error->message);
       _authflow_check_finish (self, AUTHFLOW_CHECK_STATE_FAIL, evidence,
                               _("Check the profile’s signup call (its path and body) against what the server expects"), details);
@@ -239,7 +231,7 @@ sign_up_cb (GObject      *object,
     append_missing (missing, _("no UID"));
 
   /* Translators: the first %s is a username, the second what the server answered. The user stays on the server. */
-  evidence = g_strdup_printf (_("%s: created “%s”, who stays on the server"), how, self->signed_up_username);
+  evidence = g_strdup_printf (_("%s: created “%s”, who stays on the server"), exchange.how, self->signed_up_username);
   if (missing->len > 0)
     {
       g_autofree char *more = g_strdup_printf (_("%s; but the answer has %s"), evidence, missing->str);
@@ -307,7 +299,6 @@ login_cb (GObject      *object,
   g_autoptr(AuthflowAuthResult) auth = NULL;
   g_autoptr(GError) error = NULL;
   g_auto(AuthflowCheckExchange) exchange = { 0 };
-  g_autofree char *how = NULL;
   g_autofree char *evidence = NULL;
   g_autofree char *fingerprint = NULL;
   const char *path = authflow_profile_get_answer_path (self->profile, AUTHFLOW_PROFILE_CALL_LOGIN,
@@ -316,12 +307,8 @@ login_cb (GObject      *object,
   JsonObject *details;
 
   auth = authflow_client_log_in_finish (AUTHFLOW_CLIENT (object), result, &error);
-  if (_authflow_check_stop_if_cancelled (self, error))
+  if (!_authflow_check_end_call (self, auth, error, &exchange))
     return;
-
-  _authflow_check_remember_tokens (self, auth);
-  _authflow_check_last_exchange (self, &exchange);
-  how = _authflow_check_describe_exchange (&exchange, error);
   details = _authflow_check_exchange_details (&exchange);
   json_object_set_string_member (details, "username", self->login_username);
   if ((mapping = _authflow_check_last_details (self, AUTHFLOW_JOURNAL_MAPPING)))
@@ -340,7 +327,7 @@ login_cb (GObject      *object,
         advice = _("Check the server’s log for this login");
 
       /* Translators: the first %s is a username, the second what the server answered, the third the message. */
-      evidence = g_strdup_printf (_("Logging in as “%s” failed: %s: %s"), self->login_username, how, error->message);
+      evidence = g_strdup_printf (_("Logging in as “%s” failed: %s: %s"), self->login_username, exchange.how, error->message);
       _authflow_check_finish (self, AUTHFLOW_CHECK_STATE_FAIL, evidence, advice, details);
       return;
     }
@@ -355,10 +342,10 @@ login_cb (GObject      *object,
   if (self->login_is_signed_up)
     /* Translators: the first %s is what the server answered, then a JSON path, a token's fingerprint, a username. */
     evidence = g_strdup_printf (_("%s: an access token at %s (%s), as “%s”, the user the check signed up"),
-                                how, path, fingerprint, self->login_username);
+                                exchange.how, path, fingerprint, self->login_username);
   else
     /* Translators: the first %s is what the server answered, then a JSON path, a token's fingerprint, a username. */
-    evidence = g_strdup_printf (_("%s: an access token at %s (%s), as “%s”"), how, path, fingerprint,
+    evidence = g_strdup_printf (_("%s: an access token at %s (%s), as “%s”"), exchange.how, path, fingerprint,
                                 self->login_username);
   _authflow_check_finish (self, AUTHFLOW_CHECK_STATE_PASS, evidence, NULL, details);
 }
@@ -433,6 +420,7 @@ _authflow_check_step_jwt (AuthflowCheck *self)
   g_autoptr(JsonObject) header = NULL;
   g_autoptr(JsonObject) claims = NULL;
   g_autoptr(GString) evidence = NULL;
+  static const char * const time_claims[] = { "iat", "exp" };
   g_autofree char *sub = NULL;
   const char *alg;
   gint64 seconds;
@@ -465,27 +453,21 @@ _authflow_check_step_jwt (AuthflowCheck *self)
   else
     g_string_append (evidence, _("; no sub claim"));
 
-  if (claim_time (claims, "iat", &seconds))
+  /* The claims' names are JWT's own, and stay untranslated. */
+  for (guint i = 0; i < G_N_ELEMENTS (time_claims); i++)
     {
-      g_autofree char *iat = _authflow_check_format_unix_time (seconds);
+      if (claim_time (claims, time_claims[i], &seconds))
+        {
+          g_autofree char *when = _authflow_check_format_unix_time (seconds);
 
-      json_object_set_int_member (details, "iat", seconds);
-      /* Translators: %s is a time. */
-      g_string_append_printf (evidence, _(", iat %s"), iat);
+          json_object_set_int_member (details, time_claims[i], seconds);
+          /* Translators: a JWT claim's name, e.g. "exp", and a time. */
+          g_string_append_printf (evidence, _(", %s %s"), time_claims[i], when);
+        }
+      else
+        /* Translators: %s is a JWT claim's name, e.g. "exp". */
+        g_string_append_printf (evidence, _(", no %s claim"), time_claims[i]);
     }
-  else
-    g_string_append (evidence, _(", no iat claim"));
-
-  if (claim_time (claims, "exp", &seconds))
-    {
-      g_autofree char *exp = _authflow_check_format_unix_time (seconds);
-
-      json_object_set_int_member (details, "exp", seconds);
-      /* Translators: %s is a time. */
-      g_string_append_printf (evidence, _(", exp %s"), exp);
-    }
-  else
-    g_string_append (evidence, _(", no exp claim"));
 
   if (alg == NULL || g_ascii_strcasecmp (alg, "none") == 0)
     {

@@ -40,23 +40,19 @@ me_cb (GObject      *object,
   g_autoptr(GError) error = NULL;
   g_autoptr(AuthflowUser) user = NULL;
   g_auto(AuthflowCheckExchange) exchange = { 0 };
-  g_autofree char *how = NULL;
   g_autofree char *uid = NULL;
   g_autofree char *evidence = NULL;
   JsonObject *details;
 
   answer = authflow_client_run_finish (AUTHFLOW_CLIENT (object), result, &error);
-  if (_authflow_check_stop_if_cancelled (self, error))
+  if (!_authflow_check_end_call (self, NULL, error, &exchange))
     return;
-
-  _authflow_check_last_exchange (self, &exchange);
-  how = _authflow_check_describe_exchange (&exchange, error);
   details = _authflow_check_exchange_details (&exchange);
 
   if (answer == NULL)
     {
       /* Translators: the first %s is what the server answered, the second its message. */
-      evidence = g_strdup_printf (_("%s: %s"), how, error->message);
+      evidence = g_strdup_printf (_("%s: %s"), exchange.how, error->message);
       _authflow_check_finish (self, AUTHFLOW_CHECK_STATE_FAIL, evidence,
                               exchange.status == 401
                               ? _("Accept the access token that the login just issued: check the me call’s Authorization header in "
@@ -76,7 +72,7 @@ me_cb (GObject      *object,
   if (uid == NULL)
     {
       /* Translators: %s is what the server answered. */
-      evidence = g_strdup_printf (_("%s, but the answer has no UID to tell whose it is"), how);
+      evidence = g_strdup_printf (_("%s, but the answer has no UID to tell whose it is"), exchange.how);
       _authflow_check_finish (self, AUTHFLOW_CHECK_STATE_WARNING, evidence,
                               _("Answer me with the user’s id, at the profile’s answer.uid"), details);
       return;
@@ -85,7 +81,7 @@ me_cb (GObject      *object,
   if (self->login->uid != NULL && !g_str_equal (uid, self->login->uid))
     {
       /* Translators: %s is what the server answered, then two user ids. */
-      evidence = g_strdup_printf (_("%s for UID “%s”, but the login was for UID “%s”"), how, uid, self->login->uid);
+      evidence = g_strdup_printf (_("%s for UID “%s”, but the login was for UID “%s”"), exchange.how, uid, self->login->uid);
       _authflow_check_finish (self, AUTHFLOW_CHECK_STATE_FAIL, evidence,
                               _("Answer me for the user that the token was issued to: the server looks up another user (a cache or "
                                 "a lookup that ignores the token?)"),
@@ -94,7 +90,7 @@ me_cb (GObject      *object,
     }
 
   /* Translators: %s is what the server answered, then a user id. */
-  evidence = g_strdup_printf (_("%s for the same user (UID “%s”)"), how, uid);
+  evidence = g_strdup_printf (_("%s for the same user (UID “%s”)"), exchange.how, uid);
   _authflow_check_finish (self, AUTHFLOW_CHECK_STATE_PASS, evidence, NULL, details);
 }
 
@@ -132,26 +128,22 @@ bad_token_cb (GObject      *object,
   g_autoptr(JsonObject) answer = NULL;
   g_autoptr(GError) error = NULL;
   g_auto(AuthflowCheckExchange) exchange = { 0 };
-  g_autofree char *how = NULL;
   g_autofree char *message = NULL;
   g_autofree char *evidence = NULL;
   JsonObject *details;
 
   answer = authflow_client_run_finish (AUTHFLOW_CLIENT (object), result, &error);
-  if (_authflow_check_stop_if_cancelled (self, error))
+  if (!_authflow_check_end_call (self, NULL, error, &exchange))
     return;
-
-  _authflow_check_last_exchange (self, &exchange);
-  how = _authflow_check_describe_exchange (&exchange, error);
   details = _authflow_check_exchange_details (&exchange);
   message = _authflow_check_answer_message (self, exchange.body);
 
   if (message != NULL)
     /* Translators: %s is what the server answered, then its message. */
-    evidence = g_strdup_printf (_("A copy of the token with its signature changed: %s, “%s”"), how, message);
+    evidence = g_strdup_printf (_("A copy of the token with its signature changed: %s, “%s”"), exchange.how, message);
   else
     /* Translators: %s is what the server answered. */
-    evidence = g_strdup_printf (_("A copy of the token with its signature changed: %s"), how);
+    evidence = g_strdup_printf (_("A copy of the token with its signature changed: %s"), exchange.how);
 
   if (exchange.status == 401)
     _authflow_check_finish (self, AUTHFLOW_CHECK_STATE_PASS, evidence, NULL, details);
@@ -232,7 +224,7 @@ update_read_back_cb (GObject      *object,
   g_autofree char *evidence = NULL;
 
   answer = authflow_client_run_finish (AUTHFLOW_CLIENT (object), result, &error);
-  if (_authflow_check_stop_if_cancelled (self, error))
+  if (!_authflow_check_end_call (self, NULL, error, NULL))
     return;
 
   if (answer == NULL || g_strcmp0 ((read = answer_first_name (self, AUTHFLOW_PROFILE_CALL_ME, answer)),
@@ -264,21 +256,17 @@ update_written_cb (GObject      *object,
   g_autoptr(JsonObject) answer = NULL;
   g_autoptr(GError) error = NULL;
   g_auto(AuthflowCheckExchange) exchange = { 0 };
-  g_autofree char *how = NULL;
   g_autofree char *written = NULL;
   g_autofree char *evidence = NULL;
 
   answer = authflow_client_run_finish (AUTHFLOW_CLIENT (object), result, &error);
-  if (_authflow_check_stop_if_cancelled (self, error))
+  if (!_authflow_check_end_call (self, NULL, error, &exchange))
     return;
-
-  _authflow_check_last_exchange (self, &exchange);
-  how = _authflow_check_describe_exchange (&exchange, error);
 
   if (answer == NULL)
     {
       /* Translators: the first %s is a first name, the second what the server answered, the third its message. */
-      evidence = g_strdup_printf (_("Writing the first name “%s” failed: %s: %s"), self->written_first_name, how,
+      evidence = g_strdup_printf (_("Writing the first name “%s” failed: %s: %s"), self->written_first_name, exchange.how,
                                   error->message);
       _authflow_check_finish (self, AUTHFLOW_CHECK_STATE_FAIL, evidence,
                               _("Check the profile’s update_user call (its method, path and body) against the server"),
@@ -291,7 +279,7 @@ update_written_cb (GObject      *object,
     {
       /* Translators: the first %s is a first name, the second what the server answered, the third another name. */
       evidence = g_strdup_printf (_("Wrote the first name “%s”: %s, but the answer’s user has “%s”"),
-                                  self->written_first_name, how, written != NULL ? written : "");
+                                  self->written_first_name, exchange.how, written != NULL ? written : "");
       _authflow_check_finish (self, AUTHFLOW_CHECK_STATE_FAIL, evidence,
                               _("Answer update_user with the updated user, and check that the profile’s update_user body sends "
                                 "{{first_name}}"),
@@ -302,7 +290,7 @@ update_written_cb (GObject      *object,
   g_string_truncate (self->evidence, 0);
   /* Translators: the first %s is a first name, the second what the server answered. */
   g_string_append_printf (self->evidence, _("Wrote the first name “%s”: %s, and the answer has it"),
-                          self->written_first_name, how);
+                          self->written_first_name, exchange.how);
 
   if (authflow_profile_has_call (self->profile, AUTHFLOW_PROFILE_CALL_ME))
     _authflow_check_run_call (self, AUTHFLOW_PROFILE_CALL_ME, self->access_token, NULL, update_read_back_cb);
@@ -322,7 +310,7 @@ update_restored_cb (GObject      *object,
   g_autofree char *evidence = NULL;
 
   answer = authflow_client_run_finish (AUTHFLOW_CLIENT (object), result, &error);
-  if (_authflow_check_stop_if_cancelled (self, error))
+  if (!_authflow_check_end_call (self, NULL, error, NULL))
     return;
 
   if (answer == NULL ||
@@ -372,7 +360,7 @@ refreshed_me_cb (GObject      *object,
   g_autofree char *evidence = NULL;
 
   answer = authflow_client_run_finish (AUTHFLOW_CLIENT (object), result, &error);
-  if (_authflow_check_stop_if_cancelled (self, error))
+  if (!_authflow_check_end_call (self, NULL, error, NULL))
     return;
 
   if (answer == NULL)
@@ -398,24 +386,19 @@ refresh_cb (GObject      *object,
   g_autoptr(AuthflowAuthResult) auth = NULL;
   g_autoptr(GError) error = NULL;
   g_auto(AuthflowCheckExchange) exchange = { 0 };
-  g_autofree char *how = NULL;
   g_autofree char *evidence = NULL;
   g_autofree char *fingerprint = NULL;
   JsonObject *details;
 
   auth = authflow_client_refresh_finish (AUTHFLOW_CLIENT (object), result, &error);
-  if (_authflow_check_stop_if_cancelled (self, error))
+  if (!_authflow_check_end_call (self, auth, error, &exchange))
     return;
-
-  _authflow_check_remember_tokens (self, auth);
-  _authflow_check_last_exchange (self, &exchange);
-  how = _authflow_check_describe_exchange (&exchange, error);
   details = _authflow_check_exchange_details (&exchange);
 
   if (auth == NULL)
     {
       /* Translators: the first %s is what the server answered, the second its message. */
-      evidence = g_strdup_printf (_("%s: %s"), how, error->message);
+      evidence = g_strdup_printf (_("%s: %s"), exchange.how, error->message);
       _authflow_check_finish (self, AUTHFLOW_CHECK_STATE_FAIL, evidence,
                               g_error_matches (error, AUTHFLOW_CLIENT_ERROR, AUTHFLOW_CLIENT_ERROR_BAD_ANSWER)
                               ? _("Point the refresh call’s answer.access_token at where the refresh answer keeps the new token")
@@ -430,10 +413,10 @@ refresh_cb (GObject      *object,
   g_string_truncate (self->evidence, 0);
   if (g_strcmp0 (auth->access_token, self->access_token) == 0)
     /* Translators: the first %s is what the server answered, the second a token's fingerprint. */
-    g_string_append_printf (self->evidence, _("%s: the same access token as before (%s)"), how, fingerprint);
+    g_string_append_printf (self->evidence, _("%s: the same access token as before (%s)"), exchange.how, fingerprint);
   else
     /* Translators: the first %s is what the server answered, the second a token's fingerprint. */
-    g_string_append_printf (self->evidence, _("%s: a new access token (%s)"), how, fingerprint);
+    g_string_append_printf (self->evidence, _("%s: a new access token (%s)"), exchange.how, fingerprint);
 
   self->spent_refresh_token = g_strdup (self->refresh_token);
   _authflow_check_replace_token (&self->access_token, auth->access_token);
@@ -490,10 +473,9 @@ family_cb (GObject      *object,
   g_autoptr(GError) error = NULL;
 
   auth = authflow_client_refresh_finish (AUTHFLOW_CLIENT (object), result, &error);
-  if (_authflow_check_stop_if_cancelled (self, error))
+  if (!_authflow_check_end_call (self, auth, error, NULL))
     return;
 
-  _authflow_check_remember_tokens (self, auth);
   if (auth == NULL)
     {
       g_string_append (self->evidence, _("; and its reuse ended the session: the newer refresh token is refused too"));
@@ -520,22 +502,17 @@ replay_cb (GObject      *object,
   g_autoptr(AuthflowAuthResult) auth = NULL;
   g_autoptr(GError) error = NULL;
   g_auto(AuthflowCheckExchange) exchange = { 0 };
-  g_autofree char *how = NULL;
   g_autofree char *message = NULL;
 
   auth = authflow_client_refresh_finish (AUTHFLOW_CLIENT (object), result, &error);
-  if (_authflow_check_stop_if_cancelled (self, error))
+  if (!_authflow_check_end_call (self, auth, error, &exchange))
     return;
-
-  _authflow_check_remember_tokens (self, auth);
-  _authflow_check_last_exchange (self, &exchange);
-  how = _authflow_check_describe_exchange (&exchange, error);
 
   if (auth != NULL)
     {
       /* Translators: %s is what the server answered. */
       g_autofree char *evidence = g_strdup_printf (_("The refresh token rotates, but the spent one was accepted "
-                                                     "again: %s"), how);
+                                                     "again: %s"), exchange.how);
 
       _authflow_check_finish (self, AUTHFLOW_CHECK_STATE_WARNING, evidence, rotation_advice (), _authflow_check_exchange_details (&exchange));
       return;
@@ -546,11 +523,11 @@ replay_cb (GObject      *object,
   if (message != NULL)
     /* Translators: %s is what the server answered, then its message. */
     g_string_append_printf (self->evidence, _("A new refresh token with each refresh, and the spent one is refused: "
-                                              "%s, “%s”"), how, message);
+                                              "%s, “%s”"), exchange.how, message);
   else
     /* Translators: %s is what the server answered. */
     g_string_append_printf (self->evidence, _("A new refresh token with each refresh, and the spent one is refused: "
-                                              "%s"), how);
+                                              "%s"), exchange.how);
 
   _authflow_check_begin_call (self);
   authflow_client_refresh_async (self->client, self->refresh_token, _authflow_check_get_cancellable (self), family_cb, self);
@@ -601,7 +578,7 @@ after_logout_me_cb (GObject      *object,
   g_autoptr(GError) error = NULL;
 
   answer = authflow_client_run_finish (AUTHFLOW_CLIENT (object), result, &error);
-  if (_authflow_check_stop_if_cancelled (self, error))
+  if (!_authflow_check_end_call (self, NULL, error, NULL))
     return;
 
   if (answer == NULL)
@@ -647,21 +624,16 @@ after_logout_refresh_cb (GObject      *object,
   g_autoptr(AuthflowAuthResult) auth = NULL;
   g_autoptr(GError) error = NULL;
   g_auto(AuthflowCheckExchange) exchange = { 0 };
-  g_autofree char *how = NULL;
   g_autofree char *message = NULL;
 
   auth = authflow_client_refresh_finish (AUTHFLOW_CLIENT (object), result, &error);
-  if (_authflow_check_stop_if_cancelled (self, error))
+  if (!_authflow_check_end_call (self, auth, error, &exchange))
     return;
-
-  _authflow_check_remember_tokens (self, auth);
-  _authflow_check_last_exchange (self, &exchange);
-  how = _authflow_check_describe_exchange (&exchange, error);
 
   if (auth != NULL)
     {
       /* Translators: %s is what the server answered. */
-      g_string_append_printf (self->evidence, _("; but the refresh token still works after it: %s"), how);
+      g_string_append_printf (self->evidence, _("; but the refresh token still works after it: %s"), exchange.how);
       finish_logout (self, AUTHFLOW_CHECK_STATE_WARNING,
                      _("End the session on logout: refuse its refresh token, and its access tokens, from then on"));
       return;
@@ -670,10 +642,10 @@ after_logout_refresh_cb (GObject      *object,
   message = _authflow_check_answer_message (self, exchange.body);
   if (message != NULL)
     /* Translators: %s is what the server answered, then its message. */
-    g_string_append_printf (self->evidence, _("; the refresh token is refused after it: %s, “%s”"), how, message);
+    g_string_append_printf (self->evidence, _("; the refresh token is refused after it: %s, “%s”"), exchange.how, message);
   else
     /* Translators: %s is what the server answered. */
-    g_string_append_printf (self->evidence, _("; the refresh token is refused after it: %s"), how);
+    g_string_append_printf (self->evidence, _("; the refresh token is refused after it: %s"), exchange.how);
   finish_logout (self, AUTHFLOW_CHECK_STATE_PASS, NULL);
 }
 
@@ -685,19 +657,15 @@ logout_cb (GObject      *object,
   AuthflowCheck *self = user_data;
   g_autoptr(GError) error = NULL;
   g_auto(AuthflowCheckExchange) exchange = { 0 };
-  g_autofree char *how = NULL;
 
   authflow_client_log_out_finish (AUTHFLOW_CLIENT (object), result, &error);
-  if (_authflow_check_stop_if_cancelled (self, error))
+  if (!_authflow_check_end_call (self, NULL, error, &exchange))
     return;
-
-  _authflow_check_last_exchange (self, &exchange);
-  how = _authflow_check_describe_exchange (&exchange, error);
 
   if (error != NULL)
     {
       /* Translators: the first %s is what the server answered, the second its message. */
-      g_autofree char *evidence = g_strdup_printf (_("Logging out failed: %s: %s"), how, error->message);
+      g_autofree char *evidence = g_strdup_printf (_("Logging out failed: %s: %s"), exchange.how, error->message);
 
       _authflow_check_finish (self, AUTHFLOW_CHECK_STATE_FAIL, evidence,
                               _("Check the profile’s logout call (its method, path, headers and body) against the server"),
@@ -707,7 +675,7 @@ logout_cb (GObject      *object,
 
   g_string_truncate (self->evidence, 0);
   /* Translators: %s is what the server answered, e.g. "HTTP 200 in 3 ms". */
-  g_string_append_printf (self->evidence, _("Logged out: %s"), how);
+  g_string_append_printf (self->evidence, _("Logged out: %s"), exchange.how);
 
   if (self->second->refresh_token == NULL ||
       !authflow_profile_has_call (self->profile, AUTHFLOW_PROFILE_CALL_REFRESH))
@@ -731,10 +699,9 @@ second_login_cb (GObject      *object,
   g_autofree char *evidence = NULL;
 
   self->second = authflow_client_log_in_finish (AUTHFLOW_CLIENT (object), result, &error);
-  if (_authflow_check_stop_if_cancelled (self, error))
+  if (!_authflow_check_end_call (self, self->second, error, NULL))
     return;
 
-  _authflow_check_remember_tokens (self, self->second);
   if (self->second == NULL)
     {
       /* Translators: %s is the error. */
@@ -770,24 +737,19 @@ wrong_password_cb (GObject      *object,
   g_autoptr(AuthflowAuthResult) auth = NULL;
   g_autoptr(GError) error = NULL;
   g_auto(AuthflowCheckExchange) exchange = { 0 };
-  g_autofree char *how = NULL;
   g_autofree char *message = NULL;
   g_autofree char *evidence = NULL;
   JsonObject *details;
 
   auth = authflow_client_log_in_finish (AUTHFLOW_CLIENT (object), result, &error);
-  if (_authflow_check_stop_if_cancelled (self, error))
+  if (!_authflow_check_end_call (self, auth, error, &exchange))
     return;
-
-  _authflow_check_remember_tokens (self, auth);
-  _authflow_check_last_exchange (self, &exchange);
-  how = _authflow_check_describe_exchange (&exchange, error);
   details = _authflow_check_exchange_details (&exchange);
 
   if (auth != NULL)
     {
       /* Translators: %s is what the server answered. */
-      evidence = g_strdup_printf (_("A login with a wrong password: %s, with tokens"), how);
+      evidence = g_strdup_printf (_("A login with a wrong password: %s, with tokens"), exchange.how);
       _authflow_check_finish (self, AUTHFLOW_CHECK_STATE_FAIL, evidence, _("Refuse a wrong password"), details);
       return;
     }
@@ -795,7 +757,7 @@ wrong_password_cb (GObject      *object,
   if (exchange.status == 0)
     {
       /* Translators: %s is what happened instead of an answer. */
-      evidence = g_strdup_printf (_("A login with a wrong password: %s"), how);
+      evidence = g_strdup_printf (_("A login with a wrong password: %s"), exchange.how);
       _authflow_check_finish (self, AUTHFLOW_CHECK_STATE_FAIL, evidence, _("Check the server’s log for this login"), details);
       return;
     }
@@ -808,7 +770,7 @@ wrong_password_cb (GObject      *object,
     {
       /* Translators: the first %s is what the server answered, the second what the app shows instead. */
       evidence = g_strdup_printf (_("A login with a wrong password: %s, without a message that the profile’s "
-                                    "error_message finds, so the app can only say “%s”"), how, error->message);
+                                    "error_message finds, so the app can only say “%s”"), exchange.how, error->message);
       _authflow_check_finish (self, AUTHFLOW_CHECK_STATE_WARNING, evidence,
                               _("Answer errors with a message, e.g. {\"message\": \"Invalid credentials\"}, or point the profile’s "
                                 "answer.error_message at where the server puts it"),
@@ -817,7 +779,7 @@ wrong_password_cb (GObject      *object,
     }
 
   /* Translators: the first %s is what the server answered, the second the message the app shows. */
-  evidence = g_strdup_printf (_("A login with a wrong password: %s; the app shows “%s”"), how, error->message);
+  evidence = g_strdup_printf (_("A login with a wrong password: %s; the app shows “%s”"), exchange.how, error->message);
 
   if (exchange.status >= 500)
     _authflow_check_finish (self, AUTHFLOW_CHECK_STATE_WARNING, evidence,

@@ -292,6 +292,38 @@ _authflow_check_get_cancellable (AuthflowCheck *self)
 {
   return g_task_get_cancellable (self->task);
 }
+
+/**
+ * _authflow_check_end_call:
+ * @auth: (nullable): what a call that gives tokens gave
+ * @error: (nullable): how the call failed
+ * @exchange: (nullable): filled in with what went over the wire
+ *
+ * What every call's callback does first: if the run was cancelled, ends
+ * it and returns %FALSE. Else the tokens in @auth become secrets that no
+ * output may show, and @exchange tells the status, the time and how it
+ * went in a few words.
+ *
+ * Returns: whether the item goes on
+ */
+gboolean
+_authflow_check_end_call (AuthflowCheck         *self,
+                          AuthflowAuthResult    *auth,
+                          const GError          *error,
+                          AuthflowCheckExchange *exchange)
+{
+  if (_authflow_check_stop_if_cancelled (self, error))
+    return FALSE;
+
+  _authflow_check_remember_tokens (self, auth);
+  if (exchange != NULL)
+    {
+      _authflow_check_last_exchange (self, exchange);
+      exchange->how = _authflow_check_describe_exchange (exchange, error);
+    }
+
+  return TRUE;
+}
 /* The object. */
 
 static void

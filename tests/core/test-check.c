@@ -439,6 +439,14 @@ run_check (Fixture *f)
   g_assert_false (authflow_check_get_running (f->check));
 }
 
+/* As the demo user, who is there on every backend here. */
+static void
+run_as_emily (Fixture *f)
+{
+  authflow_check_set_credentials (f->check, "emilys", "emilyspass");
+  run_check (f);
+}
+
 static AuthflowCheckItem *
 item (Fixture    *f,
       const char *id)
@@ -557,8 +565,7 @@ test_reference (Fixture       *f,
   g_auto(GStrv) lines = NULL;
   g_autofree char *heading = NULL;
 
-  authflow_check_set_credentials (f->check, "emilys", "emilyspass");
-  run_check (f);
+  run_as_emily (f);
 
   assert_all_pass_but (f, "sign-up");
   assert_item (f, "sign-up", AUTHFLOW_CHECK_STATE_SKIPPED,
@@ -623,8 +630,7 @@ static void
 test_standin_sound (Fixture       *f,
                     gconstpointer  data)
 {
-  authflow_check_set_credentials (f->check, "emilys", "emilyspass");
-  run_check (f);
+  run_as_emily (f);
 
   /* The stand-in itself is sound: opaque tokens with expires_in. */
   assert_all_pass_but (f, "sign-up");
@@ -643,8 +649,7 @@ test_no_refresh_token (Fixture       *f,
                        gconstpointer  data)
 {
   f->no_refresh_token = TRUE;
-  authflow_check_set_credentials (f->check, "emilys", "emilyspass");
-  run_check (f);
+  run_as_emily (f);
 
   assert_item (f, "refresh-token", AUTHFLOW_CHECK_STATE_WARNING, "None at $.refreshToken",
                "Return a refresh token at login and point answer.refresh_token at it: without one, the app ends "
@@ -660,8 +665,7 @@ test_no_expiry (Fixture       *f,
                 gconstpointer  data)
 {
   f->no_expiry = TRUE;
-  authflow_check_set_credentials (f->check, "emilys", "emilyspass");
-  run_check (f);
+  run_as_emily (f);
 
   assert_item (f, "expiry", AUTHFLOW_CHECK_STATE_WARNING,
                "None: no expires_in or expires_at in the login answer, nothing at the profile’s expiry path, and no "
@@ -676,8 +680,7 @@ test_bad_token_taken (Fixture       *f,
                       gconstpointer  data)
 {
   f->bad_token_status = SOUP_STATUS_OK;
-  authflow_check_set_credentials (f->check, "emilys", "emilyspass");
-  run_check (f);
+  run_as_emily (f);
 
   assert_item (f, "bad-token", AUTHFLOW_CHECK_STATE_FAIL,
                "A copy of the token with its signature changed: HTTP 200 in #",
@@ -692,8 +695,7 @@ test_bad_token_500 (Fixture       *f,
                     gconstpointer  data)
 {
   f->bad_token_status = SOUP_STATUS_INTERNAL_SERVER_ERROR;
-  authflow_check_set_credentials (f->check, "emilys", "emilyspass");
-  run_check (f);
+  run_as_emily (f);
 
   assert_item (f, "bad-token", AUTHFLOW_CHECK_STATE_WARNING,
                "A copy of the token with its signature changed: HTTP 500 in #, “Invalid/Expired Token!”",
@@ -707,8 +709,7 @@ test_not_rotated (Fixture       *f,
                   gconstpointer  data)
 {
   f->not_rotated = TRUE;
-  authflow_check_set_credentials (f->check, "emilys", "emilyspass");
-  run_check (f);
+  run_as_emily (f);
 
   assert_item (f, "refresh-rotation", AUTHFLOW_CHECK_STATE_WARNING,
                "The refresh answer has the same refresh token again: it never rotates",
@@ -722,8 +723,7 @@ test_spent_accepted (Fixture       *f,
                      gconstpointer  data)
 {
   f->spent_accepted = TRUE;
-  authflow_check_set_credentials (f->check, "emilys", "emilyspass");
-  run_check (f);
+  run_as_emily (f);
 
   assert_item (f, "refresh-rotation", AUTHFLOW_CHECK_STATE_WARNING,
                "The refresh token rotates, but the spent one was accepted again: HTTP 200 in #",
@@ -738,8 +738,7 @@ test_logout_keeps_refresh (Fixture       *f,
                            gconstpointer  data)
 {
   f->logout_keeps_refresh = TRUE;
-  authflow_check_set_credentials (f->check, "emilys", "emilyspass");
-  run_check (f);
+  run_as_emily (f);
 
   assert_item (f, "logout", AUTHFLOW_CHECK_STATE_WARNING,
                "Logged out: HTTP 200 in #; but the refresh token still works after it: HTTP 200 in #; the access "
@@ -753,8 +752,7 @@ test_me_other_user (Fixture       *f,
                     gconstpointer  data)
 {
   f->me_uid = "2";
-  authflow_check_set_credentials (f->check, "emilys", "emilyspass");
-  run_check (f);
+  run_as_emily (f);
 
   assert_item (f, "me", AUTHFLOW_CHECK_STATE_FAIL, "HTTP 200 in # for UID “2”, but the login was for UID “1”",
                "Answer me for the user that the token was issued to: the server looks up another user (a cache or "
@@ -767,8 +765,7 @@ test_no_messages (Fixture       *f,
                   gconstpointer  data)
 {
   f->no_messages = TRUE;
-  authflow_check_set_credentials (f->check, "emilys", "emilyspass");
-  run_check (f);
+  run_as_emily (f);
 
   assert_item (f, "error-message", AUTHFLOW_CHECK_STATE_WARNING,
                "A login with a wrong password: HTTP 400 in #, without a message that the profile’s error_message "
@@ -787,8 +784,7 @@ test_clock_ahead (Fixture       *f,
   AuthflowCheckItem *clock;
 
   f->date_offset = G_TIME_SPAN_HOUR;
-  authflow_check_set_credentials (f->check, "emilys", "emilyspass");
-  run_check (f);
+  run_as_emily (f);
 
   clock = item (f, "clock");
   g_assert_cmpint (authflow_check_item_get_state (clock), ==, AUTHFLOW_CHECK_STATE_WARNING);
@@ -810,8 +806,7 @@ test_no_date (Fixture       *f,
               gconstpointer  data)
 {
   f->no_date = TRUE;
-  authflow_check_set_credentials (f->check, "emilys", "emilyspass");
-  run_check (f);
+  run_as_emily (f);
 
   assert_item (f, "clock", AUTHFLOW_CHECK_STATE_WARNING, "The answer has no Date header",
                "Send a Date header with every answer: Authflow takes the server’s clock from it, so that a clock "
@@ -849,8 +844,7 @@ test_server_down (Fixture       *f,
 
   /* Nothing listens there any more. */
   soup_server_disconnect (f->standin);
-  authflow_check_set_credentials (f->check, "emilys", "emilyspass");
-  run_check (f);
+  run_as_emily (f);
 
   evidence = g_strdup_printf ("Nothing came back from %s: Could not connect to the server at 127.0.0.1:%d. Check "
                               "that it is running and that you are online.", f->url, port);
@@ -876,8 +870,7 @@ test_plain_http_elsewhere (Fixture       *f,
    */
   g_clear_object (&f->check);
   f->check = g_steal_pointer (&check);
-  authflow_check_set_credentials (f->check, "emilys", "emilyspass");
-  run_check (f);
+  run_as_emily (f);
 
   g_assert_cmpstr (authflow_check_get_base_url (f->check), ==, "http://example.com");
   assert_item (f, "server", AUTHFLOW_CHECK_STATE_FAIL,
@@ -978,8 +971,7 @@ test_json_report (Fixture       *f,
   JsonObject *bad_token;
 
   f->bad_token_status = SOUP_STATUS_OK;
-  authflow_check_set_credentials (f->check, "emilys", "emilyspass");
-  run_check (f);
+  run_as_emily (f);
 
   /* What a script reads: valid JSON, every item with its state. */
   report = authflow_check_to_json (f->check);
