@@ -160,7 +160,9 @@ _authflow_check_step_clock (AuthflowCheck *self)
     }
 
   offset = authflow_client_get_clock_offset (self->client);
-  json_object_set_int_member (details, "offsetSeconds", offset / G_TIME_SPAN_SECOND);
+  /* To the nearest second: Date has no finer resolution. */
+  json_object_set_int_member (details, "offsetSeconds",
+                              (offset + (offset >= 0 ? 1 : -1) * G_TIME_SPAN_SECOND / 2) / G_TIME_SPAN_SECOND);
   offset_text = _authflow_check_format_duration (offset);
 
   if (offset == 0)

@@ -71,7 +71,9 @@ struct _AuthflowCheck
 /* What one call did on the wire, as the journal has it (redacted): its
  * last hop's status (0 when nothing came back), time, request, Date
  * header and body, and all that in a few words ("HTTP 200 in 12 ms", or
- * what happened instead of an answer).
+ * what happened instead of an answer), with the message that the app
+ * would show, if the answer has one ("HTTP 403 in 1 ms, “Invalid refresh
+ * token”").
  */
 typedef struct
 {
@@ -82,6 +84,7 @@ typedef struct
   char     *date;
   char     *body;
   char     *how;
+  char     *said;
 } AuthflowCheckExchange;
 
 void                   _authflow_check_exchange_clear    (AuthflowCheckExchange   *exchange);

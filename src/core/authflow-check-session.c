@@ -128,7 +128,6 @@ bad_token_cb (GObject      *object,
   g_autoptr(JsonObject) answer = NULL;
   g_autoptr(GError) error = NULL;
   g_auto(AuthflowCheckExchange) exchange = { 0 };
-  g_autofree char *message = NULL;
   g_autofree char *evidence = NULL;
   JsonObject *details;
 
@@ -136,14 +135,8 @@ bad_token_cb (GObject      *object,
   if (!_authflow_check_end_call (self, NULL, error, &exchange))
     return;
   details = _authflow_check_exchange_details (&exchange);
-  message = _authflow_check_answer_message (self, exchange.body);
-
-  if (message != NULL)
-    /* Translators: %s is what the server answered, then its message. */
-    evidence = g_strdup_printf (_("A copy of the token with its signature changed: %s, “%s”"), exchange.how, message);
-  else
-    /* Translators: %s is what the server answered. */
-    evidence = g_strdup_printf (_("A copy of the token with its signature changed: %s"), exchange.how);
+  /* Translators: %s is what the server answered, e.g. "HTTP 401 in 1 ms, “Invalid token”". */
+  evidence = g_strdup_printf (_("A copy of the token with its signature changed: %s"), exchange.said);
 
   if (exchange.status == 401)
     _authflow_check_finish (self, AUTHFLOW_CHECK_STATE_PASS, evidence, NULL, details);
@@ -502,7 +495,6 @@ replay_cb (GObject      *object,
   g_autoptr(AuthflowAuthResult) auth = NULL;
   g_autoptr(GError) error = NULL;
   g_auto(AuthflowCheckExchange) exchange = { 0 };
-  g_autofree char *message = NULL;
 
   auth = authflow_client_refresh_finish (AUTHFLOW_CLIENT (object), result, &error);
   if (!_authflow_check_end_call (self, auth, error, &exchange))
@@ -518,16 +510,10 @@ replay_cb (GObject      *object,
       return;
     }
 
-  message = _authflow_check_answer_message (self, exchange.body);
   g_string_truncate (self->evidence, 0);
-  if (message != NULL)
-    /* Translators: %s is what the server answered, then its message. */
-    g_string_append_printf (self->evidence, _("A new refresh token with each refresh, and the spent one is refused: "
-                                              "%s, “%s”"), exchange.how, message);
-  else
-    /* Translators: %s is what the server answered. */
-    g_string_append_printf (self->evidence, _("A new refresh token with each refresh, and the spent one is refused: "
-                                              "%s"), exchange.how);
+  /* Translators: %s is what the server answered, e.g. "HTTP 403 in 1 ms, “Invalid refresh token”". */
+  g_string_append_printf (self->evidence, _("A new refresh token with each refresh, and the spent one is refused: "
+                                            "%s"), exchange.said);
 
   _authflow_check_begin_call (self);
   authflow_client_refresh_async (self->client, self->refresh_token, _authflow_check_get_cancellable (self), family_cb, self);
@@ -624,7 +610,6 @@ after_logout_refresh_cb (GObject      *object,
   g_autoptr(AuthflowAuthResult) auth = NULL;
   g_autoptr(GError) error = NULL;
   g_auto(AuthflowCheckExchange) exchange = { 0 };
-  g_autofree char *message = NULL;
 
   auth = authflow_client_refresh_finish (AUTHFLOW_CLIENT (object), result, &error);
   if (!_authflow_check_end_call (self, auth, error, &exchange))
@@ -639,13 +624,8 @@ after_logout_refresh_cb (GObject      *object,
       return;
     }
 
-  message = _authflow_check_answer_message (self, exchange.body);
-  if (message != NULL)
-    /* Translators: %s is what the server answered, then its message. */
-    g_string_append_printf (self->evidence, _("; the refresh token is refused after it: %s, “%s”"), exchange.how, message);
-  else
-    /* Translators: %s is what the server answered. */
-    g_string_append_printf (self->evidence, _("; the refresh token is refused after it: %s"), exchange.how);
+  /* Translators: %s is what the server answered, e.g. "HTTP 403 in 1 ms, “Invalid refresh token”". */
+  g_string_append_printf (self->evidence, _("; the refresh token is refused after it: %s"), exchange.said);
   finish_logout (self, AUTHFLOW_CHECK_STATE_PASS, NULL);
 }
 

@@ -144,6 +144,7 @@ _authflow_check_exchange_clear (AuthflowCheckExchange *exchange)
   g_clear_pointer (&exchange->date, g_free);
   g_clear_pointer (&exchange->body, g_free);
   g_clear_pointer (&exchange->how, g_free);
+  g_clear_pointer (&exchange->said, g_free);
 }
 
 static guint64

@@ -318,8 +318,15 @@ _authflow_check_end_call (AuthflowCheck         *self,
   _authflow_check_remember_tokens (self, auth);
   if (exchange != NULL)
     {
+      g_autofree char *message = NULL;
+
       _authflow_check_last_exchange (self, exchange);
       exchange->how = _authflow_check_describe_exchange (exchange, error);
+      if ((message = _authflow_check_answer_message (self, exchange->body)))
+        /* Translators: what the server answered, e.g. "HTTP 401 in 1 ms", and the message in its answer. */
+        exchange->said = g_strdup_printf (_("%s, “%s”"), exchange->how, message);
+      else
+        exchange->said = g_strdup (exchange->how);
     }
 
   return TRUE;

@@ -207,7 +207,7 @@ def test_failed(url, wrong_file):
     check(done.returncode == 1, 'a failed item: exit status 1', done.stdout)
     login = [line for line in items if ' login ' in line]
     check(login and re.match(r'^fail     login +Login returns an access token: Logging in as “emilys” failed: '
-                             r'HTTP 400 in [0-9]+ ms: Invalid credentials$', login[0]),
+                             r'HTTP 400 in [0-9]+ m?s: Invalid credentials$', login[0]),
           'the failure says what the server answered', login)
     advice = done.stdout.splitlines()[done.stdout.splitlines().index(login[0]) + 1] if login else ''
     check(advice == ' ' * 27 + 'Advice: Check the username and password (--username, --password-file or '
