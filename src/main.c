@@ -4,6 +4,7 @@
 #include <glib/gi18n.h>
 
 #include "authflow-application.h"
+#include "authflow-check-command.h"
 
 int
 main (int   argc,
@@ -23,6 +24,10 @@ main (int   argc,
   textdomain (GETTEXT_PACKAGE);
 
   g_set_application_name (_("Authflow"));
+
+  /* A command that needs no display runs before GTK is anywhere near. */
+  if (argc > 1 && g_strcmp0 (argv[1], "check") == 0)
+    return authflow_check_command_run (argc - 1, argv + 1);
 
   app = authflow_application_new (G_APPLICATION_DEFAULT_FLAGS);
 

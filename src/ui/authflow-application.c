@@ -849,6 +849,9 @@ authflow_application_init (AuthflowApplication *self)
   self->journal = authflow_journal_new ();
 
   g_application_add_main_option_entries (G_APPLICATION (self), option_entries);
+  /* Translators: at the end of authflow --help; "authflow check" is a command, not to be translated. */
+  g_application_set_option_context_description (G_APPLICATION (self),
+                                                _("To check a backend without a window: authflow check --help"));
 }
 
 AuthflowApplication *

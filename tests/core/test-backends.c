@@ -8,6 +8,7 @@
 #include "authflow-flow.h"
 #include "authflow-server.h"
 #include "authflow-test-core.h"
+#include "authflow-test-standin.h"
 #include "authflow-test-utils.h"
 
 /* The whole flow — log in, the user, a 401 that renews the tokens, log out —
@@ -72,63 +73,10 @@ struct _Fixture
   AuthflowFlow         *flow;
 };
 
-/* Emily as dummyjson.com's users.json has her, abridged. Its /auth/me
- * answers the whole record, password included.
- */
-#define EMILY_RECORD \
-  "{\"id\": 1, \"firstName\": \"Emily\", \"lastName\": \"Johnson\", \"maidenName\": \"Smith\"," \
-  " \"age\": 28, \"gender\": \"female\", \"email\": \"emily.johnson@x.dummyjson.com\"," \
-  " \"phone\": \"+81 965-431-3024\", \"username\": \"emilys\", \"password\": \"emilyspass\"," \
-  " \"birthDate\": \"1996-5-30\", \"image\": \"https://dummyjson.com/icon/emilys/128\"," \
-  " \"role\": \"admin\"}"
-
 static gint64
 now_seconds (void)
 {
   return g_get_real_time () / G_USEC_PER_SEC;
-}
-
-static JsonObject *
-parse_object (const char *text)
-{
-  g_autoptr(JsonParser) parser = json_parser_new ();
-  g_autoptr(GError) error = NULL;
-
-  if (text == NULL || text[0] == '\0')
-    return NULL;
-
-  if (!json_parser_load_from_data (parser, text, -1, &error))
-    return NULL;
-
-  if (!JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
-    return NULL;
-
-  return json_object_ref (json_node_get_object (json_parser_get_root (parser)));
-}
-
-static void
-respond (SoupServerMessage *msg,
-         guint              status,
-         JsonObject        *answer)
-{
-  g_autoptr(JsonNode) root = json_node_init_object (json_node_alloc (), answer);
-  char *text = json_to_string (root, FALSE);
-
-  soup_server_message_set_status (msg, status, NULL);
-  soup_server_message_set_response (msg, "application/json; charset=utf-8",
-                                    SOUP_MEMORY_TAKE, text, strlen (text));
-}
-
-/* dummyjson.com's (and the reference server's) error: {"message": "…"}. */
-static void
-respond_message (SoupServerMessage *msg,
-                 guint              status,
-                 const char        *message)
-{
-  g_autoptr(JsonObject) answer = json_object_new ();
-
-  json_object_set_string_member (answer, "message", message);
-  respond (msg, status, answer);
 }
 
 static void
@@ -204,255 +152,24 @@ note_issued (Fixture    *f,
   f->issued_exp = exp;
 }
 
-/* dummyjson.com: Express with jsonwebtoken. Its tokens are HS256 JWTs of
- * the user's id, username, email, names, gender and image; a token that
- * does not verify makes the error middleware answer with jsonwebtoken's
- * own message, as a 500 unless it maps it to a 401.
+/* dummyjson.com (see authflow-test-standin.c), with the tokens it issues
+ * noted as every stand-in's here are.
  */
-
-static char *
-base64url_encode (const guchar *data,
-                  gsize         len)
-{
-  g_autofree char *b64 = g_base64_encode (data, len);
-  GString *out = g_string_new (NULL);
-
-  for (const char *p = b64; *p != '\0'; p++)
-    {
-      if (*p == '+')
-        g_string_append_c (out, '-');
-      else if (*p == '/')
-        g_string_append_c (out, '_');
-      else if (*p != '=')
-        g_string_append_c (out, *p);
-    }
-
-  return g_string_free (out, FALSE);
-}
-
-static char *
-base64url_decode (const char *text)
-{
-  GString *b64 = g_string_new (NULL);
-  g_autofree guchar *data = NULL;
-  gsize len;
-
-  for (const char *p = text; *p != '\0'; p++)
-    g_string_append_c (b64, *p == '-' ? '+' : *p == '_' ? '/' : *p);
-  while (b64->len % 4 != 0)
-    g_string_append_c (b64, '=');
-
-  data = g_base64_decode (b64->str, &len);
-  g_string_free (b64, TRUE);
-
-  return g_strndup ((const char *) data, len);
-}
-
-static char *
-hs256 (const char *secret,
-       const char *signing_input)
-{
-  g_autoptr(GHmac) hmac = g_hmac_new (G_CHECKSUM_SHA256, (const guchar *) secret, strlen (secret));
-  guint8 digest[32];
-  gsize len = sizeof digest;
-
-  g_hmac_update (hmac, (const guchar *) signing_input, -1);
-  g_hmac_get_digest (hmac, digest, &len);
-
-  return base64url_encode (digest, len);
-}
-
-/* jsonwebtoken's sign (payload, secret, { expiresIn }). */
-static char *
-dummyjson_sign (Fixture *f,
-                guint    ttl,
-                gint64  *exp)
-{
-  static const char * const payload_members[] = {
-    "id", "username", "email", "firstName", "lastName", "gender", "image", NULL
-  };
-  static const char header[] = "{\"alg\":\"HS256\",\"typ\":\"JWT\"}";
-  g_autoptr(JsonObject) record = parse_object (EMILY_RECORD);
-  g_autoptr(JsonObject) claims = json_object_new ();
-  g_autoptr(JsonNode) root = NULL;
-  g_autofree char *claims_text = NULL;
-  g_autofree char *header_b64 = NULL;
-  g_autofree char *claims_b64 = NULL;
-  g_autofree char *signing_input = NULL;
-  g_autofree char *signature = NULL;
-  gint64 iat = now_seconds ();
-
-  for (guint i = 0; payload_members[i] != NULL; i++)
-    json_object_set_member (claims, payload_members[i],
-                            json_node_copy (json_object_get_member (record, payload_members[i])));
-  json_object_set_int_member (claims, "iat", iat);
-  json_object_set_int_member (claims, "exp", iat + ttl);
-  *exp = iat + ttl;
-
-  root = json_node_init_object (json_node_alloc (), claims);
-  claims_text = json_to_string (root, FALSE);
-  header_b64 = base64url_encode ((const guchar *) header, strlen (header));
-  claims_b64 = base64url_encode ((const guchar *) claims_text, strlen (claims_text));
-  signing_input = g_strconcat (header_b64, ".", claims_b64, NULL);
-  signature = hs256 (f->secret, signing_input);
-
-  return g_strconcat (signing_input, ".", signature, NULL);
-}
-
-/* jsonwebtoken's verify: the error messages are its own. */
-static const char *
-dummyjson_verify (Fixture    *f,
-                  const char *token)
-{
-  g_auto(GStrv) parts = g_strsplit (token, ".", -1);
-  g_autofree char *signing_input = NULL;
-  g_autofree char *signature = NULL;
-  g_autofree char *claims_text = NULL;
-  g_autoptr(JsonObject) claims = NULL;
-
-  if (g_strv_length (parts) != 3)
-    return "jwt malformed";
-
-  signing_input = g_strconcat (parts[0], ".", parts[1], NULL);
-  signature = hs256 (f->secret, signing_input);
-  if (!g_str_equal (signature, parts[2]))
-    return "invalid signature";
-
-  claims_text = base64url_decode (parts[1]);
-  if (!(claims = parse_object (claims_text)) || !json_object_has_member (claims, "exp"))
-    return "invalid token";
-
-  if (now_seconds () >= json_object_get_int_member (claims, "exp"))
-    return "jwt expired";
-
-  return NULL;
-}
-
-static void
-dummyjson_tokens (Fixture    *f,
-                  JsonObject *answer)
-{
-  g_autofree char *access_token = NULL;
-  g_autofree char *refresh_token = NULL;
-  gint64 exp, refresh_exp;
-
-  access_token = dummyjson_sign (f, f->access_ttl, &exp);
-  refresh_token = dummyjson_sign (f, f->refresh_ttl, &refresh_exp);
-  json_object_set_string_member (answer, "accessToken", access_token);
-  json_object_set_string_member (answer, "refreshToken", refresh_token);
-  note_issued (f, access_token, refresh_token, exp);
-}
-
-static void
-dummyjson_login (Fixture           *f,
-                 SoupServerMessage *msg)
-{
-  static const char * const payload_members[] = {
-    "id", "username", "email", "firstName", "lastName", "gender", "image", NULL
-  };
-  g_autoptr(JsonObject) body = parse_object (f->last_body);
-  g_autoptr(JsonObject) record = parse_object (EMILY_RECORD);
-  g_autoptr(JsonObject) answer = json_object_new ();
-  const char *username = NULL;
-  const char *password = NULL;
-
-  if (body != NULL)
-    {
-      username = json_object_get_string_member_with_default (body, "username", NULL);
-      password = json_object_get_string_member_with_default (body, "password", NULL);
-    }
-
-  if (username == NULL || username[0] == '\0' || password == NULL || password[0] == '\0')
-    {
-      respond_message (msg, SOUP_STATUS_BAD_REQUEST, "Username and password required");
-      return;
-    }
-
-  if (g_ascii_strcasecmp (username, "emilys") != 0 || !g_str_equal (password, "emilyspass"))
-    {
-      respond_message (msg, SOUP_STATUS_BAD_REQUEST, "Invalid credentials");
-      return;
-    }
-
-  dummyjson_tokens (f, answer);
-  for (guint i = 0; payload_members[i] != NULL; i++)
-    json_object_set_member (answer, payload_members[i],
-                            json_node_copy (json_object_get_member (record, payload_members[i])));
-  respond (msg, SOUP_STATUS_OK, answer);
-}
-
-static void
-dummyjson_me (Fixture           *f,
-              SoupServerMessage *msg)
-{
-  g_autoptr(JsonObject) record = parse_object (EMILY_RECORD);
-  g_autofree char *token = NULL;
-  const char *problem;
-
-  if (f->last_authorization == NULL)
-    {
-      respond_message (msg, SOUP_STATUS_UNAUTHORIZED, "Access Token is required");
-      return;
-    }
-
-  /* authorization.replace ('Bearer ', '') */
-  token = g_str_has_prefix (f->last_authorization, "Bearer ")
-          ? g_strdup (f->last_authorization + strlen ("Bearer "))
-          : g_strdup (f->last_authorization);
-
-  if ((problem = dummyjson_verify (f, token)) == NULL)
-    respond (msg, SOUP_STATUS_OK, record);
-  else if (g_str_equal (problem, "jwt expired"))
-    respond_message (msg, SOUP_STATUS_UNAUTHORIZED, "Token Expired!");
-  else if (g_str_equal (problem, "jwt malformed"))
-    respond_message (msg, SOUP_STATUS_UNAUTHORIZED, "Invalid/Expired Token!");
-  else
-    respond_message (msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, problem);
-}
-
-static void
-dummyjson_refresh (Fixture           *f,
-                   SoupServerMessage *msg)
-{
-  g_autoptr(JsonObject) body = parse_object (f->last_body);
-  g_autoptr(JsonObject) answer = json_object_new ();
-  const char *refresh_token = NULL;
-
-  if (body != NULL)
-    refresh_token = json_object_get_string_member_with_default (body, "refreshToken", NULL);
-
-  if (refresh_token == NULL || refresh_token[0] == '\0')
-    {
-      respond_message (msg, SOUP_STATUS_UNAUTHORIZED, "Refresh token required");
-      return;
-    }
-
-  /* Whatever jsonwebtoken objects to, expiry included. */
-  if (dummyjson_verify (f, refresh_token) != NULL)
-    {
-      respond_message (msg, SOUP_STATUS_FORBIDDEN, "Invalid refresh token");
-      return;
-    }
-
-  /* New tokens only, no user. */
-  dummyjson_tokens (f, answer);
-  respond (msg, SOUP_STATUS_OK, answer);
-}
-
 static void
 dummyjson_cb (Fixture           *f,
               SoupServerMessage *msg,
               const char        *method,
               const char        *path)
 {
-  if (g_str_equal (method, "POST") && g_str_equal (path, "/auth/login"))
-    dummyjson_login (f, msg);
-  else if (g_str_equal (method, "GET") && g_str_equal (path, "/auth/me"))
-    dummyjson_me (f, msg);
-  else if (g_str_equal (method, "POST") && g_str_equal (path, "/auth/refresh"))
-    dummyjson_refresh (f, msg);
-  else
-    respond_message (msg, SOUP_STATUS_NOT_FOUND, "Not found");
+  AuthflowTestDummyjson d = { f->secret, f->access_ttl, f->refresh_ttl };
+
+  authflow_test_dummyjson_answer (&d, msg, method, path, f->last_body, f->last_authorization);
+  if (d.access_token != NULL)
+    note_issued (f, d.access_token, d.refresh_token, d.exp);
+
+  /* The secret is the fixture's. */
+  d.secret = NULL;
+  authflow_test_dummyjson_clear (&d);
 }
 
 /* An OAuth 2 server with the password grant, as Keycloak answers it for the
@@ -475,7 +192,7 @@ respond_oauth_error (SoupServerMessage *msg,
 
   json_object_set_string_member (answer, "error", error);
   json_object_set_string_member (answer, "error_description", description);
-  respond (msg, status, answer);
+  authflow_test_respond (msg, status, answer);
 }
 
 static void
@@ -503,7 +220,7 @@ oauth_issue (Fixture           *f,
 
   soup_message_headers_replace (headers, "Cache-Control", "no-store");
   soup_message_headers_replace (headers, "Pragma", "no-cache");
-  respond (msg, SOUP_STATUS_OK, answer);
+  authflow_test_respond (msg, SOUP_STATUS_OK, answer);
 }
 
 static void
@@ -576,7 +293,7 @@ oauth_userinfo (Fixture           *f,
   json_object_set_string_member (answer, "given_name", "Emily");
   json_object_set_string_member (answer, "family_name", "Johnson");
   json_object_set_string_member (answer, "email", "emily.johnson@x.dummyjson.com");
-  respond (msg, SOUP_STATUS_OK, answer);
+  authflow_test_respond (msg, SOUP_STATUS_OK, answer);
 }
 
 /* Keycloak signs access tokens with the realm's RSA key and refresh tokens
@@ -625,7 +342,7 @@ respond_jsonapi_error (SoupServerMessage *msg,
   json_object_set_string_member (error, "detail", detail);
   json_array_add_object_element (errors, g_steal_pointer (&error));
   json_object_set_array_member (answer, "errors", errors);
-  respond (msg, status, answer);
+  authflow_test_respond (msg, status, answer);
 }
 
 #define ADA_USER \
@@ -636,7 +353,7 @@ static void
 nested_sessions (Fixture           *f,
                  SoupServerMessage *msg)
 {
-  g_autoptr(JsonObject) body = parse_object (f->last_body);
+  g_autoptr(JsonObject) body = authflow_test_parse_object (f->last_body);
   g_autoptr(JsonObject) answer = json_object_new ();
   g_autoptr(GTimeZone) zone = g_time_zone_new_offset (2 * 3600);
   g_autoptr(GDateTime) expires_utc = NULL;
@@ -662,8 +379,8 @@ nested_sessions (Fixture           *f,
 
   json_object_set_string_member (answer, "token", token);
   json_object_set_string_member (answer, "expires_at", expires_at);
-  json_object_set_object_member (answer, "user", parse_object (ADA_USER));
-  respond (msg, SOUP_STATUS_CREATED, answer);
+  json_object_set_object_member (answer, "user", authflow_test_parse_object (ADA_USER));
+  authflow_test_respond (msg, SOUP_STATUS_CREATED, answer);
 }
 
 static void
@@ -687,7 +404,7 @@ nested_projects (Fixture           *f,
   json_object_set_string_member (project, "name", "Difference Engine");
   json_array_add_object_element (data, g_steal_pointer (&project));
   json_object_set_array_member (answer, "data", data);
-  respond (msg, SOUP_STATUS_OK, answer);
+  authflow_test_respond (msg, SOUP_STATUS_OK, answer);
 }
 
 static void
@@ -731,27 +448,6 @@ make_app (Fixture         *f,
   authflow_flow_set_time_func (f->flow, held_back_time, NULL);
 }
 
-static char *
-listen_local (SoupServer *server)
-{
-  g_autoptr(GError) error = NULL;
-  GSList *uris;
-  char *url;
-
-  soup_server_listen_local (server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error);
-  g_assert_no_error (error);
-
-  uris = soup_server_get_uris (server);
-  g_assert_nonnull (uris);
-  url = g_uri_to_string (uris->data);
-  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
-
-  if (g_str_has_suffix (url, "/"))
-    url[strlen (url) - 1] = '\0';
-
-  return url;
-}
-
 static void
 start_standin (Fixture     *f,
                StandInFunc  func,
@@ -768,7 +464,7 @@ start_standin (Fixture     *f,
   f->standin = soup_server_new (NULL, NULL);
   soup_server_add_handler (f->standin, NULL, standin_cb, f, NULL);
 
-  root = listen_local (f->standin);
+  root = authflow_test_listen_local (f->standin);
   f->url = g_strconcat (root, base_path, NULL);
 }
 
@@ -1085,7 +781,7 @@ outside_refresh (Fixture     *f,
   g_assert_no_error (error);
 
   text = g_strndup (g_bytes_get_data (answer, NULL), g_bytes_get_size (answer));
-  object = parse_object (text);
+  object = authflow_test_parse_object (text);
   g_assert_nonnull (object);
   *message = g_strdup (json_object_get_string_member_with_default (object, "message", NULL));
 
@@ -1230,7 +926,7 @@ test_dummyjson (Fixture       *f,
 
   g_assert_cmpuint (requests_to (f, "POST /auth/login"), ==, 2);
   g_assert_cmpstr (f->last_content_type, ==, "application/json");
-  body = parse_object (f->last_body);
+  body = authflow_test_parse_object (f->last_body);
   g_assert_nonnull (body);
   g_assert_cmpuint (json_object_get_size (body), ==, 2);
   g_assert_cmpstr (json_object_get_string_member (body, "username"), ==, "emilys");
@@ -1386,7 +1082,7 @@ test_dummyjson_bad_refresh_token (Fixture       *f,
   g_assert_cmpuint (requests_to (f, "GET /auth/me"), ==, 1);
   g_assert_cmpuint (requests_to (f, "POST /auth/refresh"), ==, 1);
   g_assert_cmpuint (f->n_requests, ==, 3);
-  body = parse_object (body_of (f, "POST /auth/refresh"));
+  body = authflow_test_parse_object (body_of (f, "POST /auth/refresh"));
   g_assert_nonnull (body);
   g_assert_cmpuint (json_object_get_size (body), ==, 1);
   g_assert_cmpstr (json_object_get_string_member (body, "refreshToken"), ==, refresh_token);
@@ -1585,7 +1281,7 @@ test_nested (Fixture       *f,
   g_assert_no_error (error);
   g_assert_cmpuint (requests_to (f, "POST /sessions"), ==, 2);
   g_assert_cmpstr (f->last_content_type, ==, "application/json");
-  body = parse_object (f->last_body);
+  body = authflow_test_parse_object (f->last_body);
   g_assert_nonnull (body);
   g_assert_cmpuint (json_object_get_size (body), ==, 2);
   g_assert_cmpstr (json_object_get_string_member (body, "email"), ==, "ada@example.com");
