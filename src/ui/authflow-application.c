@@ -7,6 +7,7 @@
 
 #include "authflow-application.h"
 #include "authflow-har.h"
+#include "authflow-check-window.h"
 #include "authflow-inspector-faults-page.h"
 #include "authflow-inspector-keyring-page.h"
 #include "authflow-inspector-mapping-page.h"
@@ -476,6 +477,21 @@ inspector_action (GSimpleAction *action,
   gtk_window_present (self->inspector);
 }
 
+/* The troubleshooting checklist, for the backend chosen now. */
+static void
+check_backend_action (GSimpleAction *action,
+                      GVariant      *parameter,
+                      gpointer       user_data)
+{
+  AuthflowApplication *self = user_data;
+  AuthflowClient *client = authflow_flow_get_client (self->flow);
+  AuthflowCheckWindow *window = authflow_check_window_new (authflow_client_get_profile (client),
+                                                           authflow_client_get_base_url (client));
+
+  gtk_window_set_transient_for (GTK_WINDOW (window), gtk_application_get_active_window (GTK_APPLICATION (self)));
+  gtk_window_present (GTK_WINDOW (window));
+}
+
 static void
 about_action (GSimpleAction *action,
               GVariant      *parameter,
@@ -523,6 +539,7 @@ static const GActionEntry app_actions[] = {
   { "inject-fault", inject_fault_action, "s" },
   { "preferences", preferences_action },
   { "inspector", inspector_action },
+  { "check-backend", check_backend_action },
   { "about", about_action },
   { "quit", quit_action },
 };

@@ -7,6 +7,7 @@
 
 #include "authflow-page-util.h"
 #include "authflow-preferences-window.h"
+#include "authflow-check-window.h"
 #include "authflow-profile-editor.h"
 
 struct _AuthflowPreferencesWindow
@@ -311,6 +312,29 @@ edit_profile_action (GtkWidget  *widget,
   open_editor (self, profile != NULL ? authflow_profile_get_id (profile) : NULL);
 }
 
+/* The backend chosen above, where the app reaches it. */
+static void
+check_backend_action (GtkWidget  *widget,
+                      const char *action_name,
+                      GVariant   *parameter)
+{
+  AuthflowPreferencesWindow *self = AUTHFLOW_PREFERENCES_WINDOW (widget);
+  g_autoptr(AuthflowProfile) profile = g_list_model_get_item (adw_combo_row_get_model (self->backend_row),
+                                                              adw_combo_row_get_selected (self->backend_row));
+  AuthflowClient *client;
+  AuthflowCheckWindow *window;
+
+  if (profile == NULL || self->application == NULL)
+    return;
+
+  client = authflow_flow_get_client (authflow_application_get_flow (self->application));
+  window = authflow_check_window_new (profile,
+                                      authflow_client_get_profile (client) == profile
+                                      ? authflow_client_get_base_url (client) : NULL);
+  gtk_window_set_transient_for (GTK_WINDOW (window), GTK_WINDOW (self));
+  gtk_window_present (GTK_WINDOW (window));
+}
+
 static void
 authflow_preferences_window_class_init (AuthflowPreferencesWindowClass *klass)
 {
@@ -339,6 +363,7 @@ authflow_preferences_window_class_init (AuthflowPreferencesWindowClass *klass)
 
   gtk_widget_class_install_action (widget_class, "prefs.new-profile", NULL, new_profile_action);
   gtk_widget_class_install_action (widget_class, "prefs.edit-profile", NULL, edit_profile_action);
+  gtk_widget_class_install_action (widget_class, "prefs.check-backend", NULL, check_backend_action);
 }
 
 static void

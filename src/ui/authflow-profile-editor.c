@@ -5,6 +5,7 @@
 
 #include <glib/gi18n.h>
 
+#include "authflow-check-window.h"
 #include "authflow-journal.h"
 #include "authflow-json.h"
 #include "authflow-page-util.h"
@@ -423,6 +424,7 @@ check_profile (AuthflowProfileEditor *self)
     }
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "editor.save", self->profile != NULL && !self->saving);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "editor.check", self->profile != NULL);
   update_mapping (self);
 }
 
@@ -567,6 +569,25 @@ save_action (GtkWidget  *widget,
   authflow_backends_save_async (self->backends, self->text, self->cancellable, save_cb, g_object_ref (self));
 }
 
+/* The backend check on the profile as it is now, saved or not. */
+static void
+check_action (GtkWidget  *widget,
+              const char *action_name,
+              GVariant   *parameter)
+{
+  AuthflowProfileEditor *self = AUTHFLOW_PROFILE_EDITOR (widget);
+  AuthflowCheckWindow *window;
+
+  check_profile (self);
+  if (self->profile == NULL)
+    return;
+
+  window = authflow_check_window_new (self->profile, NULL);
+  gtk_window_set_transient_for (GTK_WINDOW (window), GTK_WINDOW (self));
+  gtk_window_set_modal (GTK_WINDOW (window), TRUE);
+  gtk_window_present (GTK_WINDOW (window));
+}
+
 static void
 authflow_profile_editor_dispose (GObject *object)
 {
@@ -627,6 +648,7 @@ authflow_profile_editor_class_init (AuthflowProfileEditorClass *klass)
   gtk_widget_class_bind_template_child (widget_class, AuthflowProfileEditor, mapping_row);
 
   gtk_widget_class_install_action (widget_class, "editor.save", NULL, save_action);
+  gtk_widget_class_install_action (widget_class, "editor.check", NULL, check_action);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_s, GDK_CONTROL_MASK, "editor.save", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "window.close", NULL);
 }
