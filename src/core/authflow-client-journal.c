@@ -7,6 +7,7 @@
 
 #include "authflow-client-private.h"
 #include "authflow-faults-private.h"
+#include "authflow-json-path.h"
 
 /* How the client describes what it does to the journal: each exchange as
  * HAR describes one (the request, the answer, the timings), and each answer
@@ -466,27 +467,6 @@ authflow_client_summarize_exchange (SoupMessage     *message,
   return g_string_free (g_steal_pointer (&summary), FALSE);
 }
 
-/* The first node that @path matches in @answer, or %NULL. */
-static JsonNode *
-match (JsonNode   *answer,
-       const char *path)
-{
-  g_autoptr(JsonPath) compiled = json_path_new ();
-  g_autoptr(JsonNode) matches = NULL;
-  JsonArray *array;
-
-  /* The profile compiled its paths when it was loaded. */
-  if (answer == NULL || path == NULL || !json_path_compile (compiled, path, NULL))
-    return NULL;
-
-  matches = json_path_match (compiled, answer);
-  array = json_node_get_array (matches);
-  if (json_array_get_length (array) == 0)
-    return NULL;
-
-  return json_node_copy (json_array_get_element (array, 0));
-}
-
 /**
  * authflow_client_match_string:
  * @answer: (nullable): an answer
@@ -509,7 +489,7 @@ authflow_client_match_string (JsonNode    *answer,
 
   if (path == NULL)
     why = g_strdup ("the profile maps none for this call");
-  else if ((node = match (answer, path)) == NULL)
+  else if ((node = authflow_json_path_dup_first (path, answer)) == NULL)
     why = g_strdup_printf ("no field at %s", path);
   else if (JSON_NODE_HOLDS_NULL (node))
     why = g_strdup_printf ("the field at %s is null", path);
@@ -721,7 +701,7 @@ authflow_client_why_no_user (JsonNode   *answer,
   if (path == NULL)
     return g_strdup ("the profile maps no user for this call");
 
-  if ((node = match (answer, path)) == NULL)
+  if ((node = authflow_json_path_dup_first (path, answer)) == NULL)
     return g_strdup_printf ("no field at %s", path);
 
   if (JSON_NODE_HOLDS_NULL (node))

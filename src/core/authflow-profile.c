@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "authflow-json.h"
+#include "authflow-json-path.h"
 #include "authflow-jwt.h"
 #include "authflow-profile.h"
 
@@ -243,14 +244,13 @@ check_json_path (AuthflowProfile  *self,
                  const char       *key,
                  GError          **error)
 {
-  g_autoptr(JsonPath) path = json_path_new ();
+  g_autoptr(AuthflowJsonPath) path = NULL;
   g_autoptr(GError) local_error = NULL;
 
-  /* json_path_compile() fails on an empty string without saying why. */
   if (text[0] == '\0')
     return fail (self, error, key, "must be a JSON path such as “$.token”");
 
-  if (!json_path_compile (path, text, &local_error))
+  if (!(path = authflow_json_path_new (text, &local_error)))
     return fail (self, error, key, "not a valid JSON path: %s", local_error->message);
 
   return TRUE;
@@ -1417,36 +1417,12 @@ authflow_profile_answer_free (AuthflowProfileAnswer *answer)
   g_free (answer);
 }
 
-/* The first node that @path matches in @answer, or %NULL. */
-static JsonNode *
-match (JsonNode   *answer,
-       const char *path)
-{
-  g_autoptr(JsonPath) compiled = json_path_new ();
-  g_autoptr(JsonNode) matches = NULL;
-  JsonArray *array;
-
-  if (path == NULL)
-    return NULL;
-
-  /* The path compiled when the profile was loaded. */
-  if (!json_path_compile (compiled, path, NULL))
-    g_return_val_if_reached (NULL);
-
-  matches = json_path_match (compiled, answer);
-  array = json_node_get_array (matches);
-  if (json_array_get_length (array) == 0)
-    return NULL;
-
-  return json_node_copy (json_array_get_element (array, 0));
-}
-
 /* A string, or an integer as a string: ids are often numbers. */
 static char *
 match_string (JsonNode   *answer,
               const char *path)
 {
-  g_autoptr(JsonNode) node = match (answer, path);
+  g_autoptr(JsonNode) node = authflow_json_path_dup_first (path, answer);
 
   if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
     return NULL;
@@ -1465,7 +1441,7 @@ match_number (JsonNode   *answer,
               const char *path,
               double     *number)
 {
-  g_autoptr(JsonNode) node = match (answer, path);
+  g_autoptr(JsonNode) node = authflow_json_path_dup_first (path, answer);
   GType type;
 
   if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
@@ -1565,12 +1541,18 @@ map_user (const Mapping  *mapping,
           JsonNode       *answer,
           GError        **error)
 {
-  g_autoptr(JsonNode) node = match (answer, mapping->user);
+  g_autoptr(JsonNode) node = authflow_json_path_dup_first (mapping->user, answer);
   g_autoptr(JsonObject) user = NULL;
   g_autoptr(GList) members = NULL;
   JsonObject *object;
 
   if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    return NULL;
+
+  /* "The whole answer" of an answer that is a bare token, or an array of
+   * them, holds no user data; the login's user is then the one typed.
+   */
+  if (!JSON_NODE_HOLDS_OBJECT (node) && g_str_equal (mapping->user, "$"))
     return NULL;
 
   if (!JSON_NODE_HOLDS_OBJECT (node))
@@ -1672,8 +1654,12 @@ authflow_profile_map_answer (AuthflowProfile          *self,
  * @self: a profile
  * @answer: an error answer's JSON
  *
+ * An answer that is a bare string, such as `"Invalid credentials"`, is its
+ * own message when no path finds one.
+ *
  * Returns: (transfer full) (nullable): the first non-empty string at the
- *   profile's error message paths, or %NULL
+ *   profile's error message paths, else the answer itself if it is a
+ *   non-empty string, or %NULL
  */
 char *
 authflow_profile_map_error_message (AuthflowProfile *self,
@@ -1684,13 +1670,17 @@ authflow_profile_map_error_message (AuthflowProfile *self,
 
   for (guint i = 0; self->error_message != NULL && self->error_message[i] != NULL; i++)
     {
-      g_autoptr(JsonNode) node = match (answer, self->error_message[i]);
+      g_autoptr(JsonNode) node = authflow_json_path_dup_first (self->error_message[i], answer);
 
       if (node != NULL && JSON_NODE_HOLDS_VALUE (node) &&
           json_node_get_value_type (node) == G_TYPE_STRING &&
           json_node_get_string (node)[0] != '\0')
         return json_node_dup_string (node);
     }
+
+  if (JSON_NODE_HOLDS_VALUE (answer) && json_node_get_value_type (answer) == G_TYPE_STRING &&
+      json_node_get_string (answer)[0] != '\0')
+    return json_node_dup_string (answer);
 
   return NULL;
 }
