@@ -1114,7 +1114,7 @@ record_exchange (AuthflowClient *self,
 static void
 end_request (GTask      *task,
              GError     *error,
-             JsonObject *answer,
+             JsonNode   *answer,
              const char *failure)
 {
   AuthflowClient *self = g_task_get_source_object (task);
@@ -1126,7 +1126,7 @@ end_request (GTask      *task,
   if (error != NULL)
     g_task_return_error (task, error);
   else
-    g_task_return_pointer (task, answer, (GDestroyNotify) json_object_unref);
+    g_task_return_pointer (task, answer, (GDestroyNotify) json_node_unref);
 }
 
 static void
@@ -1210,7 +1210,9 @@ return_too_large (GTask *task)
 
 /* The whole answer is in and parsed: turns it into the task's value or
  * error. The Content-Type is not checked: a server that labels JSON as
- * text/html still sent JSON, and anything else fails to parse.
+ * text/html still sent JSON, and anything else fails to parse. Any JSON
+ * will do, an object or not: an array or a bare string is what the
+ * profile's paths make of it.
  */
 static void
 take_answer (GTask    *task,
@@ -1219,13 +1221,9 @@ take_answer (GTask    *task,
 {
   AuthflowClient *self = g_task_get_source_object (task);
   Request *request = g_task_get_task_data (task);
-  JsonObject *object_answer = NULL;
   guint status = soup_message_get_status (request->message);
 
   request->complete = TRUE;
-
-  if (root != NULL && JSON_NODE_HOLDS_OBJECT (root))
-    object_answer = json_node_get_object (root);
 
   /* A reference server started without --dev-endpoints. */
   if (request->kind == AUTHFLOW_PROFILE_CALL_DEV_REVOKE_SESSION && status == SOUP_STATUS_NOT_FOUND)
@@ -1255,7 +1253,7 @@ take_answer (GTask    *task,
       return;
     }
 
-  if (object_answer == NULL)
+  if (root == NULL)
     {
       end_request (task,
                    g_error_new_literal (AUTHFLOW_CLIENT_ERROR, AUTHFLOW_CLIENT_ERROR_BAD_ANSWER,
@@ -1283,7 +1281,7 @@ take_answer (GTask    *task,
         }
     }
 
-  end_request (task, NULL, json_object_ref (object_answer), NULL);
+  end_request (task, NULL, json_node_ref (root), NULL);
 }
 
 static void
@@ -2145,14 +2143,13 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (AuthNotes, auth_notes_clear)
 static AuthflowAuthResult *
 map_auth_answer (AuthflowClient           *self,
                  AuthflowProfileCallKind   kind,
-                 JsonObject               *answer,
+                 JsonNode                 *root,
                  const char               *identifier,
                  AuthNotes                *notes,
                  GError                  **error)
 {
   g_autoptr(AuthflowAuthResult) result = g_new0 (AuthflowAuthResult, 1);
   g_autoptr(AuthflowProfileAnswer) mapped = NULL;
-  g_autoptr(JsonNode) root = json_node_init_object (json_node_alloc (), answer);
   g_autoptr(GDateTime) server_now = authflow_client_dup_server_now (self);
   g_autoptr(GError) mapping_error = NULL;
   g_autoptr(GError) jwt_error = NULL;
@@ -2162,9 +2159,14 @@ map_auth_answer (AuthflowClient           *self,
 
   if (!(mapped = authflow_profile_map_answer (self->profile, kind, root, server_now, &mapping_error)))
     {
+      g_autofree char *token = authflow_client_match_string (root, token_path, NULL);
+
       g_debug ("The answer does not map: %s", mapping_error->message);
+      /* With its token there, what did not map is the user data. */
       g_set_error_literal (error, AUTHFLOW_CLIENT_ERROR, AUTHFLOW_CLIENT_ERROR_BAD_ANSWER,
-                           _("The server's answer has no access token"));
+                           token != NULL ? _("The server's answer has user data that is not a JSON object")
+                                         : _("The server's answer has no access token"));
+      wipe_token (g_steal_pointer (&token));
       return NULL;
     }
 
@@ -2194,7 +2196,8 @@ map_auth_answer (AuthflowClient           *self,
   result->uid = g_steal_pointer (&mapped->uid);
   result->user = g_steal_pointer (&mapped->user);
 
-  if ((result->expiry = expiry_from_fields (self, answer, &member)))
+  if (JSON_NODE_HOLDS_OBJECT (root) &&
+      (result->expiry = expiry_from_fields (self, json_node_get_object (root), &member)))
     {
       result->expiry_source = AUTHFLOW_EXPIRY_SOURCE_ANSWER;
       notes->expiry_path = g_strconcat ("$.", member, NULL);
@@ -2417,21 +2420,19 @@ record_mapping (AuthflowClient          *self,
 static AuthflowAuthResult *
 auth_result_from_answer (AuthflowClient           *self,
                          AuthflowProfileCallKind   kind,
-                         JsonObject               *answer,
+                         JsonNode                 *root,
                          const char               *identifier,
                          AuthflowSecrets          *secrets,
                          GError                  **error)
 {
   g_auto(AuthNotes) notes = { NULL, FALSE };
   g_autoptr(GError) local_error = NULL;
-  g_autoptr(JsonNode) root = NULL;
   AuthflowAuthResult *result;
 
-  result = map_auth_answer (self, kind, answer, identifier, &notes, &local_error);
+  result = map_auth_answer (self, kind, root, identifier, &notes, &local_error);
 
   if (self->journal != NULL)
     {
-      root = json_node_init_object (json_node_alloc (), answer);
       if (result != NULL)
         {
           authflow_secrets_add (secrets, AUTHFLOW_JOURNAL_SECRET_TOKEN, result->access_token);
@@ -2470,7 +2471,7 @@ auth_call_cb (GObject      *object,
   g_autoptr(GTask) task = user_data;
   AuthflowClient *self = g_task_get_source_object (task);
   AuthCall *call = g_task_get_task_data (task);
-  g_autoptr(JsonObject) answer = NULL;
+  g_autoptr(JsonNode) answer = NULL;
   g_autoptr(GError) error = NULL;
   AuthflowAuthResult *auth;
 
@@ -2672,12 +2673,12 @@ call_cb (GObject      *object,
 {
   g_autoptr(GTask) task = user_data;
   g_autoptr(GError) error = NULL;
-  JsonObject *answer;
+  JsonNode *answer;
 
   if (!(answer = g_task_propagate_pointer (G_TASK (result), &error)))
     g_task_return_error (task, g_steal_pointer (&error));
   else
-    g_task_return_pointer (task, answer, (GDestroyNotify) json_object_unref);
+    g_task_return_pointer (task, answer, (GDestroyNotify) json_node_unref);
 }
 
 /**
@@ -2709,9 +2710,10 @@ authflow_client_run_async (AuthflowClient          *self,
 /**
  * authflow_client_run_finish:
  *
- * Returns: (transfer full): the answer's JSON object
+ * Returns: (transfer full): the answer's JSON: an object, or whatever else
+ *   the server sent (an array, a string…)
  */
-JsonObject *
+JsonNode *
 authflow_client_run_finish (AuthflowClient  *self,
                             GAsyncResult    *result,
                             GError         **error)
@@ -2735,17 +2737,15 @@ authflow_client_run_finish (AuthflowClient  *self,
 AuthflowUser *
 authflow_client_map_user (AuthflowClient           *self,
                           AuthflowProfileCallKind   kind,
-                          JsonObject               *answer,
+                          JsonNode                 *root,
                           GError                  **error)
 {
-  g_autoptr(JsonNode) root = NULL;
   g_autoptr(AuthflowProfileAnswer) mapped = NULL;
   g_autoptr(GError) mapping_error = NULL;
 
   g_return_val_if_fail (AUTHFLOW_IS_CLIENT (self), NULL);
-  g_return_val_if_fail (answer != NULL, NULL);
+  g_return_val_if_fail (root != NULL, NULL);
 
-  root = json_node_init_object (json_node_alloc (), answer);
   mapped = authflow_profile_map_answer (self->profile, kind, root, NULL, &mapping_error);
 
   if (mapped == NULL || mapped->user == NULL)
@@ -2771,7 +2771,7 @@ authflow_client_map_user (AuthflowClient           *self,
  * @access_token: (nullable): sent as a bearer token
  * @body: (nullable): sent as JSON
  *
- * The "API Call" action: any call of the backend, answered by a JSON object.
+ * The "API Call" action: any call of the backend, answered with JSON.
  */
 void
 authflow_client_call_async (AuthflowClient      *self,
@@ -2799,9 +2799,9 @@ authflow_client_call_async (AuthflowClient      *self,
 /**
  * authflow_client_call_finish:
  *
- * Returns: (transfer full): the answer's JSON object
+ * Returns: (transfer full): the answer's JSON
  */
-JsonObject *
+JsonNode *
 authflow_client_call_finish (AuthflowClient  *self,
                              GAsyncResult    *result,
                              GError         **error)
@@ -2819,7 +2819,7 @@ answered_cb (GObject      *object,
              gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
-  g_autoptr(JsonObject) answer = NULL;
+  g_autoptr(JsonNode) answer = NULL;
   g_autoptr(GError) error = NULL;
 
   if (!(answer = g_task_propagate_pointer (G_TASK (result), &error)))

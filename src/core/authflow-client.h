@@ -129,12 +129,12 @@ void                authflow_client_run_async       (AuthflowClient       *self,
                                                      GCancellable         *cancellable,
                                                      GAsyncReadyCallback   callback,
                                                      gpointer              user_data);
-JsonObject         *authflow_client_run_finish      (AuthflowClient       *self,
+JsonNode           *authflow_client_run_finish      (AuthflowClient       *self,
                                                      GAsyncResult         *result,
                                                      GError              **error);
 AuthflowUser       *authflow_client_map_user        (AuthflowClient       *self,
                                                      AuthflowProfileCallKind kind,
-                                                     JsonObject           *answer,
+                                                     JsonNode             *answer,
                                                      GError              **error);
 void                authflow_client_call_async      (AuthflowClient       *self,
                                                      const char           *method,
@@ -144,7 +144,7 @@ void                authflow_client_call_async      (AuthflowClient       *self,
                                                      GCancellable         *cancellable,
                                                      GAsyncReadyCallback   callback,
                                                      gpointer              user_data);
-JsonObject         *authflow_client_call_finish     (AuthflowClient       *self,
+JsonNode           *authflow_client_call_finish     (AuthflowClient       *self,
                                                      GAsyncResult         *result,
                                                      GError              **error);
 void                authflow_client_log_out_async   (AuthflowClient       *self,

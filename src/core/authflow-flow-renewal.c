@@ -505,7 +505,7 @@ call_cb (GObject      *object,
   AuthflowFlow *self = g_task_get_source_object (task);
   Call *call = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
-  JsonObject *answer;
+  JsonNode *answer;
 
   if (call->kind == GENERIC_CALL)
     answer = authflow_client_call_finish (AUTHFLOW_CLIENT (object), result, &error);
@@ -515,7 +515,7 @@ call_cb (GObject      *object,
   if (answer != NULL)
     {
       _authflow_flow_set_online (self);
-      g_task_return_pointer (task, answer, (GDestroyNotify) json_object_unref);
+      g_task_return_pointer (task, answer, (GDestroyNotify) json_node_unref);
       g_object_unref (task);
       return;
     }

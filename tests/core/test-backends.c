@@ -972,7 +972,7 @@ call (Fixture     *f,
   authflow_flow_call_async (f->flow, "GET", path, NULL, NULL, authflow_test_got_result_cb, &result);
   AWAIT (result);
 
-  return authflow_flow_call_finish (f->flow, result, error);
+  return authflow_test_object_of (authflow_flow_call_finish (f->flow, result, error));
 }
 
 /* What the next start of the app would find in the keyring, or %NULL. */
