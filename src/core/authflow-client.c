@@ -1919,6 +1919,51 @@ send_json_async (AuthflowClient      *self,
   wipe_token (tampered);
 }
 
+/* The values hold the password and the tokens: they are wiped, not just
+ * freed, once the request is built.
+ */
+static void
+wipe_free (gpointer data)
+{
+  char *text = data;
+
+  if (text != NULL)
+    memset (text, 0, strlen (text));
+  g_free (text);
+}
+
+static GHashTable *
+new_values (void)
+{
+  return g_hash_table_new_full (g_str_hash, g_str_equal, NULL, wipe_free);
+}
+
+static void
+set_value (GHashTable *values,
+           const char *name,
+           const char *value)
+{
+  if (value != NULL && value[0] != '\0')
+    g_hash_table_replace (values, (gpointer) name, g_strdup (value));
+}
+
+/* Adds the values of @more that @values has none of. */
+static void
+add_missing_values (GHashTable *values,
+                    GHashTable *more)
+{
+  GHashTableIter iter;
+  gpointer key, value;
+
+  if (more == NULL)
+    return;
+
+  g_hash_table_iter_init (&iter, more);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    if (!g_hash_table_contains (values, key))
+      g_hash_table_replace (values, key, g_strdup (value));
+}
+
 /* The secrets among a call's template values: what the journal must not
  * keep of the call, wherever it shows.
  */
@@ -1960,9 +2005,10 @@ send_profile_async (AuthflowClient          *self,
   g_autoptr(GError) error = NULL;
   g_autoptr(AuthflowProfileRequest) request = NULL;
   g_autofree char *url = NULL;
-  g_autoptr(GHashTable) tampered_values = NULL;
+  g_autoptr(GHashTable) filled = new_values ();
   const char *profile_base = authflow_profile_get_base_url (self->profile);
   const char *access_token = values != NULL ? g_hash_table_lookup (values, "access_token") : NULL;
+  gboolean tampered = FALSE;
   AuthflowSecrets *secrets;
   SoupMessage *message;
 
@@ -1977,21 +2023,17 @@ send_profile_async (AuthflowClient          *self,
       return;
     }
 
+  /* The caller's values, in a copy of their own, wiped when it is freed. */
+  add_missing_values (filled, values);
+
   /* The call carries the access token wherever its template puts it. */
   if (take_invalidate_token (self, access_token))
     {
-      GHashTableIter iter;
-      gpointer key, value;
-
-      tampered_values = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) wipe_token);
-      g_hash_table_iter_init (&iter, values);
-      while (g_hash_table_iter_next (&iter, &key, &value))
-        g_hash_table_replace (tampered_values, key, g_strdup (value));
-      g_hash_table_replace (tampered_values, (gpointer) "access_token", tamper_token (access_token));
-      values = tampered_values;
+      g_hash_table_replace (filled, (gpointer) "access_token", tamper_token (access_token));
+      tampered = TRUE;
     }
 
-  if (!(request = authflow_profile_build_request (self->profile, kind, values, &error)))
+  if (!(request = authflow_profile_build_request (self->profile, kind, filled, &error)))
     {
       g_task_return_error (task, g_steal_pointer (&error));
       return;
@@ -2013,10 +2055,10 @@ send_profile_async (AuthflowClient          *self,
 
   soup_message_headers_foreach (request->headers, copy_header_cb,
                                 soup_message_get_request_headers (message));
-  secrets = secrets_from_values (values);
+  secrets = secrets_from_values (filled);
   authflow_secrets_add (secrets, AUTHFLOW_JOURNAL_SECRET_TOKEN, access_token);
   send_message (self, g_steal_pointer (&task), kind, secrets,
-                message, request->body, request->content_type, tampered_values != NULL);
+                message, request->body, request->content_type, tampered);
 }
 
 static JsonNode *
@@ -2482,34 +2524,6 @@ auth_call_cb (GObject      *object,
     g_task_return_pointer (task, auth, (GDestroyNotify) authflow_auth_result_free);
 }
 
-/* The values hold the password and the tokens: they are wiped, not just
- * freed, once the request is built.
- */
-static void
-wipe_free (gpointer data)
-{
-  char *text = data;
-
-  if (text != NULL)
-    memset (text, 0, strlen (text));
-  g_free (text);
-}
-
-static GHashTable *
-new_values (void)
-{
-  return g_hash_table_new_full (g_str_hash, g_str_equal, NULL, wipe_free);
-}
-
-static void
-set_value (GHashTable *values,
-           const char *name,
-           const char *value)
-{
-  if (value != NULL && value[0] != '\0')
-    g_hash_table_replace (values, (gpointer) name, g_strdup (value));
-}
-
 static void
 start_auth_call (AuthflowClient          *self,
                  AuthflowProfileCallKind  kind,
@@ -2611,8 +2625,13 @@ authflow_client_sign_up_async (AuthflowClient      *self,
   set_value (values, "first_name", first_name);
   set_value (values, "last_name", last_name);
 
-  start_auth_call (self, AUTHFLOW_PROFILE_CALL_SIGNUP, values, username, cancellable,
-                   authflow_client_sign_up_async, callback, user_data);
+  /* The new user is known, until the answer says more, by what they will
+   * log in with.
+   */
+  start_auth_call (self, AUTHFLOW_PROFILE_CALL_SIGNUP, values,
+                   authflow_profile_get_login_identifier (self->profile) == AUTHFLOW_PROFILE_IDENTIFIER_EMAIL
+                   ? email : username,
+                   cancellable, authflow_client_sign_up_async, callback, user_data);
 }
 
 AuthflowAuthResult *
@@ -2628,6 +2647,8 @@ authflow_client_sign_up_finish (AuthflowClient  *self,
 
 /**
  * authflow_client_refresh_async:
+ * @session_values: (nullable): the signed-in user's values that the call's
+ *   templates may use, such as "uid" and "username"
  *
  * Trades the refresh token for new tokens. The result has no user: a
  * refresh does not change who is signed in.
@@ -2635,6 +2656,7 @@ authflow_client_sign_up_finish (AuthflowClient  *self,
 void
 authflow_client_refresh_async (AuthflowClient      *self,
                                const char          *refresh_token,
+                               GHashTable          *session_values,
                                GCancellable        *cancellable,
                                GAsyncReadyCallback  callback,
                                gpointer             user_data)
@@ -2645,6 +2667,7 @@ authflow_client_refresh_async (AuthflowClient      *self,
   g_return_if_fail (refresh_token != NULL);
 
   set_value (values, "refresh_token", refresh_token);
+  add_missing_values (values, session_values);
   start_auth_call (self, AUTHFLOW_PROFILE_CALL_REFRESH, values, NULL, cancellable,
                    authflow_client_refresh_async, callback, user_data);
 }
@@ -2832,6 +2855,8 @@ answered_cb (GObject      *object,
  * authflow_client_log_out_async:
  * @refresh_token: (nullable): the refresh token whose family the server is
  *   to revoke
+ * @session_values: (nullable): the user's values that the call's templates
+ *   may use, such as "uid" and "username"
  *
  * The backend's logout. Fails with %AUTHFLOW_CLIENT_ERROR_NOT_SUPPORTED
  * for a backend that has none: then logging out is local only.
@@ -2840,6 +2865,7 @@ void
 authflow_client_log_out_async (AuthflowClient      *self,
                                const char          *access_token,
                                const char          *refresh_token,
+                               GHashTable          *session_values,
                                GCancellable        *cancellable,
                                GAsyncReadyCallback  callback,
                                gpointer             user_data)
@@ -2855,6 +2881,7 @@ authflow_client_log_out_async (AuthflowClient      *self,
 
   set_value (values, "access_token", access_token);
   set_value (values, "refresh_token", refresh_token);
+  add_missing_values (values, session_values);
   send_profile_async (self, AUTHFLOW_PROFILE_CALL_LOGOUT, values, cancellable,
                       authflow_client_log_out_async, answered_cb, task);
 }

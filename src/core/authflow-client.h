@@ -117,6 +117,7 @@ AuthflowAuthResult *authflow_client_sign_up_finish  (AuthflowClient       *self,
                                                      GError              **error);
 void                authflow_client_refresh_async   (AuthflowClient       *self,
                                                      const char           *refresh_token,
+                                                     GHashTable           *session_values,
                                                      GCancellable         *cancellable,
                                                      GAsyncReadyCallback   callback,
                                                      gpointer              user_data);
@@ -150,6 +151,7 @@ JsonNode           *authflow_client_call_finish     (AuthflowClient       *self,
 void                authflow_client_log_out_async   (AuthflowClient       *self,
                                                      const char           *access_token,
                                                      const char           *refresh_token,
+                                                     GHashTable           *session_values,
                                                      GCancellable         *cancellable,
                                                      GAsyncReadyCallback   callback,
                                                      gpointer              user_data);

@@ -685,7 +685,7 @@ test_refresh (Fixture       *f,
   log_in (f, "emilys", PASSWORD, &auth, &error);
   g_assert_no_error (error);
 
-  authflow_client_refresh_async (f->client, auth->refresh_token, NULL, authflow_test_got_result_cb, &result);
+  authflow_client_refresh_async (f->client, auth->refresh_token, NULL, NULL, authflow_test_got_result_cb, &result);
   AWAIT (result);
   renewed = authflow_client_refresh_finish (f->client, result, &error);
   g_assert_no_error (error);

@@ -265,6 +265,18 @@ static const struct {
     "is required (or “access_token” in “answer”)" },
   { "bad-identifier", AUTHFLOW_PROFILE_ERROR_INVALID,
     "bad-identifier.json: login_identifier: must be “username” or “email”" },
+  { "unknown-variable-path", AUTHFLOW_PROFILE_ERROR_INVALID,
+    "unknown-variable-path.json: calls.me.path: unknown variable “{{user_id}}”" },
+  { "unknown-variable-header", AUTHFLOW_PROFILE_ERROR_INVALID,
+    "unknown-variable-header.json: calls.me.headers.X-User: unknown variable “{{userid}}”" },
+  { "unclosed-variable-path", AUTHFLOW_PROFILE_ERROR_INVALID,
+    "unclosed-variable-path.json: calls.me.path: “{{” without “}}”" },
+  { "optional-in-path", AUTHFLOW_PROFILE_ERROR_INVALID,
+    "optional-in-path.json: calls.me.path: “{{uid?}}” cannot be optional in a path: "
+    "every part of a path must have a value" },
+  { "secret-in-path", AUTHFLOW_PROFILE_ERROR_INVALID,
+    "secret-in-path.json: calls.logout.path: “{{refresh_token}}” cannot be in a path, which "
+    "servers and proxies write down in their logs; send it in a header or the body" },
 };
 
 static void
@@ -475,6 +487,138 @@ test_request_headers (void)
   g_assert_null (request);
   g_assert_error (error, AUTHFLOW_PROFILE_ERROR, AUTHFLOW_PROFILE_ERROR_MISSING_VALUE);
   g_assert_cmpstr (error->message, ==, "The me call needs a value for “access_token”");
+}
+
+/* Templates in a path: every value percent-encoded, none missing or
+ * empty, none that would move the call to another path.
+ */
+static void
+test_request_path (void)
+{
+  static const char *text =
+    "{ \"id\": \"paths\", \"name\": \"Paths\", \"base_url\": \"https://api.example.com/v2/\","
+    "  \"calls\": {"
+    "    \"login\": { \"method\": \"POST\", \"path\": \"/login\","
+    "               \"body\": { \"email\": \"{{email}}\", \"password\": \"{{password}}\","
+    "                           \"ttl\": \"{{expires_in_mins?}}\" } },"
+    "    \"me\": { \"method\": \"GET\", \"path\": \"/users/{{uid}}/profile?by={{username}}\","
+    "            \"headers\": { \"Authorization\": \"Bearer {{access_token}}\", \"X-Uid\": \"{{uid}}\" } },"
+    "    \"update_user\": { \"method\": \"PATCH\", \"path\": \"/users/u-{{uid}}\","
+    "                     \"body\": { \"id\": \"{{uid}}\", \"email\": \"{{email?}}\" } } },"
+    "  \"answer\": { \"access_token\": \"$.token\" } }";
+  g_autoptr(AuthflowProfile) profile = NULL;
+  g_autoptr(AuthflowProfileRequest) request = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *body = NULL;
+  g_autofree char *summary = NULL;
+
+  profile = authflow_profile_new_from_string (text, "paths.json", &error);
+  g_assert_no_error (error);
+
+  /* Which variables each call names, for the pages that ask for them. */
+  g_assert_true (authflow_profile_call_uses_variable (profile, AUTHFLOW_PROFILE_CALL_ME, "uid"));
+  g_assert_true (authflow_profile_call_uses_variable (profile, AUTHFLOW_PROFILE_CALL_ME, "username"));
+  g_assert_false (authflow_profile_call_uses_variable (profile, AUTHFLOW_PROFILE_CALL_ME, "email"));
+  g_assert_true (authflow_profile_call_uses_variable (profile, AUTHFLOW_PROFILE_CALL_LOGIN, "email"));
+  g_assert_false (authflow_profile_call_uses_variable (profile, AUTHFLOW_PROFILE_CALL_LOGIN, "username"));
+  g_assert_false (authflow_profile_call_uses_variable (profile, AUTHFLOW_PROFILE_CALL_SIGNUP, "username"));
+  g_assert_true (authflow_profile_uses_variable (profile, "expires_in_mins"));
+  g_assert_false (authflow_profile_uses_variable (profile, "refresh_token"));
+
+  summary = authflow_profile_dup_call_summary (profile, AUTHFLOW_PROFILE_CALL_ME);
+  g_assert_cmpstr (summary, ==, "GET /users/{{uid}}/profile?by={{username}}");
+
+  /* A "/" and a space in a value stay inside their segment. */
+  request = authflow_profile_build_request_with (profile, AUTHFLOW_PROFILE_CALL_ME, &error,
+                                                 "access_token", "at.1",
+                                                 "uid", "a/b c",
+                                                 "username", "Zoë&co=1",
+                                                 NULL);
+  g_assert_no_error (error);
+  g_assert_cmpstr (request->method, ==, "GET");
+  g_assert_cmpstr (request->url, ==, "https://api.example.com/v2/users/a%2Fb%20c/profile?by=Zo%C3%AB%26co%3D1");
+  /* A header takes the value as it is. */
+  g_assert_cmpstr (soup_message_headers_get_one (request->headers, "X-Uid"), ==, "a/b c");
+  g_clear_pointer (&request, authflow_profile_request_free);
+
+  /* A uid that is a number is sent as its digits, in the path and the body. */
+  request = authflow_profile_build_request_with (profile, AUTHFLOW_PROFILE_CALL_UPDATE_USER, &error,
+                                                 "uid", "42",
+                                                 NULL);
+  g_assert_no_error (error);
+  g_assert_cmpstr (request->url, ==, "https://api.example.com/v2/users/u-42");
+  body = body_text (request);
+  g_assert_cmpstr (body, ==, "{\"id\":\"42\"}");
+  g_clear_pointer (&body, g_free);
+  g_clear_pointer (&request, authflow_profile_request_free);
+
+  /* No uid: the call is not made, and says why. */
+  request = authflow_profile_build_request_with (profile, AUTHFLOW_PROFILE_CALL_ME, &error,
+                                                 "access_token", "at.1",
+                                                 "username", "zoe",
+                                                 NULL);
+  g_assert_null (request);
+  g_assert_error (error, AUTHFLOW_PROFILE_ERROR, AUTHFLOW_PROFILE_ERROR_MISSING_VALUE);
+  g_assert_cmpstr (error->message, ==,
+                   "The me call needs the user id, “{{uid}}”, and the backend’s answers gave none");
+  g_clear_error (&error);
+
+  /* An empty one is none: no empty segment goes out. */
+  request = authflow_profile_build_request_with (profile, AUTHFLOW_PROFILE_CALL_ME, &error,
+                                                 "access_token", "at.1",
+                                                 "uid", "",
+                                                 "username", "zoe",
+                                                 NULL);
+  g_assert_null (request);
+  g_assert_error (error, AUTHFLOW_PROFILE_ERROR, AUTHFLOW_PROFILE_ERROR_MISSING_VALUE);
+  g_clear_error (&error);
+
+  request = authflow_profile_build_request_with (profile, AUTHFLOW_PROFILE_CALL_ME, &error,
+                                                 "access_token", "at.1",
+                                                 "uid", "7",
+                                                 "username", "",
+                                                 NULL);
+  g_assert_null (request);
+  g_assert_error (error, AUTHFLOW_PROFILE_ERROR, AUTHFLOW_PROFILE_ERROR_MISSING_VALUE);
+  g_assert_cmpstr (error->message, ==, "The me call needs a value for “username”");
+  g_clear_error (&error);
+
+  /* "/users/.." would be "/": refused. */
+  request = authflow_profile_build_request_with (profile, AUTHFLOW_PROFILE_CALL_ME, &error,
+                                                 "access_token", "at.1",
+                                                 "uid", "..",
+                                                 "username", "zoe",
+                                                 NULL);
+  g_assert_null (request);
+  g_assert_error (error, AUTHFLOW_PROFILE_ERROR, AUTHFLOW_PROFILE_ERROR_BAD_VALUE);
+  g_assert_cmpstr (error->message, ==, "The me call cannot put “..” in its path for “uid”");
+  g_clear_error (&error);
+
+  /* A lifetime the profile asks for only when there is one. */
+  request = authflow_profile_build_request_with (profile, AUTHFLOW_PROFILE_CALL_LOGIN, &error,
+                                                 "email", "zoe@example.com",
+                                                 "password", "pw",
+                                                 "expires_in_mins", "5",
+                                                 NULL);
+  g_assert_no_error (error);
+  body = body_text (request);
+  g_assert_cmpstr (body, ==, "{\"email\":\"zoe@example.com\",\"password\":\"pw\",\"ttl\":5}");
+  g_clear_pointer (&request, authflow_profile_request_free);
+  g_clear_object (&profile);
+
+  /* One that must have a lifetime says where to set it. */
+  profile = authflow_profile_new_from_string ("{ \"id\": \"ttl\", \"name\": \"TTL\","
+                                              "  \"base_url\": \"https://example.com\","
+                                              "  \"calls\": { \"login\": { \"method\": \"POST\","
+                                              "    \"path\": \"/login/{{expires_in_mins}}\" } },"
+                                              "  \"answer\": { \"access_token\": \"$\" } }",
+                                              "ttl.json", &error);
+  g_assert_no_error (error);
+  request = authflow_profile_build_request (profile, AUTHFLOW_PROFILE_CALL_LOGIN, NULL, &error);
+  g_assert_null (request);
+  g_assert_error (error, AUTHFLOW_PROFILE_ERROR, AUTHFLOW_PROFILE_ERROR_MISSING_VALUE);
+  g_assert_cmpstr (error->message, ==, "The login call needs a token lifetime, “{{expires_in_mins}}”: "
+                                       "set Token Lifetime in Preferences");
 }
 
 static void
@@ -1155,6 +1299,7 @@ main (int   argc,
   g_test_add_func ("/profile/request/json", test_request_json);
   g_test_add_func ("/profile/request/headers", test_request_headers);
   g_test_add_func ("/profile/request/form", test_request_form);
+  g_test_add_func ("/profile/request/path", test_request_path);
   g_test_add_func ("/profile/answer/reference-login", test_answer_reference_login);
   g_test_add_func ("/profile/answer/reference-me-logout", test_answer_reference_me);
   g_test_add_func ("/profile/answer/dummyjson-refresh", test_answer_dummyjson_refresh);
