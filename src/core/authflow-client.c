@@ -71,6 +71,12 @@ struct _AuthflowClient
    */
   guint        max_answer_size;
   guint        total_timeout;
+
+  /* How many minutes the backend is asked to let an access token live,
+   * where the profile asks for `{{expires_in_mins}}`; 0 to leave it to
+   * the backend.
+   */
+  guint        token_minutes;
 };
 
 G_DEFINE_FINAL_TYPE (AuthflowClient, authflow_client, G_TYPE_OBJECT)
@@ -100,6 +106,7 @@ enum {
   PROP_TOTAL_TIMEOUT,
   PROP_JOURNAL,
   PROP_FAULTS,
+  PROP_TOKEN_MINUTES,
   N_PROPS
 };
 
@@ -175,6 +182,10 @@ authflow_client_get_property (GObject    *object,
       g_value_set_object (value, self->faults);
       break;
 
+    case PROP_TOKEN_MINUTES:
+      g_value_set_uint (value, self->token_minutes);
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -216,6 +227,10 @@ authflow_client_set_property (GObject      *object,
 
     case PROP_FAULTS:
       authflow_client_set_faults (self, g_value_get_object (value));
+      break;
+
+    case PROP_TOKEN_MINUTES:
+      authflow_client_set_token_minutes (self, g_value_get_uint (value));
       break;
 
     default:
@@ -272,6 +287,14 @@ authflow_client_class_init (AuthflowClientClass *klass)
   properties [PROP_FAULTS] =
     g_param_spec_object ("faults", NULL, NULL, AUTHFLOW_TYPE_FAULTS,
                          (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  /* The access tokens' lifetime that the calls ask for, in minutes, where
+   * the profile has `{{expires_in_mins}}`; 0 asks for none, and the
+   * backend decides.
+   */
+  properties [PROP_TOKEN_MINUTES] =
+    g_param_spec_uint ("token-minutes", NULL, NULL, 0, AUTHFLOW_CLIENT_MAX_TOKEN_MINUTES, 0,
+                       (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -635,6 +658,42 @@ authflow_client_set_total_timeout (AuthflowClient *self,
 
   self->total_timeout = timeout_seconds;
   g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_TOTAL_TIMEOUT]);
+}
+
+/**
+ * authflow_client_get_token_minutes:
+ *
+ * Returns: the access tokens' lifetime that the calls ask for, in
+ *   minutes; 0 when they ask for none
+ */
+guint
+authflow_client_get_token_minutes (AuthflowClient *self)
+{
+  g_return_val_if_fail (AUTHFLOW_IS_CLIENT (self), 0);
+
+  return self->token_minutes;
+}
+
+/**
+ * authflow_client_set_token_minutes:
+ * @minutes: 1 to %AUTHFLOW_CLIENT_MAX_TOKEN_MINUTES, or 0 for none
+ *
+ * What the calls fill into `{{expires_in_mins}}` from the next one on: a
+ * login, a sign-up and each renewal, as the profile has it. The tokens
+ * held now keep the lifetime they were issued with.
+ */
+void
+authflow_client_set_token_minutes (AuthflowClient *self,
+                                   guint           minutes)
+{
+  g_return_if_fail (AUTHFLOW_IS_CLIENT (self));
+  g_return_if_fail (minutes <= AUTHFLOW_CLIENT_MAX_TOKEN_MINUTES);
+
+  if (self->token_minutes == minutes)
+    return;
+
+  self->token_minutes = minutes;
+  g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_TOKEN_MINUTES]);
 }
 
 static gboolean
@@ -2023,8 +2082,12 @@ send_profile_async (AuthflowClient          *self,
       return;
     }
 
-  /* The caller's values, in a copy of their own, wiped when it is freed. */
+  /* The caller's values, and what every call may use: the token lifetime
+   * to ask for. In a copy of their own, wiped when it is freed.
+   */
   add_missing_values (filled, values);
+  if (self->token_minutes > 0 && !g_hash_table_contains (filled, "expires_in_mins"))
+    g_hash_table_replace (filled, (gpointer) "expires_in_mins", g_strdup_printf ("%u", self->token_minutes));
 
   /* The call carries the access token wherever its template puts it. */
   if (take_invalidate_token (self, access_token))
