@@ -1663,6 +1663,82 @@ test_email_me (Fixture       *f,
   run_app_with_backend (f, stand_in, email_me_profile, email_me_login_cb, body_email_me);
 }
 
+/* A backend that logs in by email and signs up with an email and a
+ * password only: no username, no names. Its sign-up answers with a token
+ * alone.
+ */
+static const char email_signup_profile[] =
+  "{\"id\": \"email-signup\", \"name\": \"Email sign-up\", \"base_url\": \"https://api.example.com\","
+  " \"login_identifier\": \"email\","
+  " \"calls\": {\"login\": {\"method\": \"POST\", \"path\": \"/sessions\","
+  "                         \"body\": {\"email\": \"{{email}}\", \"password\": \"{{password}}\"}},"
+  "           \"signup\": {\"method\": \"POST\", \"path\": \"/accounts\","
+  "                          \"body\": {\"email\": \"{{email}}\", \"password\": \"{{password}}\"}}},"
+  " \"answer\": {\"access_token\": \"$.token\", \"user\": null}}";
+
+static void
+email_signup_cb (SoupServer        *server,
+                 SoupServerMessage *message,
+                 const char        *path,
+                 GHashTable        *query,
+                 gpointer           user_data)
+{
+  static const char answer[] = "{\"token\": \"opaque-signup-token\"}";
+  char **received = user_data;
+  g_autoptr(GBytes) body = soup_message_body_flatten (soup_server_message_get_request_body (message));
+
+  g_free (*received);
+  *received = g_strndup (g_bytes_get_data (body, NULL), g_bytes_get_size (body));
+  soup_server_message_set_status (message, SOUP_STATUS_CREATED, NULL);
+  soup_server_message_set_response (message, "application/json", SOUP_MEMORY_STATIC, answer, strlen (answer));
+}
+
+static char *email_signup_received;
+
+static void
+body_email_signup (Fixture *f)
+{
+  AuthflowUser *user;
+
+  wait_for_page (f, "log-in");
+  click (login (f, "sign_up_button"));
+  wait_for_page (f, "sign-up");
+
+  /* Only what the backend's sign-up takes is asked for, the email first. */
+  g_assert_false (gtk_widget_get_visible (signup (f, "username_row")));
+  g_assert_true (gtk_widget_get_visible (signup (f, "email_row")));
+  g_assert_true (gtk_widget_get_visible (signup (f, "password_row")));
+  g_assert_false (gtk_widget_get_visible (signup (f, "first_name_row")));
+  g_assert_false (gtk_widget_get_visible (signup (f, "last_name_row")));
+  g_assert_true (AUTHFLOW_TEST_WAIT_UNTIL (NULL, TIMEOUT_MS, has_focus_within (f, signup (f, "email_row"))));
+
+  /* Enter in the email moves on to the password, over the hidden name. */
+  type_text (signup (f, "email_row"), "ada@example.com");
+  press_enter (signup (f, "email_row"));
+  g_assert_true (has_focus_within (f, signup (f, "password_row")));
+  type_text (signup (f, "password_row"), "analytical-engine");
+  press_enter (signup (f, "password_row"));
+  wait_for_page (f, "home");
+
+  g_assert_cmpstr (email_signup_received, ==, "{\"email\":\"ada@example.com\",\"password\":\"analytical-engine\"}");
+
+  /* The answer had a token only: the user is who signed up, by email. */
+  user = authflow_session_get_user (authflow_flow_get_session (flow_of (f)));
+  g_assert_cmpstr (authflow_user_get_email (user), ==, "ada@example.com");
+  g_assert_null (authflow_user_get_username (user));
+}
+
+static void
+test_email_signup (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autoptr(SoupServer) stand_in = soup_server_new (NULL, NULL);
+
+  soup_server_add_handler (stand_in, "/accounts", email_signup_cb, &email_signup_received, NULL);
+  run_app_with_backend (f, stand_in, email_signup_profile, email_me_login_cb, body_email_signup);
+  g_clear_pointer (&email_signup_received, g_free);
+}
+
 static void
 test_huge_user (Fixture       *f,
                 gconstpointer  data)
@@ -2164,6 +2240,7 @@ main (int   argc,
   ADD ("/ui/nested-user", test_nested_user);
   ADD ("/ui/huge-user", test_huge_user);
   ADD ("/ui/email-me", test_email_me);
+  ADD ("/ui/email-signup", test_email_signup);
   ADD ("/ui/insecure-server-url", test_insecure_server_url);
   ADD ("/ui/token-lifetime", test_token_lifetime);
   ADD ("/ui/token-lifetime/option", test_token_minutes_option);
