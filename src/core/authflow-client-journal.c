@@ -24,10 +24,17 @@ struct _AuthflowSecrets
   GPtrArray *passwords;
 };
 
-static void
-wipe_free (gpointer data)
+/**
+ * authflow_client_wipe_free:
+ * @secret: (nullable) (transfer full): a string that holds a secret
+ *
+ * Overwrites @secret before freeing it, so that no copy of a password or
+ * a token lingers in freed memory.
+ */
+void
+authflow_client_wipe_free (gpointer secret)
 {
-  char *text = data;
+  char *text = secret;
 
   if (text != NULL)
     memset (text, 0, strlen (text));
@@ -37,7 +44,7 @@ wipe_free (gpointer data)
 static GPtrArray *
 new_list (void)
 {
-  GPtrArray *list = g_ptr_array_new_with_free_func (wipe_free);
+  GPtrArray *list = g_ptr_array_new_with_free_func (authflow_client_wipe_free);
 
   g_ptr_array_add (list, NULL);
 

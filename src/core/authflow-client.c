@@ -1810,14 +1810,6 @@ tamper_token (const char *token)
   return tampered;
 }
 
-static void
-wipe_token (char *token)
-{
-  if (token != NULL)
-    memset (token, 0, strlen (token));
-  g_free (token);
-}
-
 /* Whether the "invalidate-token" fault takes the call that carries
  * @access_token: the next one that will be sent.
  */
@@ -1975,26 +1967,16 @@ send_json_async (AuthflowClient      *self,
   authflow_secrets_add (secrets, AUTHFLOW_JOURNAL_SECRET_TOKEN, tampered);
   send_message (self, g_steal_pointer (&task), GENERIC_CALL, secrets, message, bytes, "application/json",
                 tampered != NULL);
-  wipe_token (tampered);
+  authflow_client_wipe_free (tampered);
 }
 
 /* The values hold the password and the tokens: they are wiped, not just
  * freed, once the request is built.
  */
-static void
-wipe_free (gpointer data)
-{
-  char *text = data;
-
-  if (text != NULL)
-    memset (text, 0, strlen (text));
-  g_free (text);
-}
-
 static GHashTable *
 new_values (void)
 {
-  return g_hash_table_new_full (g_str_hash, g_str_equal, NULL, wipe_free);
+  return g_hash_table_new_full (g_str_hash, g_str_equal, NULL, authflow_client_wipe_free);
 }
 
 static void
@@ -2271,7 +2253,7 @@ map_auth_answer (AuthflowClient           *self,
       g_set_error_literal (error, AUTHFLOW_CLIENT_ERROR, AUTHFLOW_CLIENT_ERROR_BAD_ANSWER,
                            token != NULL ? _("The server's answer has user data that is not a JSON object")
                                          : _("The server's answer has no access token"));
-      wipe_token (g_steal_pointer (&token));
+      authflow_client_wipe_free (g_steal_pointer (&token));
       return NULL;
     }
 

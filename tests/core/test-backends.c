@@ -118,17 +118,26 @@ parse_object (const char *text)
   return json_object_ref (json_node_get_object (json_parser_get_root (parser)));
 }
 
+/* An answer of any JSON, as its text. */
+static void
+respond_text (SoupServerMessage *msg,
+              guint              status,
+              const char        *json)
+{
+  soup_server_message_set_status (msg, status, NULL);
+  soup_server_message_set_response (msg, "application/json; charset=utf-8",
+                                    SOUP_MEMORY_COPY, json, strlen (json));
+}
+
 static void
 respond (SoupServerMessage *msg,
          guint              status,
          JsonObject        *answer)
 {
   g_autoptr(JsonNode) root = json_node_init_object (json_node_alloc (), answer);
-  char *text = json_to_string (root, FALSE);
+  g_autofree char *text = json_to_string (root, FALSE);
 
-  soup_server_message_set_status (msg, status, NULL);
-  soup_server_message_set_response (msg, "application/json; charset=utf-8",
-                                    SOUP_MEMORY_TAKE, text, strlen (text));
+  respond_text (msg, status, text);
 }
 
 /* dummyjson.com's (and the reference server's) error: {"message": "…"}. */
@@ -738,15 +747,6 @@ nested_cb (Fixture           *f,
  * A bad password is answered with a bare JSON string. Its user ids may
  * hold a "/" and a space, which the path must escape.
  */
-
-static void
-respond_text (SoupServerMessage *msg,
-              guint              status,
-              const char        *json)
-{
-  soup_server_message_set_status (msg, status, NULL);
-  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_COPY, json, strlen (json));
-}
 
 static JsonObject *
 users_record (Fixture    *f,
