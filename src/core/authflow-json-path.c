@@ -451,10 +451,14 @@ walk_from (Walk     *walk,
       if (JSON_NODE_HOLDS_OBJECT (node))
         {
           JsonObjectIter iter;
+          const char *name;
           JsonNode *member;
 
+          /* json-glib 1.6 writes the name at the end whether it is asked
+           * for or not: it must have somewhere to go.
+           */
           json_object_iter_init_ordered (&iter, json_node_get_object (node));
-          while (json_object_iter_next_ordered (&iter, NULL, &member))
+          while (json_object_iter_next_ordered (&iter, &name, &member))
             if ((found = walk_from (walk, i + 1, member, depth + 1)))
               return found;
         }

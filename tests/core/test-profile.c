@@ -959,6 +959,8 @@ test_json_paths (void)
     { "$[\"odd[name]\"]", "{\"odd[name]\": \"double-quoted\"}", "double-quoted" },
     { "$[*].token", "[{\"other\": 1}, {\"token\": \"second\"}, {\"token\": \"third\"}]", "second" },
     { "$.*.token", "{\"a\": {}, \"b\": {\"token\": \"in b\"}}", "in b" },
+    { "$.*.token", "{\"a\": {}, \"b\": {}}", NULL },
+    { "$[*].token", "{\"errors\": [], \"data\": []}", NULL },
     { "$..token", "{\"a\": {\"b\": [{\"c\": 1}, {\"token\": \"deep\"}]}, \"token\": \"later\"}", "deep" },
     { "$..token", "[[[[]]]]", NULL },
     { "$[1000000]", "[1, 2, 3]", NULL },
