@@ -279,6 +279,9 @@ authflow_preferences_window_constructed (GObject *object)
   g_signal_connect_object (self->application, "notify::token-minutes",
                            G_CALLBACK (update_token_row), self,
                            G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->settings, "changed::token-lifetimes",
+                           G_CALLBACK (update_token_row), self,
+                           G_CONNECT_SWAPPED);
   update_backend_row (self);
   update_token_row (self);
   update_server_row (self);
