@@ -36,7 +36,7 @@ probe_cb (GObject      *object,
   g_auto(AuthflowCheckExchange) exchange = { 0 };
   g_autofree char *evidence = NULL;
 
-  answer = authflow_client_call_finish (AUTHFLOW_CLIENT (object), result, &error);
+  answer = _authflow_check_take_object (authflow_client_call_finish (AUTHFLOW_CLIENT (object), result, &error));
   if (!_authflow_check_end_call (self, NULL, error, &exchange))
     return;
 

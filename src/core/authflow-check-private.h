@@ -179,4 +179,11 @@ void                   _authflow_check_step_refresh_rotation (AuthflowCheck     
 void                   _authflow_check_step_logout       (AuthflowCheck           *self);
 void                   _authflow_check_step_error_message (AuthflowCheck           *self);
 
+GHashTable   *_authflow_check_dup_session_values (AuthflowCheck           *self);
+JsonObject   *_authflow_check_take_object        (JsonNode                *node);
+AuthflowUser *_authflow_check_map_user           (AuthflowCheck           *self,
+                                                  AuthflowProfileCallKind  kind,
+                                                  JsonObject              *answer,
+                                                  GError                 **error);
+
 G_END_DECLS

@@ -44,7 +44,7 @@ me_cb (GObject      *object,
   g_autofree char *evidence = NULL;
   JsonObject *details;
 
-  answer = authflow_client_run_finish (AUTHFLOW_CLIENT (object), result, &error);
+  answer = _authflow_check_take_object (authflow_client_run_finish (AUTHFLOW_CLIENT (object), result, &error));
   if (!_authflow_check_end_call (self, NULL, error, &exchange))
     return;
   details = _authflow_check_exchange_details (&exchange);
@@ -63,7 +63,7 @@ me_cb (GObject      *object,
     }
 
   /* As the app reads it: Update Authenticated User. */
-  user = authflow_client_map_user (self->client, AUTHFLOW_PROFILE_CALL_ME, answer, NULL);
+  user = _authflow_check_map_user (self, AUTHFLOW_PROFILE_CALL_ME, answer, NULL);
   if (user != NULL && self->first_name == NULL)
     self->first_name = g_strdup (authflow_user_get_first_name (user));
   uid = answer_uid (self, answer);
@@ -131,7 +131,7 @@ bad_token_cb (GObject      *object,
   g_autofree char *evidence = NULL;
   JsonObject *details;
 
-  answer = authflow_client_run_finish (AUTHFLOW_CLIENT (object), result, &error);
+  answer = _authflow_check_take_object (authflow_client_run_finish (AUTHFLOW_CLIENT (object), result, &error));
   if (!_authflow_check_end_call (self, NULL, error, &exchange))
     return;
   details = _authflow_check_exchange_details (&exchange);
@@ -180,7 +180,7 @@ answer_first_name (AuthflowCheck           *self,
                    AuthflowProfileCallKind  kind,
                    JsonObject              *answer)
 {
-  g_autoptr(AuthflowUser) user = authflow_client_map_user (self->client, kind, answer, NULL);
+  g_autoptr(AuthflowUser) user = _authflow_check_map_user (self, kind, answer, NULL);
 
   return user != NULL ? g_strdup (authflow_user_get_first_name (user)) : NULL;
 }
@@ -216,7 +216,7 @@ update_read_back_cb (GObject      *object,
   g_autofree char *read = NULL;
   g_autofree char *evidence = NULL;
 
-  answer = authflow_client_run_finish (AUTHFLOW_CLIENT (object), result, &error);
+  answer = _authflow_check_take_object (authflow_client_run_finish (AUTHFLOW_CLIENT (object), result, &error));
   if (!_authflow_check_end_call (self, NULL, error, NULL))
     return;
 
@@ -252,7 +252,7 @@ update_written_cb (GObject      *object,
   g_autofree char *written = NULL;
   g_autofree char *evidence = NULL;
 
-  answer = authflow_client_run_finish (AUTHFLOW_CLIENT (object), result, &error);
+  answer = _authflow_check_take_object (authflow_client_run_finish (AUTHFLOW_CLIENT (object), result, &error));
   if (!_authflow_check_end_call (self, NULL, error, &exchange))
     return;
 
@@ -302,7 +302,7 @@ update_restored_cb (GObject      *object,
   g_autofree char *restored = NULL;
   g_autofree char *evidence = NULL;
 
-  answer = authflow_client_run_finish (AUTHFLOW_CLIENT (object), result, &error);
+  answer = _authflow_check_take_object (authflow_client_run_finish (AUTHFLOW_CLIENT (object), result, &error));
   if (!_authflow_check_end_call (self, NULL, error, NULL))
     return;
 
@@ -352,7 +352,7 @@ refreshed_me_cb (GObject      *object,
   g_autoptr(GError) error = NULL;
   g_autofree char *evidence = NULL;
 
-  answer = authflow_client_run_finish (AUTHFLOW_CLIENT (object), result, &error);
+  answer = _authflow_check_take_object (authflow_client_run_finish (AUTHFLOW_CLIENT (object), result, &error));
   if (!_authflow_check_end_call (self, NULL, error, NULL))
     return;
 
@@ -442,7 +442,11 @@ _authflow_check_step_refresh (AuthflowCheck *self)
     }
 
   _authflow_check_begin_call (self);
-  authflow_client_refresh_async (self->client, self->refresh_token, _authflow_check_get_cancellable (self), refresh_cb, self);
+  {
+    g_autoptr(GHashTable) session = _authflow_check_dup_session_values (self);
+
+    authflow_client_refresh_async (self->client, self->refresh_token, session, _authflow_check_get_cancellable (self), refresh_cb, self);
+  }
 }
 
 /* Rotation: a new refresh token, the spent one refused, and whether its
@@ -516,7 +520,11 @@ replay_cb (GObject      *object,
                                             "%s"), exchange.said);
 
   _authflow_check_begin_call (self);
-  authflow_client_refresh_async (self->client, self->refresh_token, _authflow_check_get_cancellable (self), family_cb, self);
+  {
+    g_autoptr(GHashTable) session = _authflow_check_dup_session_values (self);
+
+    authflow_client_refresh_async (self->client, self->refresh_token, session, _authflow_check_get_cancellable (self), family_cb, self);
+  }
 }
 
 void
@@ -549,7 +557,11 @@ _authflow_check_step_refresh_rotation (AuthflowCheck *self)
     }
 
   _authflow_check_begin_call (self);
-  authflow_client_refresh_async (self->client, self->spent_refresh_token, _authflow_check_get_cancellable (self), replay_cb, self);
+  {
+    g_autoptr(GHashTable) session = _authflow_check_dup_session_values (self);
+
+    authflow_client_refresh_async (self->client, self->spent_refresh_token, session, _authflow_check_get_cancellable (self), replay_cb, self);
+  }
 }
 
 /* Logout, in a session of its own: the first one's may be over by now. */
@@ -563,7 +575,7 @@ after_logout_me_cb (GObject      *object,
   g_autoptr(JsonObject) answer = NULL;
   g_autoptr(GError) error = NULL;
 
-  answer = authflow_client_run_finish (AUTHFLOW_CLIENT (object), result, &error);
+  answer = _authflow_check_take_object (authflow_client_run_finish (AUTHFLOW_CLIENT (object), result, &error));
   if (!_authflow_check_end_call (self, NULL, error, NULL))
     return;
 
@@ -665,8 +677,12 @@ logout_cb (GObject      *object,
     }
 
   _authflow_check_begin_call (self);
-  authflow_client_refresh_async (self->client, self->second->refresh_token, _authflow_check_get_cancellable (self),
-                                 after_logout_refresh_cb, self);
+  {
+    g_autoptr(GHashTable) session = _authflow_check_dup_session_values (self);
+
+    authflow_client_refresh_async (self->client, self->second->refresh_token, session, _authflow_check_get_cancellable (self),
+                                   after_logout_refresh_cb, self);
+  }
 }
 
 static void
@@ -691,8 +707,12 @@ second_login_cb (GObject      *object,
     }
 
   _authflow_check_begin_call (self);
-  authflow_client_log_out_async (self->client, self->second->access_token, self->second->refresh_token,
-                                 _authflow_check_get_cancellable (self), logout_cb, self);
+  {
+    g_autoptr(GHashTable) session = _authflow_check_dup_session_values (self);
+
+    authflow_client_log_out_async (self->client, self->second->access_token, self->second->refresh_token, session,
+                                   _authflow_check_get_cancellable (self), logout_cb, self);
+  }
 }
 
 void

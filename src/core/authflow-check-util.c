@@ -334,6 +334,50 @@ _authflow_check_new_values (const char *access_token)
   return values;
 }
 
+/* The user's values that a call's templates may ask for besides its own
+ * ({{uid}}, {{username}}, {{email}}), as the login gave them.
+ */
+GHashTable *
+_authflow_check_dup_session_values (AuthflowCheck *self)
+{
+  GHashTable *values = _authflow_check_new_values (NULL);
+  AuthflowAuthResult *login = self->second != NULL ? self->second : self->login;
+
+  if (login != NULL && login->uid != NULL)
+    g_hash_table_replace (values, (gpointer) "uid", g_strdup (login->uid));
+  if (login != NULL && login->user != NULL && authflow_user_get_email (login->user) != NULL)
+    g_hash_table_replace (values, (gpointer) "email", g_strdup (authflow_user_get_email (login->user)));
+  if (self->login_username != NULL)
+    g_hash_table_replace (values, (gpointer) "username", g_strdup (self->login_username));
+
+  return values;
+}
+
+/* The object of an answer, which the items read; %NULL for any other JSON.
+ * Takes @node.
+ */
+JsonObject *
+_authflow_check_take_object (JsonNode *node)
+{
+  g_autoptr(JsonNode) owned = node;
+
+  if (owned == NULL || !JSON_NODE_HOLDS_OBJECT (owned))
+    return NULL;
+
+  return json_object_ref (json_node_get_object (owned));
+}
+
+AuthflowUser *
+_authflow_check_map_user (AuthflowCheck           *self,
+                          AuthflowProfileCallKind  kind,
+                          JsonObject              *answer,
+                          GError                 **error)
+{
+  g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), answer);
+
+  return authflow_client_map_user (self->client, kind, node, error);
+}
+
 /* Sends the profile's @kind of call with the access token (and more
  * @values, which it takes, if any).
  */
@@ -345,6 +389,14 @@ _authflow_check_run_call (AuthflowCheck           *self,
                           GAsyncReadyCallback      callback)
 {
   g_autoptr(GHashTable) all = values != NULL ? values : _authflow_check_new_values (NULL);
+  g_autoptr(GHashTable) session = _authflow_check_dup_session_values (self);
+  GHashTableIter iter;
+  gpointer key, value;
+
+  g_hash_table_iter_init (&iter, session);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    if (!g_hash_table_contains (all, key))
+      g_hash_table_replace (all, key, g_strdup (value));
 
   if (access_token != NULL)
     g_hash_table_replace (all, (gpointer) "access_token", g_strdup (access_token));

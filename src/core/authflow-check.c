@@ -254,7 +254,9 @@ end_run (AuthflowCheck *self)
 
   if (self->access_token != NULL && authflow_profile_has_call (self->profile, AUTHFLOW_PROFILE_CALL_LOGOUT))
     {
-      authflow_client_log_out_async (self->client, self->access_token, self->refresh_token,
+      g_autoptr(GHashTable) session = _authflow_check_dup_session_values (self);
+
+      authflow_client_log_out_async (self->client, self->access_token, self->refresh_token, session,
                                      g_task_get_cancellable (task), cleanup_cb, task);
       return;
     }

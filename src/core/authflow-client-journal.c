@@ -7,6 +7,7 @@
 
 #include "authflow-client-private.h"
 #include "authflow-faults-private.h"
+#include "authflow-json-path.h"
 
 /* How the client describes what it does to the journal: each exchange as
  * HAR describes one (the request, the answer, the timings), and each answer
@@ -23,10 +24,17 @@ struct _AuthflowSecrets
   GPtrArray *passwords;
 };
 
-static void
-wipe_free (gpointer data)
+/**
+ * authflow_client_wipe_free:
+ * @secret: (nullable) (transfer full): a string that holds a secret
+ *
+ * Overwrites @secret before freeing it, so that no copy of a password or
+ * a token lingers in freed memory.
+ */
+void
+authflow_client_wipe_free (gpointer secret)
 {
-  char *text = data;
+  char *text = secret;
 
   if (text != NULL)
     memset (text, 0, strlen (text));
@@ -36,7 +44,7 @@ wipe_free (gpointer data)
 static GPtrArray *
 new_list (void)
 {
-  GPtrArray *list = g_ptr_array_new_with_free_func (wipe_free);
+  GPtrArray *list = g_ptr_array_new_with_free_func (authflow_client_wipe_free);
 
   g_ptr_array_add (list, NULL);
 
@@ -466,27 +474,6 @@ authflow_client_summarize_exchange (SoupMessage     *message,
   return g_string_free (g_steal_pointer (&summary), FALSE);
 }
 
-/* The first node that @path matches in @answer, or %NULL. */
-static JsonNode *
-match (JsonNode   *answer,
-       const char *path)
-{
-  g_autoptr(JsonPath) compiled = json_path_new ();
-  g_autoptr(JsonNode) matches = NULL;
-  JsonArray *array;
-
-  /* The profile compiled its paths when it was loaded. */
-  if (answer == NULL || path == NULL || !json_path_compile (compiled, path, NULL))
-    return NULL;
-
-  matches = json_path_match (compiled, answer);
-  array = json_node_get_array (matches);
-  if (json_array_get_length (array) == 0)
-    return NULL;
-
-  return json_node_copy (json_array_get_element (array, 0));
-}
-
 /**
  * authflow_client_match_string:
  * @answer: (nullable): an answer
@@ -509,7 +496,7 @@ authflow_client_match_string (JsonNode    *answer,
 
   if (path == NULL)
     why = g_strdup ("the profile maps none for this call");
-  else if ((node = match (answer, path)) == NULL)
+  else if ((node = authflow_json_path_dup_first (path, answer)) == NULL)
     why = g_strdup_printf ("no field at %s", path);
   else if (JSON_NODE_HOLDS_NULL (node))
     why = g_strdup_printf ("the field at %s is null", path);
@@ -721,7 +708,7 @@ authflow_client_why_no_user (JsonNode   *answer,
   if (path == NULL)
     return g_strdup ("the profile maps no user for this call");
 
-  if ((node = match (answer, path)) == NULL)
+  if ((node = authflow_json_path_dup_first (path, answer)) == NULL)
     return g_strdup_printf ("no field at %s", path);
 
   if (JSON_NODE_HOLDS_NULL (node))

@@ -19,6 +19,8 @@ G_BEGIN_DECLS
  */
 typedef struct _AuthflowSecrets AuthflowSecrets;
 
+void                authflow_client_wipe_free                 (gpointer              secret);
+
 AuthflowSecrets    *authflow_secrets_new                      (void);
 void                authflow_secrets_free                     (AuthflowSecrets      *secrets);
 void                authflow_secrets_add                      (AuthflowSecrets      *secrets,

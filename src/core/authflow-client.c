@@ -71,6 +71,12 @@ struct _AuthflowClient
    */
   guint        max_answer_size;
   guint        total_timeout;
+
+  /* How many minutes the backend is asked to let an access token live,
+   * where the profile asks for `{{expires_in_mins}}`; 0 to leave it to
+   * the backend.
+   */
+  guint        token_minutes;
 };
 
 G_DEFINE_FINAL_TYPE (AuthflowClient, authflow_client, G_TYPE_OBJECT)
@@ -100,6 +106,7 @@ enum {
   PROP_TOTAL_TIMEOUT,
   PROP_JOURNAL,
   PROP_FAULTS,
+  PROP_TOKEN_MINUTES,
   N_PROPS
 };
 
@@ -175,6 +182,10 @@ authflow_client_get_property (GObject    *object,
       g_value_set_object (value, self->faults);
       break;
 
+    case PROP_TOKEN_MINUTES:
+      g_value_set_uint (value, self->token_minutes);
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -216,6 +227,10 @@ authflow_client_set_property (GObject      *object,
 
     case PROP_FAULTS:
       authflow_client_set_faults (self, g_value_get_object (value));
+      break;
+
+    case PROP_TOKEN_MINUTES:
+      authflow_client_set_token_minutes (self, g_value_get_uint (value));
       break;
 
     default:
@@ -272,6 +287,14 @@ authflow_client_class_init (AuthflowClientClass *klass)
   properties [PROP_FAULTS] =
     g_param_spec_object ("faults", NULL, NULL, AUTHFLOW_TYPE_FAULTS,
                          (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  /* The access tokens' lifetime that the calls ask for, in minutes, where
+   * the profile has `{{expires_in_mins}}`; 0 asks for none, and the
+   * backend decides.
+   */
+  properties [PROP_TOKEN_MINUTES] =
+    g_param_spec_uint ("token-minutes", NULL, NULL, 0, AUTHFLOW_CLIENT_MAX_TOKEN_MINUTES, 0,
+                       (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -635,6 +658,42 @@ authflow_client_set_total_timeout (AuthflowClient *self,
 
   self->total_timeout = timeout_seconds;
   g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_TOTAL_TIMEOUT]);
+}
+
+/**
+ * authflow_client_get_token_minutes:
+ *
+ * Returns: the access tokens' lifetime that the calls ask for, in
+ *   minutes; 0 when they ask for none
+ */
+guint
+authflow_client_get_token_minutes (AuthflowClient *self)
+{
+  g_return_val_if_fail (AUTHFLOW_IS_CLIENT (self), 0);
+
+  return self->token_minutes;
+}
+
+/**
+ * authflow_client_set_token_minutes:
+ * @minutes: 1 to %AUTHFLOW_CLIENT_MAX_TOKEN_MINUTES, or 0 for none
+ *
+ * What the calls fill into `{{expires_in_mins}}` from the next one on: a
+ * login, a sign-up and each renewal, as the profile has it. The tokens
+ * held now keep the lifetime they were issued with.
+ */
+void
+authflow_client_set_token_minutes (AuthflowClient *self,
+                                   guint           minutes)
+{
+  g_return_if_fail (AUTHFLOW_IS_CLIENT (self));
+  g_return_if_fail (minutes <= AUTHFLOW_CLIENT_MAX_TOKEN_MINUTES);
+
+  if (self->token_minutes == minutes)
+    return;
+
+  self->token_minutes = minutes;
+  g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_TOKEN_MINUTES]);
 }
 
 static gboolean
@@ -1114,7 +1173,7 @@ record_exchange (AuthflowClient *self,
 static void
 end_request (GTask      *task,
              GError     *error,
-             JsonObject *answer,
+             JsonNode   *answer,
              const char *failure)
 {
   AuthflowClient *self = g_task_get_source_object (task);
@@ -1126,7 +1185,7 @@ end_request (GTask      *task,
   if (error != NULL)
     g_task_return_error (task, error);
   else
-    g_task_return_pointer (task, answer, (GDestroyNotify) json_object_unref);
+    g_task_return_pointer (task, answer, (GDestroyNotify) json_node_unref);
 }
 
 static void
@@ -1210,7 +1269,9 @@ return_too_large (GTask *task)
 
 /* The whole answer is in and parsed: turns it into the task's value or
  * error. The Content-Type is not checked: a server that labels JSON as
- * text/html still sent JSON, and anything else fails to parse.
+ * text/html still sent JSON, and anything else fails to parse. Any JSON
+ * will do, an object or not: an array or a bare string is what the
+ * profile's paths make of it.
  */
 static void
 take_answer (GTask    *task,
@@ -1219,13 +1280,9 @@ take_answer (GTask    *task,
 {
   AuthflowClient *self = g_task_get_source_object (task);
   Request *request = g_task_get_task_data (task);
-  JsonObject *object_answer = NULL;
   guint status = soup_message_get_status (request->message);
 
   request->complete = TRUE;
-
-  if (root != NULL && JSON_NODE_HOLDS_OBJECT (root))
-    object_answer = json_node_get_object (root);
 
   /* A reference server started without --dev-endpoints. */
   if (request->kind == AUTHFLOW_PROFILE_CALL_DEV_REVOKE_SESSION && status == SOUP_STATUS_NOT_FOUND)
@@ -1255,7 +1312,7 @@ take_answer (GTask    *task,
       return;
     }
 
-  if (object_answer == NULL)
+  if (root == NULL)
     {
       end_request (task,
                    g_error_new_literal (AUTHFLOW_CLIENT_ERROR, AUTHFLOW_CLIENT_ERROR_BAD_ANSWER,
@@ -1283,7 +1340,7 @@ take_answer (GTask    *task,
         }
     }
 
-  end_request (task, NULL, json_object_ref (object_answer), NULL);
+  end_request (task, NULL, json_node_ref (root), NULL);
 }
 
 static void
@@ -1753,14 +1810,6 @@ tamper_token (const char *token)
   return tampered;
 }
 
-static void
-wipe_token (char *token)
-{
-  if (token != NULL)
-    memset (token, 0, strlen (token));
-  g_free (token);
-}
-
 /* Whether the "invalidate-token" fault takes the call that carries
  * @access_token: the next one that will be sent.
  */
@@ -1918,7 +1967,42 @@ send_json_async (AuthflowClient      *self,
   authflow_secrets_add (secrets, AUTHFLOW_JOURNAL_SECRET_TOKEN, tampered);
   send_message (self, g_steal_pointer (&task), GENERIC_CALL, secrets, message, bytes, "application/json",
                 tampered != NULL);
-  wipe_token (tampered);
+  authflow_client_wipe_free (tampered);
+}
+
+/* The values hold the password and the tokens: they are wiped, not just
+ * freed, once the request is built.
+ */
+static GHashTable *
+new_values (void)
+{
+  return g_hash_table_new_full (g_str_hash, g_str_equal, NULL, authflow_client_wipe_free);
+}
+
+static void
+set_value (GHashTable *values,
+           const char *name,
+           const char *value)
+{
+  if (value != NULL && value[0] != '\0')
+    g_hash_table_replace (values, (gpointer) name, g_strdup (value));
+}
+
+/* Adds the values of @more that @values has none of. */
+static void
+add_missing_values (GHashTable *values,
+                    GHashTable *more)
+{
+  GHashTableIter iter;
+  gpointer key, value;
+
+  if (more == NULL)
+    return;
+
+  g_hash_table_iter_init (&iter, more);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    if (!g_hash_table_contains (values, key))
+      g_hash_table_replace (values, key, g_strdup (value));
 }
 
 /* The secrets among a call's template values: what the journal must not
@@ -1962,9 +2046,10 @@ send_profile_async (AuthflowClient          *self,
   g_autoptr(GError) error = NULL;
   g_autoptr(AuthflowProfileRequest) request = NULL;
   g_autofree char *url = NULL;
-  g_autoptr(GHashTable) tampered_values = NULL;
+  g_autoptr(GHashTable) filled = new_values ();
   const char *profile_base = authflow_profile_get_base_url (self->profile);
   const char *access_token = values != NULL ? g_hash_table_lookup (values, "access_token") : NULL;
+  gboolean tampered = FALSE;
   AuthflowSecrets *secrets;
   SoupMessage *message;
 
@@ -1979,21 +2064,21 @@ send_profile_async (AuthflowClient          *self,
       return;
     }
 
+  /* The caller's values, and what every call may use: the token lifetime
+   * to ask for. In a copy of their own, wiped when it is freed.
+   */
+  add_missing_values (filled, values);
+  if (self->token_minutes > 0 && !g_hash_table_contains (filled, "expires_in_mins"))
+    g_hash_table_replace (filled, (gpointer) "expires_in_mins", g_strdup_printf ("%u", self->token_minutes));
+
   /* The call carries the access token wherever its template puts it. */
   if (take_invalidate_token (self, access_token))
     {
-      GHashTableIter iter;
-      gpointer key, value;
-
-      tampered_values = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) wipe_token);
-      g_hash_table_iter_init (&iter, values);
-      while (g_hash_table_iter_next (&iter, &key, &value))
-        g_hash_table_replace (tampered_values, key, g_strdup (value));
-      g_hash_table_replace (tampered_values, (gpointer) "access_token", tamper_token (access_token));
-      values = tampered_values;
+      g_hash_table_replace (filled, (gpointer) "access_token", tamper_token (access_token));
+      tampered = TRUE;
     }
 
-  if (!(request = authflow_profile_build_request (self->profile, kind, values, &error)))
+  if (!(request = authflow_profile_build_request (self->profile, kind, filled, &error)))
     {
       g_task_return_error (task, g_steal_pointer (&error));
       return;
@@ -2015,10 +2100,10 @@ send_profile_async (AuthflowClient          *self,
 
   soup_message_headers_foreach (request->headers, copy_header_cb,
                                 soup_message_get_request_headers (message));
-  secrets = secrets_from_values (values);
+  secrets = secrets_from_values (filled);
   authflow_secrets_add (secrets, AUTHFLOW_JOURNAL_SECRET_TOKEN, access_token);
   send_message (self, g_steal_pointer (&task), kind, secrets,
-                message, request->body, request->content_type, tampered_values != NULL);
+                message, request->body, request->content_type, tampered);
 }
 
 static JsonNode *
@@ -2145,14 +2230,13 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (AuthNotes, auth_notes_clear)
 static AuthflowAuthResult *
 map_auth_answer (AuthflowClient           *self,
                  AuthflowProfileCallKind   kind,
-                 JsonObject               *answer,
+                 JsonNode                 *root,
                  const char               *identifier,
                  AuthNotes                *notes,
                  GError                  **error)
 {
   g_autoptr(AuthflowAuthResult) result = g_new0 (AuthflowAuthResult, 1);
   g_autoptr(AuthflowProfileAnswer) mapped = NULL;
-  g_autoptr(JsonNode) root = json_node_init_object (json_node_alloc (), answer);
   g_autoptr(GDateTime) server_now = authflow_client_dup_server_now (self);
   g_autoptr(GError) mapping_error = NULL;
   g_autoptr(GError) jwt_error = NULL;
@@ -2162,9 +2246,14 @@ map_auth_answer (AuthflowClient           *self,
 
   if (!(mapped = authflow_profile_map_answer (self->profile, kind, root, server_now, &mapping_error)))
     {
+      g_autofree char *token = authflow_client_match_string (root, token_path, NULL);
+
       g_debug ("The answer does not map: %s", mapping_error->message);
+      /* With its token there, what did not map is the user data. */
       g_set_error_literal (error, AUTHFLOW_CLIENT_ERROR, AUTHFLOW_CLIENT_ERROR_BAD_ANSWER,
-                           _("The server's answer has no access token"));
+                           token != NULL ? _("The server's answer has user data that is not a JSON object")
+                                         : _("The server's answer has no access token"));
+      authflow_client_wipe_free (g_steal_pointer (&token));
       return NULL;
     }
 
@@ -2194,7 +2283,8 @@ map_auth_answer (AuthflowClient           *self,
   result->uid = g_steal_pointer (&mapped->uid);
   result->user = g_steal_pointer (&mapped->user);
 
-  if ((result->expiry = expiry_from_fields (self, answer, &member)))
+  if (JSON_NODE_HOLDS_OBJECT (root) &&
+      (result->expiry = expiry_from_fields (self, json_node_get_object (root), &member)))
     {
       result->expiry_source = AUTHFLOW_EXPIRY_SOURCE_ANSWER;
       notes->expiry_path = g_strconcat ("$.", member, NULL);
@@ -2417,21 +2507,19 @@ record_mapping (AuthflowClient          *self,
 static AuthflowAuthResult *
 auth_result_from_answer (AuthflowClient           *self,
                          AuthflowProfileCallKind   kind,
-                         JsonObject               *answer,
+                         JsonNode                 *root,
                          const char               *identifier,
                          AuthflowSecrets          *secrets,
                          GError                  **error)
 {
   g_auto(AuthNotes) notes = { NULL, FALSE };
   g_autoptr(GError) local_error = NULL;
-  g_autoptr(JsonNode) root = NULL;
   AuthflowAuthResult *result;
 
-  result = map_auth_answer (self, kind, answer, identifier, &notes, &local_error);
+  result = map_auth_answer (self, kind, root, identifier, &notes, &local_error);
 
   if (self->journal != NULL)
     {
-      root = json_node_init_object (json_node_alloc (), answer);
       if (result != NULL)
         {
           authflow_secrets_add (secrets, AUTHFLOW_JOURNAL_SECRET_TOKEN, result->access_token);
@@ -2470,7 +2558,7 @@ auth_call_cb (GObject      *object,
   g_autoptr(GTask) task = user_data;
   AuthflowClient *self = g_task_get_source_object (task);
   AuthCall *call = g_task_get_task_data (task);
-  g_autoptr(JsonObject) answer = NULL;
+  g_autoptr(JsonNode) answer = NULL;
   g_autoptr(GError) error = NULL;
   AuthflowAuthResult *auth;
 
@@ -2479,34 +2567,6 @@ auth_call_cb (GObject      *object,
     g_task_return_error (task, g_steal_pointer (&error));
   else
     g_task_return_pointer (task, auth, (GDestroyNotify) authflow_auth_result_free);
-}
-
-/* The values hold the password and the tokens: they are wiped, not just
- * freed, once the request is built.
- */
-static void
-wipe_free (gpointer data)
-{
-  char *text = data;
-
-  if (text != NULL)
-    memset (text, 0, strlen (text));
-  g_free (text);
-}
-
-static GHashTable *
-new_values (void)
-{
-  return g_hash_table_new_full (g_str_hash, g_str_equal, NULL, wipe_free);
-}
-
-static void
-set_value (GHashTable *values,
-           const char *name,
-           const char *value)
-{
-  if (value != NULL && value[0] != '\0')
-    g_hash_table_replace (values, (gpointer) name, g_strdup (value));
 }
 
 static void
@@ -2610,8 +2670,13 @@ authflow_client_sign_up_async (AuthflowClient      *self,
   set_value (values, "first_name", first_name);
   set_value (values, "last_name", last_name);
 
-  start_auth_call (self, AUTHFLOW_PROFILE_CALL_SIGNUP, values, username, cancellable,
-                   authflow_client_sign_up_async, callback, user_data);
+  /* The new user is known, until the answer says more, by what they will
+   * log in with.
+   */
+  start_auth_call (self, AUTHFLOW_PROFILE_CALL_SIGNUP, values,
+                   authflow_profile_get_login_identifier (self->profile) == AUTHFLOW_PROFILE_IDENTIFIER_EMAIL
+                   ? email : username,
+                   cancellable, authflow_client_sign_up_async, callback, user_data);
 }
 
 AuthflowAuthResult *
@@ -2627,6 +2692,8 @@ authflow_client_sign_up_finish (AuthflowClient  *self,
 
 /**
  * authflow_client_refresh_async:
+ * @session_values: (nullable): the signed-in user's values that the call's
+ *   templates may use, such as "uid" and "username"
  *
  * Trades the refresh token for new tokens. The result has no user: a
  * refresh does not change who is signed in.
@@ -2634,6 +2701,7 @@ authflow_client_sign_up_finish (AuthflowClient  *self,
 void
 authflow_client_refresh_async (AuthflowClient      *self,
                                const char          *refresh_token,
+                               GHashTable          *session_values,
                                GCancellable        *cancellable,
                                GAsyncReadyCallback  callback,
                                gpointer             user_data)
@@ -2644,6 +2712,7 @@ authflow_client_refresh_async (AuthflowClient      *self,
   g_return_if_fail (refresh_token != NULL);
 
   set_value (values, "refresh_token", refresh_token);
+  add_missing_values (values, session_values);
   start_auth_call (self, AUTHFLOW_PROFILE_CALL_REFRESH, values, NULL, cancellable,
                    authflow_client_refresh_async, callback, user_data);
 }
@@ -2672,12 +2741,12 @@ call_cb (GObject      *object,
 {
   g_autoptr(GTask) task = user_data;
   g_autoptr(GError) error = NULL;
-  JsonObject *answer;
+  JsonNode *answer;
 
   if (!(answer = g_task_propagate_pointer (G_TASK (result), &error)))
     g_task_return_error (task, g_steal_pointer (&error));
   else
-    g_task_return_pointer (task, answer, (GDestroyNotify) json_object_unref);
+    g_task_return_pointer (task, answer, (GDestroyNotify) json_node_unref);
 }
 
 /**
@@ -2709,9 +2778,10 @@ authflow_client_run_async (AuthflowClient          *self,
 /**
  * authflow_client_run_finish:
  *
- * Returns: (transfer full): the answer's JSON object
+ * Returns: (transfer full): the answer's JSON: an object, or whatever else
+ *   the server sent (an array, a string…)
  */
-JsonObject *
+JsonNode *
 authflow_client_run_finish (AuthflowClient  *self,
                             GAsyncResult    *result,
                             GError         **error)
@@ -2735,17 +2805,15 @@ authflow_client_run_finish (AuthflowClient  *self,
 AuthflowUser *
 authflow_client_map_user (AuthflowClient           *self,
                           AuthflowProfileCallKind   kind,
-                          JsonObject               *answer,
+                          JsonNode                 *root,
                           GError                  **error)
 {
-  g_autoptr(JsonNode) root = NULL;
   g_autoptr(AuthflowProfileAnswer) mapped = NULL;
   g_autoptr(GError) mapping_error = NULL;
 
   g_return_val_if_fail (AUTHFLOW_IS_CLIENT (self), NULL);
-  g_return_val_if_fail (answer != NULL, NULL);
+  g_return_val_if_fail (root != NULL, NULL);
 
-  root = json_node_init_object (json_node_alloc (), answer);
   mapped = authflow_profile_map_answer (self->profile, kind, root, NULL, &mapping_error);
 
   if (mapped == NULL || mapped->user == NULL)
@@ -2771,7 +2839,7 @@ authflow_client_map_user (AuthflowClient           *self,
  * @access_token: (nullable): sent as a bearer token
  * @body: (nullable): sent as JSON
  *
- * The "API Call" action: any call of the backend, answered by a JSON object.
+ * The "API Call" action: any call of the backend, answered with JSON.
  */
 void
 authflow_client_call_async (AuthflowClient      *self,
@@ -2799,9 +2867,9 @@ authflow_client_call_async (AuthflowClient      *self,
 /**
  * authflow_client_call_finish:
  *
- * Returns: (transfer full): the answer's JSON object
+ * Returns: (transfer full): the answer's JSON
  */
-JsonObject *
+JsonNode *
 authflow_client_call_finish (AuthflowClient  *self,
                              GAsyncResult    *result,
                              GError         **error)
@@ -2819,7 +2887,7 @@ answered_cb (GObject      *object,
              gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
-  g_autoptr(JsonObject) answer = NULL;
+  g_autoptr(JsonNode) answer = NULL;
   g_autoptr(GError) error = NULL;
 
   if (!(answer = g_task_propagate_pointer (G_TASK (result), &error)))
@@ -2832,6 +2900,8 @@ answered_cb (GObject      *object,
  * authflow_client_log_out_async:
  * @refresh_token: (nullable): the refresh token whose family the server is
  *   to revoke
+ * @session_values: (nullable): the user's values that the call's templates
+ *   may use, such as "uid" and "username"
  *
  * The backend's logout. Fails with %AUTHFLOW_CLIENT_ERROR_NOT_SUPPORTED
  * for a backend that has none: then logging out is local only.
@@ -2840,6 +2910,7 @@ void
 authflow_client_log_out_async (AuthflowClient      *self,
                                const char          *access_token,
                                const char          *refresh_token,
+                               GHashTable          *session_values,
                                GCancellable        *cancellable,
                                GAsyncReadyCallback  callback,
                                gpointer             user_data)
@@ -2855,6 +2926,7 @@ authflow_client_log_out_async (AuthflowClient      *self,
 
   set_value (values, "access_token", access_token);
   set_value (values, "refresh_token", refresh_token);
+  add_missing_values (values, session_values);
   send_profile_async (self, AUTHFLOW_PROFILE_CALL_LOGOUT, values, cancellable,
                       authflow_client_log_out_async, answered_cb, task);
 }

@@ -13,6 +13,11 @@ G_BEGIN_DECLS
 #define AUTHFLOW_TYPE_CLIENT (authflow_client_get_type ())
 #define AUTHFLOW_CLIENT_ERROR (authflow_client_error_quark ())
 
+/* The longest access token lifetime a call asks for, in minutes: 30 days,
+ * the most that the reference server and dummyjson.com take.
+ */
+#define AUTHFLOW_CLIENT_MAX_TOKEN_MINUTES 43200
+
 /* What went wrong with a call, as far as the person using the app cares:
  * the server said no (and which field it objected to), or the server could
  * not be asked, or its answer made no sense.
@@ -89,6 +94,9 @@ void                authflow_client_set_timeout     (AuthflowClient       *self,
 guint               authflow_client_get_total_timeout (AuthflowClient     *self);
 void                authflow_client_set_total_timeout (AuthflowClient     *self,
                                                      guint                 timeout_seconds);
+guint               authflow_client_get_token_minutes (AuthflowClient     *self);
+void                authflow_client_set_token_minutes (AuthflowClient     *self,
+                                                     guint                 minutes);
 guint               authflow_client_get_max_answer_size (AuthflowClient   *self);
 void                authflow_client_set_max_answer_size (AuthflowClient   *self,
                                                      guint                 max_answer_size);
@@ -117,6 +125,7 @@ AuthflowAuthResult *authflow_client_sign_up_finish  (AuthflowClient       *self,
                                                      GError              **error);
 void                authflow_client_refresh_async   (AuthflowClient       *self,
                                                      const char           *refresh_token,
+                                                     GHashTable           *session_values,
                                                      GCancellable         *cancellable,
                                                      GAsyncReadyCallback   callback,
                                                      gpointer              user_data);
@@ -129,12 +138,12 @@ void                authflow_client_run_async       (AuthflowClient       *self,
                                                      GCancellable         *cancellable,
                                                      GAsyncReadyCallback   callback,
                                                      gpointer              user_data);
-JsonObject         *authflow_client_run_finish      (AuthflowClient       *self,
+JsonNode           *authflow_client_run_finish      (AuthflowClient       *self,
                                                      GAsyncResult         *result,
                                                      GError              **error);
 AuthflowUser       *authflow_client_map_user        (AuthflowClient       *self,
                                                      AuthflowProfileCallKind kind,
-                                                     JsonObject           *answer,
+                                                     JsonNode             *answer,
                                                      GError              **error);
 void                authflow_client_call_async      (AuthflowClient       *self,
                                                      const char           *method,
@@ -144,12 +153,13 @@ void                authflow_client_call_async      (AuthflowClient       *self,
                                                      GCancellable         *cancellable,
                                                      GAsyncReadyCallback   callback,
                                                      gpointer              user_data);
-JsonObject         *authflow_client_call_finish     (AuthflowClient       *self,
+JsonNode           *authflow_client_call_finish     (AuthflowClient       *self,
                                                      GAsyncResult         *result,
                                                      GError              **error);
 void                authflow_client_log_out_async   (AuthflowClient       *self,
                                                      const char           *access_token,
                                                      const char           *refresh_token,
+                                                     GHashTable           *session_values,
                                                      GCancellable         *cancellable,
                                                      GAsyncReadyCallback   callback,
                                                      gpointer              user_data);

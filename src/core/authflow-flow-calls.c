@@ -96,9 +96,10 @@ run_call_async (AuthflowFlow            *self,
 /**
  * authflow_flow_call_finish:
  *
- * Returns: (transfer full): the answer's JSON object
+ * Returns: (transfer full): the answer's JSON: an object, or whatever
+ *   else the server sent (an array, a string…)
  */
-JsonObject *
+JsonNode *
 authflow_flow_call_finish (AuthflowFlow  *self,
                            GAsyncResult  *result,
                            GError       **error)
@@ -116,7 +117,7 @@ user_call_cb (GObject      *object,
 {
   AuthflowFlow *self = AUTHFLOW_FLOW (object);
   g_autoptr(GTask) task = user_data;
-  g_autoptr(JsonObject) answer = NULL;
+  g_autoptr(JsonNode) answer = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(AuthflowUser) user = NULL;
 

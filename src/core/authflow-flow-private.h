@@ -40,9 +40,11 @@ struct _AuthflowFlow
   gboolean              refreshing;
   char                 *refresh_sent;
   /* A log-out came while the refresh was out: what it answers belongs to
-   * the session that ended, and must be logged out too.
+   * the session that ended, and must be logged out too, with that
+   * session's values for the logout's templates.
    */
   gboolean              logged_out_while_refreshing;
+  GHashTable           *logged_out_values;
   gint64                last_refresh;
   GPtrArray            *refresh_waiters;
   guint                 refresh_count;
@@ -122,6 +124,10 @@ void         _authflow_flow_set_string_property  (AuthflowFlow         *self,
                                                   guint                 prop);
 const char  *_authflow_flow_get_login_identifier (AuthflowFlow         *self,
                                                   AuthflowUser         *user);
+GHashTable  *_authflow_flow_new_session_values   (AuthflowSession      *session);
+void         _authflow_flow_add_session_values   (GHashTable           *values,
+                                                  AuthflowSession      *session,
+                                                  gboolean              with_email);
 void         _authflow_flow_say_why              (AuthflowFlow         *self,
                                                   AuthflowJournalStep   step,
                                                   const char           *reason);

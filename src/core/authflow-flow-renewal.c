@@ -319,12 +319,14 @@ refresh_cb (GObject      *object,
    */
   if (self->logged_out_while_refreshing)
     {
+      g_autoptr(GHashTable) logged_out_values = g_steal_pointer (&self->logged_out_values);
+
       self->logged_out_while_refreshing = FALSE;
       if (auth != NULL)
         {
           _authflow_flow_hold_application ();
           authflow_client_log_out_async (self->client, auth->access_token, auth->refresh_token,
-                                         self->cancellable, late_log_out_cb, NULL);
+                                         logged_out_values, self->cancellable, late_log_out_cb, NULL);
         }
       _authflow_flow_release_application ();
     }
@@ -449,8 +451,12 @@ _authflow_flow_start_refresh (AuthflowFlow *self,
   self->last_refresh = g_get_monotonic_time ();
   g_free (self->refresh_sent);
   self->refresh_sent = g_strdup (refresh_token);
-  authflow_client_refresh_async (self->client, refresh_token, self->cancellable,
-                                 refresh_cb, g_object_ref (self));
+  {
+    g_autoptr(GHashTable) session_values = _authflow_flow_new_session_values (self->session);
+
+    authflow_client_refresh_async (self->client, refresh_token, session_values, self->cancellable,
+                                   refresh_cb, g_object_ref (self));
+  }
 }
 
 /* A call needs the refresh that runs or has just run: says so, with how
@@ -506,7 +512,7 @@ call_cb (GObject      *object,
   AuthflowFlow *self = g_task_get_source_object (task);
   Call *call = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
-  JsonObject *answer;
+  JsonNode *answer;
 
   if (call->kind == GENERIC_CALL)
     answer = authflow_client_call_finish (AUTHFLOW_CLIENT (object), result, &error);
@@ -516,7 +522,7 @@ call_cb (GObject      *object,
   if (answer != NULL)
     {
       _authflow_flow_set_online (self);
-      g_task_return_pointer (task, answer, (GDestroyNotify) json_object_unref);
+      g_task_return_pointer (task, answer, (GDestroyNotify) json_node_unref);
       g_object_unref (task);
       return;
     }
@@ -598,6 +604,11 @@ send_call (AuthflowFlow *self,
   else
     {
       g_hash_table_replace (call->values, (gpointer) "access_token", g_strdup (call->token_used));
+      /* In update_user, {{email}} is the new address that Edit Profile
+       * sends, or none: never the one the session has.
+       */
+      _authflow_flow_add_session_values (call->values, self->session,
+                                         call->kind != AUTHFLOW_PROFILE_CALL_UPDATE_USER);
       authflow_client_run_async (self->client, call->kind, call->values,
                                  g_task_get_cancellable (task), call_cb, task);
     }

@@ -87,6 +87,7 @@ authflow_flow_finalize (GObject *object)
   g_clear_pointer (&self->tokens_received, g_date_time_unref);
   g_clear_pointer (&self->next_refresh, g_date_time_unref);
   g_clear_pointer (&self->refresh_waiters, g_ptr_array_unref);
+  g_clear_pointer (&self->logged_out_values, g_hash_table_unref);
 
   G_OBJECT_CLASS (authflow_flow_parent_class)->finalize (object);
 }
@@ -594,6 +595,46 @@ _authflow_flow_get_login_identifier (AuthflowFlow *self,
   return authflow_user_get_username (user);
 }
 
+/* Adds the session's values that a call's templates may use besides the
+ * tokens, where @values has none of its own: `{{uid}}`, and the user's
+ * `{{username}}` and (@with_email) `{{email}}`, each when it is known.
+ * The keys are static strings; the values are copies.
+ */
+void
+_authflow_flow_add_session_values (GHashTable      *values,
+                                   AuthflowSession *session,
+                                   gboolean         with_email)
+{
+  AuthflowUser *user = authflow_session_get_user (session);
+  const struct
+  {
+    const char *name;
+    const char *value;
+  } known[] = {
+    { "uid", authflow_session_get_uid (session) },
+    { "username", user != NULL ? authflow_user_get_username (user) : NULL },
+    { "email", with_email && user != NULL ? authflow_user_get_email (user) : NULL },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (known); i++)
+    if (known[i].value != NULL && known[i].value[0] != '\0' &&
+        !g_hash_table_contains (values, known[i].name))
+      g_hash_table_replace (values, (gpointer) known[i].name, g_strdup (known[i].value));
+}
+
+/* The session's values, as _authflow_flow_add_session_values() adds them,
+ * in a table of their own.
+ */
+GHashTable *
+_authflow_flow_new_session_values (AuthflowSession *session)
+{
+  GHashTable *values = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
+
+  _authflow_flow_add_session_values (values, session, TRUE);
+
+  return values;
+}
+
 static void
 sign_in_from_result (AuthflowFlow       *self,
                      AuthflowAuthResult *auth,
@@ -804,6 +845,7 @@ authflow_flow_log_out_async (AuthflowFlow        *self,
 {
   g_autofree char *access_token = NULL;
   g_autofree char *refresh_token = NULL;
+  g_autoptr(GHashTable) session_values = NULL;
   LogOut *log_out;
   GTask *task;
 
@@ -817,6 +859,7 @@ authflow_flow_log_out_async (AuthflowFlow        *self,
 
   access_token = g_strdup (authflow_session_get_access_token (self->session));
   refresh_token = g_strdup (authflow_session_get_refresh_token (self->session));
+  session_values = _authflow_flow_new_session_values (self->session);
 
   g_object_freeze_notify (G_OBJECT (self));
   _authflow_flow_set_string_property (self, &self->sign_out_reason, NULL, PROP_SIGN_OUT_REASON);
@@ -830,6 +873,8 @@ authflow_flow_log_out_async (AuthflowFlow        *self,
     {
       /* Its answer is logged out too, in refresh_cb(). */
       self->logged_out_while_refreshing = TRUE;
+      g_clear_pointer (&self->logged_out_values, g_hash_table_unref);
+      self->logged_out_values = g_hash_table_ref (session_values);
       _authflow_flow_hold_application ();
     }
 
@@ -839,7 +884,7 @@ authflow_flow_log_out_async (AuthflowFlow        *self,
   if (access_token != NULL)
     {
       log_out->pending++;
-      authflow_client_log_out_async (self->client, access_token, refresh_token,
+      authflow_client_log_out_async (self->client, access_token, refresh_token, session_values,
                                      cancellable, log_out_server_cb, g_object_ref (task));
     }
 

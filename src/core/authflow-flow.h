@@ -56,7 +56,7 @@ void                  authflow_flow_call_async           (AuthflowFlow          
                                                           GCancellable          *cancellable,
                                                           GAsyncReadyCallback    callback,
                                                           gpointer               user_data);
-JsonObject           *authflow_flow_call_finish          (AuthflowFlow          *self,
+JsonNode             *authflow_flow_call_finish          (AuthflowFlow          *self,
                                                           GAsyncResult          *result,
                                                           GError               **error);
 void                  authflow_flow_fetch_user_async     (AuthflowFlow          *self,

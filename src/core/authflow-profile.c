@@ -5,7 +5,10 @@
 
 #include <string.h>
 
+#include <glib/gi18n.h>
+
 #include "authflow-json.h"
+#include "authflow-json-path.h"
 #include "authflow-jwt.h"
 #include "authflow-profile.h"
 
@@ -15,11 +18,14 @@
  * once, with the key at fault, instead of failing at its first use) and
  * never changes afterwards.
  *
- * Templates: a string in a call's headers or body may hold `{{name}}`
- * variables from a fixed list. A variable with no value is an error, unless
- * it is written `{{name?}}` and is the whole string: then the body member or
- * header is left out. In a JSON body a whole-string `{{expires_in_mins}}`
- * becomes a number.
+ * Templates: a call's path, and a string in its headers or body, may hold
+ * `{{name}}` variables from a fixed list; a name not on it is an error when
+ * the profile loads. A variable with no value is an error when the call is
+ * made, unless it is written `{{name?}}` and is the whole string: then the
+ * body member or header is left out. In a JSON body a whole-string
+ * `{{expires_in_mins}}` becomes a number. In a path, each value is
+ * percent-encoded as one segment's worth, and none may be missing, empty,
+ * optional or a secret: servers and proxies write paths down in their logs.
  */
 
 /* The largest time GDateTime holds: 9999-12-31T23:59:59Z. */
@@ -60,6 +66,8 @@ typedef struct
   BodyType    body_type;
   JsonNode   *body;
   Mapping     mapping;
+  /* The variables its templates name, as a set. */
+  GHashTable *variables;
 } Call;
 
 struct _AuthflowProfile
@@ -85,10 +93,17 @@ static const char * const call_names[AUTHFLOW_PROFILE_N_CALLS + 1] = {
 };
 
 static const char * const variables[] = {
-  "username", "password", "email", "first_name", "last_name", "image",
+  "uid", "username", "password", "email", "first_name", "last_name", "image",
   "access_token", "refresh_token", "expires_in_mins",
   "client_id", "client_secret", "scope",
   NULL
+};
+
+/* What a path must not carry: it ends up in the logs of every server and
+ * proxy on the way, and in the debug log.
+ */
+static const char * const secret_variables[] = {
+  "password", "access_token", "refresh_token", "client_secret", NULL
 };
 
 static const char * const methods[] = { "GET", "POST", "PUT", "PATCH", "DELETE", NULL };
@@ -120,6 +135,7 @@ authflow_profile_finalize (GObject *object)
       g_clear_pointer (&call->path, g_free);
       g_clear_pointer (&call->headers, json_object_unref);
       g_clear_pointer (&call->body, json_node_unref);
+      g_clear_pointer (&call->variables, g_hash_table_unref);
       mapping_clear (&call->mapping);
     }
 
@@ -243,14 +259,13 @@ check_json_path (AuthflowProfile  *self,
                  const char       *key,
                  GError          **error)
 {
-  g_autoptr(JsonPath) path = json_path_new ();
+  g_autoptr(AuthflowJsonPath) path = NULL;
   g_autoptr(GError) local_error = NULL;
 
-  /* json_path_compile() fails on an empty string without saying why. */
   if (text[0] == '\0')
     return fail (self, error, key, "must be a JSON path such as “$.token”");
 
-  if (!json_path_compile (path, text, &local_error))
+  if (!(path = authflow_json_path_new (text, &local_error)))
     return fail (self, error, key, "not a valid JSON path: %s", local_error->message);
 
   return TRUE;
@@ -498,11 +513,15 @@ parse_error_message (AuthflowProfile  *self,
   return TRUE;
 }
 
-/* Checks the variables of one template string. */
+/* Checks the variables of one template string of @call, and notes them.
+ * @in_path says whether it is the call's path.
+ */
 static gboolean
 check_template (AuthflowProfile  *self,
+                Call             *call,
                 const char       *text,
                 const char       *key,
+                gboolean          in_path,
                 GError          **error)
 {
   const char *p = text;
@@ -512,6 +531,7 @@ check_template (AuthflowProfile  *self,
     {
       const char *close = strstr (open + 2, "}}");
       g_autofree char *name = NULL;
+      gboolean optional;
       gsize len;
 
       if (close == NULL)
@@ -519,17 +539,27 @@ check_template (AuthflowProfile  *self,
 
       name = g_strndup (open + 2, close - open - 2);
       len = strlen (name);
-
-      if (len > 0 && name[len - 1] == '?')
-        {
-          name[len - 1] = '\0';
-          if (open != text || close[2] != '\0')
-            return fail (self, error, key, "the optional “{{%s?}}” must be the whole value", name);
-        }
+      optional = len > 0 && name[len - 1] == '?';
+      if (optional)
+        name[len - 1] = '\0';
 
       if (!g_strv_contains (variables, name))
-        return fail (self, error, key, "unknown variable “{{%s}}”", name);
+        return fail (self, error, key, "unknown variable “{{%s%s}}”", name, optional ? "?" : "");
 
+      /* A path with a part left out would be another path. */
+      if (optional && in_path)
+        return fail (self, error, key, "“{{%s?}}” cannot be optional in a path: "
+                                       "every part of a path must have a value", name);
+
+      if (optional && (open != text || close[2] != '\0'))
+        return fail (self, error, key, "the optional “{{%s?}}” must be the whole value", name);
+
+      if (in_path && g_strv_contains (secret_variables, name))
+        return fail (self, error, key, "“{{%s}}” cannot be in a path, which servers and proxies "
+                                       "write down in their logs; send it in a header or the body",
+                     name);
+
+      g_hash_table_add (call->variables, g_steal_pointer (&name));
       p = close + 2;
     }
 
@@ -538,9 +568,9 @@ check_template (AuthflowProfile  *self,
 
 static gboolean
 check_body_template (AuthflowProfile  *self,
+                     Call             *call,
                      JsonNode         *node,
                      const char       *key,
-                     BodyType          body_type,
                      GError          **error)
 {
   if (JSON_NODE_HOLDS_OBJECT (node))
@@ -553,12 +583,12 @@ check_body_template (AuthflowProfile  *self,
           g_autofree char *member_key = g_strconcat (key, ".", l->data, NULL);
           JsonNode *member = json_object_get_member (object, l->data);
 
-          if (body_type == BODY_FORM &&
+          if (call->body_type == BODY_FORM &&
               (!JSON_NODE_HOLDS_VALUE (member) ||
                json_node_get_value_type (member) != G_TYPE_STRING))
             return fail (self, error, member_key, "must be a string in a form body");
 
-          if (!check_body_template (self, member, member_key, body_type, error))
+          if (!check_body_template (self, call, member, member_key, error))
             return FALSE;
         }
     }
@@ -570,14 +600,14 @@ check_body_template (AuthflowProfile  *self,
         {
           g_autofree char *element_key = g_strdup_printf ("%s[%u]", key, i);
 
-          if (!check_body_template (self, json_array_get_element (array, i), element_key,
-                                    body_type, error))
+          if (!check_body_template (self, call, json_array_get_element (array, i), element_key,
+                                    error))
             return FALSE;
         }
     }
   else if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING)
     {
-      return check_template (self, json_node_get_string (node), key, error);
+      return check_template (self, call, json_node_get_string (node), key, FALSE, error);
     }
 
   return TRUE;
@@ -626,6 +656,10 @@ parse_call (AuthflowProfile  *self,
   if (strpbrk (path, " \t\r\n#") != NULL)
     return fail (self, error, path_key, "must not contain spaces or “#”");
 
+  call->variables = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  if (!check_template (self, call, path, path_key, TRUE, error))
+    return FALSE;
+
   if ((member = json_object_get_member (object, "headers")))
     {
       JsonObject *headers;
@@ -650,7 +684,7 @@ parse_call (AuthflowProfile  *self,
           if (strpbrk (json_node_get_string (value), "\r\n") != NULL)
             return fail (self, error, header_key, "must be a single line");
 
-          if (!check_template (self, json_node_get_string (value), header_key, error))
+          if (!check_template (self, call, json_node_get_string (value), header_key, FALSE, error))
             return FALSE;
         }
 
@@ -674,7 +708,7 @@ parse_call (AuthflowProfile  *self,
       if (!JSON_NODE_HOLDS_OBJECT (member))
         return fail (self, error, body_key, "must be an object");
 
-      if (!check_body_template (self, member, body_key, call->body_type, error))
+      if (!check_body_template (self, call, member, body_key, error))
         return FALSE;
 
       call->body = json_node_ref (member);
@@ -1049,6 +1083,46 @@ authflow_profile_has_call (AuthflowProfile         *self,
 }
 
 /**
+ * authflow_profile_call_uses_variable:
+ * @kind: a call
+ * @name: a template variable, such as "username"
+ *
+ * Returns: whether @kind's path, headers or body name `{{@name}}` (or
+ *   `{{@name?}}`); %FALSE for a call the profile does not have
+ */
+gboolean
+authflow_profile_call_uses_variable (AuthflowProfile         *self,
+                                     AuthflowProfileCallKind  kind,
+                                     const char              *name)
+{
+  g_return_val_if_fail (AUTHFLOW_IS_PROFILE (self), FALSE);
+  g_return_val_if_fail (kind < AUTHFLOW_PROFILE_N_CALLS, FALSE);
+  g_return_val_if_fail (name != NULL, FALSE);
+
+  return self->calls[kind].present && g_hash_table_contains (self->calls[kind].variables, name);
+}
+
+/**
+ * authflow_profile_uses_variable:
+ * @name: a template variable, such as "expires_in_mins"
+ *
+ * Returns: whether any of the profile's calls names `{{@name}}`
+ */
+gboolean
+authflow_profile_uses_variable (AuthflowProfile *self,
+                                const char      *name)
+{
+  g_return_val_if_fail (AUTHFLOW_IS_PROFILE (self), FALSE);
+  g_return_val_if_fail (name != NULL, FALSE);
+
+  for (guint i = 0; i < AUTHFLOW_PROFILE_N_CALLS; i++)
+    if (authflow_profile_call_uses_variable (self, i, name))
+      return TRUE;
+
+  return FALSE;
+}
+
+/**
  * authflow_profile_dup_call_summary:
  * @kind: a call the profile has
  *
@@ -1081,13 +1155,40 @@ authflow_profile_request_free (AuthflowProfileRequest *request)
   g_free (request);
 }
 
-/* Fills in one template string. Sets *omit, and returns %NULL with no
- * error, when the string is a single optional variable with no value.
+/* The error for a call that cannot be made without a value for @name. */
+static void
+set_missing_value (GError     **error,
+                   const char  *call_name,
+                   const char  *name)
+{
+  /* The two values a person can do something about say what. */
+  if (g_str_equal (name, "uid"))
+    g_set_error (error, AUTHFLOW_PROFILE_ERROR, AUTHFLOW_PROFILE_ERROR_MISSING_VALUE,
+                 /* Translators: %s is the name of a backend profile's call, such as "me". */
+                 _("The %s call needs the user id, “{{uid}}”, and the backend’s answers gave none"),
+                 call_name);
+  else if (g_str_equal (name, "expires_in_mins"))
+    g_set_error (error, AUTHFLOW_PROFILE_ERROR, AUTHFLOW_PROFILE_ERROR_MISSING_VALUE,
+                 /* Translators: %s is the name of a backend profile's call, such as "login". */
+                 _("The %s call needs a token lifetime, “{{expires_in_mins}}”: set Token Lifetime in Preferences"),
+                 call_name);
+  else
+    g_set_error (error, AUTHFLOW_PROFILE_ERROR, AUTHFLOW_PROFILE_ERROR_MISSING_VALUE,
+                 /* Translators: the first %s is the name of a backend profile's call, such as
+                  * "login", the second a template variable, such as "password". */
+                 _("The %s call needs a value for “%s”"), call_name, name);
+}
+
+/* Fills in one template string; in a path (@in_path), each value
+ * percent-encoded, and an empty one taken as missing, so that no segment
+ * is ever left empty. Sets *omit, and returns %NULL with no error, when
+ * the string is a single optional variable with no value.
  */
 static char *
 expand (const char   *text,
         GHashTable   *values,
         const char   *call_name,
+        gboolean      in_path,
         gboolean     *omit,
         GError      **error)
 {
@@ -1110,6 +1211,9 @@ expand (const char   *text,
         name[len - 1] = '\0';
 
       value = values != NULL ? g_hash_table_lookup (values, name) : NULL;
+      if (in_path && value != NULL && value[0] == '\0')
+        value = NULL;
+
       if (value == NULL)
         {
           if (optional)
@@ -1118,13 +1222,35 @@ expand (const char   *text,
               return NULL;
             }
 
-          g_set_error (error, AUTHFLOW_PROFILE_ERROR, AUTHFLOW_PROFILE_ERROR_MISSING_VALUE,
-                       "The %s call needs a value for “%s”", call_name, name);
+          set_missing_value (error, call_name, name);
           return NULL;
         }
 
       g_string_append_len (out, p, open - p);
-      g_string_append (out, value);
+
+      if (in_path)
+        {
+          g_autofree char *escaped = NULL;
+
+          /* "." and ".." are not escaped, and would move the call to
+           * another path: "/users/.." is "/".
+           */
+          if (g_str_equal (value, ".") || g_str_equal (value, ".."))
+            {
+              g_set_error (error, AUTHFLOW_PROFILE_ERROR, AUTHFLOW_PROFILE_ERROR_BAD_VALUE,
+                           /* Translators: the first %s is a backend profile's call, such as "me",
+                            * the second a value such as "..", the third a template variable. */
+                           _("The %s call cannot put “%s” in its path for “%s”"),
+                           call_name, value, name);
+              return NULL;
+            }
+
+          escaped = g_uri_escape_string (value, NULL, FALSE);
+          g_string_append (out, escaped);
+        }
+      else
+        g_string_append (out, value);
+
       p = close + 2;
     }
 
@@ -1205,7 +1331,7 @@ fill_json (JsonNode    *template,
       JsonNode *node;
       gint64 number;
 
-      if (!(value = expand (text, values, call_name, omit, error)))
+      if (!(value = expand (text, values, call_name, FALSE, omit, error)))
         return NULL;
 
       node = json_node_new (JSON_NODE_VALUE);
@@ -1265,7 +1391,7 @@ fill_form (JsonNode    *template,
       g_autofree char *value = NULL;
       gboolean omit;
 
-      if (!(value = expand (text, values, call_name, &omit, error)))
+      if (!(value = expand (text, values, call_name, FALSE, &omit, error)))
         {
           if (omit)
             continue;
@@ -1289,9 +1415,13 @@ fill_form (JsonNode    *template,
  * @values: (nullable): variable names to values, both strings
  * @error: the place for an error
  *
- * Fills in the call's templates. A variable with no value fails with
+ * Fills in the call's templates: its path (each value percent-encoded),
+ * headers and body. A variable with no value fails with
  * %AUTHFLOW_PROFILE_ERROR_MISSING_VALUE, unless the profile marks it
- * optional (`{{name?}}`): then its body member or header is left out.
+ * optional (`{{name?}}`): then its body member or header is left out. In a
+ * path, an empty value counts as none, and "." or ".." fails with
+ * %AUTHFLOW_PROFILE_ERROR_BAD_VALUE: no call goes to another path than
+ * its own.
  *
  * Returns: (transfer full): the request, or %NULL with @error set
  */
@@ -1302,6 +1432,8 @@ authflow_profile_build_request (AuthflowProfile          *self,
                                 GError                  **error)
 {
   g_autoptr(AuthflowProfileRequest) request = NULL;
+  g_autofree char *path = NULL;
+  gboolean omit;
   Call *call;
 
   g_return_val_if_fail (AUTHFLOW_IS_PROFILE (self), NULL);
@@ -1310,9 +1442,14 @@ authflow_profile_build_request (AuthflowProfile          *self,
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   call = &self->calls[kind];
+
+  /* A path has nothing optional (checked at load), so nothing is omitted. */
+  if (!(path = expand (call->path, values, call_names[kind], TRUE, &omit, error)))
+    return NULL;
+
   request = g_new0 (AuthflowProfileRequest, 1);
   request->method = g_strdup (call->method);
-  request->url = g_strconcat (self->base_url, call->path, NULL);
+  request->url = g_strconcat (self->base_url, path, NULL);
   request->headers = soup_message_headers_new (SOUP_MESSAGE_HEADERS_REQUEST);
 
   if (call->headers != NULL)
@@ -1323,9 +1460,8 @@ authflow_profile_build_request (AuthflowProfile          *self,
         {
           const char *text = json_object_get_string_member (call->headers, l->data);
           g_autofree char *value = NULL;
-          gboolean omit;
 
-          if (!(value = expand (text, values, call_names[kind], &omit, error)))
+          if (!(value = expand (text, values, call_names[kind], FALSE, &omit, error)))
             {
               if (omit)
                 continue;
@@ -1347,7 +1483,6 @@ authflow_profile_build_request (AuthflowProfile          *self,
   if (call->body != NULL && call->body_type == BODY_JSON)
     {
       g_autoptr(JsonNode) body = NULL;
-      gboolean omit;
       char *text;
 
       if (!(body = fill_json (call->body, values, call_names[kind], &omit, error)))
@@ -1417,36 +1552,12 @@ authflow_profile_answer_free (AuthflowProfileAnswer *answer)
   g_free (answer);
 }
 
-/* The first node that @path matches in @answer, or %NULL. */
-static JsonNode *
-match (JsonNode   *answer,
-       const char *path)
-{
-  g_autoptr(JsonPath) compiled = json_path_new ();
-  g_autoptr(JsonNode) matches = NULL;
-  JsonArray *array;
-
-  if (path == NULL)
-    return NULL;
-
-  /* The path compiled when the profile was loaded. */
-  if (!json_path_compile (compiled, path, NULL))
-    g_return_val_if_reached (NULL);
-
-  matches = json_path_match (compiled, answer);
-  array = json_node_get_array (matches);
-  if (json_array_get_length (array) == 0)
-    return NULL;
-
-  return json_node_copy (json_array_get_element (array, 0));
-}
-
 /* A string, or an integer as a string: ids are often numbers. */
 static char *
 match_string (JsonNode   *answer,
               const char *path)
 {
-  g_autoptr(JsonNode) node = match (answer, path);
+  g_autoptr(JsonNode) node = authflow_json_path_dup_first (path, answer);
 
   if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
     return NULL;
@@ -1465,7 +1576,7 @@ match_number (JsonNode   *answer,
               const char *path,
               double     *number)
 {
-  g_autoptr(JsonNode) node = match (answer, path);
+  g_autoptr(JsonNode) node = authflow_json_path_dup_first (path, answer);
   GType type;
 
   if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
@@ -1565,12 +1676,18 @@ map_user (const Mapping  *mapping,
           JsonNode       *answer,
           GError        **error)
 {
-  g_autoptr(JsonNode) node = match (answer, mapping->user);
+  g_autoptr(JsonNode) node = authflow_json_path_dup_first (mapping->user, answer);
   g_autoptr(JsonObject) user = NULL;
   g_autoptr(GList) members = NULL;
   JsonObject *object;
 
   if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    return NULL;
+
+  /* "The whole answer" of an answer that is a bare token, or an array of
+   * them, holds no user data; the login's user is then the one typed.
+   */
+  if (!JSON_NODE_HOLDS_OBJECT (node) && g_str_equal (mapping->user, "$"))
     return NULL;
 
   if (!JSON_NODE_HOLDS_OBJECT (node))
@@ -1672,8 +1789,12 @@ authflow_profile_map_answer (AuthflowProfile          *self,
  * @self: a profile
  * @answer: an error answer's JSON
  *
+ * An answer that is a bare string, such as `"Invalid credentials"`, is its
+ * own message when no path finds one.
+ *
  * Returns: (transfer full) (nullable): the first non-empty string at the
- *   profile's error message paths, or %NULL
+ *   profile's error message paths, else the answer itself if it is a
+ *   non-empty string, or %NULL
  */
 char *
 authflow_profile_map_error_message (AuthflowProfile *self,
@@ -1684,13 +1805,17 @@ authflow_profile_map_error_message (AuthflowProfile *self,
 
   for (guint i = 0; self->error_message != NULL && self->error_message[i] != NULL; i++)
     {
-      g_autoptr(JsonNode) node = match (answer, self->error_message[i]);
+      g_autoptr(JsonNode) node = authflow_json_path_dup_first (self->error_message[i], answer);
 
       if (node != NULL && JSON_NODE_HOLDS_VALUE (node) &&
           json_node_get_value_type (node) == G_TYPE_STRING &&
           json_node_get_string (node)[0] != '\0')
         return json_node_dup_string (node);
     }
+
+  if (JSON_NODE_HOLDS_VALUE (answer) && json_node_get_value_type (answer) == G_TYPE_STRING &&
+      json_node_get_string (answer)[0] != '\0')
+    return json_node_dup_string (answer);
 
   return NULL;
 }

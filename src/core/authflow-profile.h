@@ -113,6 +113,11 @@ const char                *authflow_profile_get_base_url         (AuthflowProfil
 AuthflowProfileIdentifier  authflow_profile_get_login_identifier (AuthflowProfile          *self);
 gboolean                   authflow_profile_has_call             (AuthflowProfile          *self,
                                                                   AuthflowProfileCallKind   kind);
+gboolean                   authflow_profile_call_uses_variable   (AuthflowProfile          *self,
+                                                                  AuthflowProfileCallKind   kind,
+                                                                  const char               *name);
+gboolean                   authflow_profile_uses_variable        (AuthflowProfile          *self,
+                                                                  const char               *name);
 
 char                      *authflow_profile_dup_call_summary     (AuthflowProfile          *self,
                                                                   AuthflowProfileCallKind   kind);

@@ -32,6 +32,8 @@ struct _AuthflowApplication
   char             *pending_message;
   char             *server_override;
   char             *backend_override;
+  /* --token-minutes, or -1 for the backend's own setting. */
+  int               token_minutes_override;
   gboolean          profiles_broken;
   gboolean          log_out_pending;
 };
@@ -42,6 +44,7 @@ enum {
   PROP_0,
   PROP_SERVER,
   PROP_BACKEND,
+  PROP_TOKEN_MINUTES,
   N_PROPS
 };
 
@@ -52,6 +55,8 @@ static const GOptionEntry option_entries[] = {
   { "backend", 'b', 0, G_OPTION_ARG_STRING, NULL, N_("The backend to use (a profile id such as “reference” or “dummyjson”), for this run only"), N_("ID") },
   /* Translators: the description of the --server command-line option. */
   { "server", 's', 0, G_OPTION_ARG_STRING, NULL, N_("The backend's base URL, for this run only"), N_("URL") },
+  /* Translators: the description of the --token-minutes command-line option. */
+  { "token-minutes", 0, 0, G_OPTION_ARG_INT, NULL, N_("Ask the backend for access tokens that live MINUTES (1 to 43200; 0 for the backend's own lifetime), for this run only"), N_("MINUTES") },
   /* Translators: the description of the --trace command-line option. */
   { "trace", 0, 0, G_OPTION_ARG_FILENAME, NULL, N_("Write every step of the flow to FILE as JSON Lines, as it happens (“-” for standard output)"), N_("FILE") },
   /* Translators: the description of the --har command-line option. */
@@ -167,6 +172,96 @@ update_backend (AuthflowApplication *self)
 
   if (restart)
     start_restore (self);
+}
+
+/* Token lifetimes are kept per backend, in one dictionary of backend ids
+ * to minutes: a backend that is not in it is asked for none.
+ */
+#define TOKEN_LIFETIMES_KEY "token-lifetimes"
+
+/**
+ * authflow_application_get_stored_token_minutes:
+ * @backend: a backend's id
+ *
+ * Returns: the access token lifetime that Preferences keeps for @backend,
+ *   in minutes; 0 for none
+ */
+guint
+authflow_application_get_stored_token_minutes (AuthflowApplication *self,
+                                               const char          *backend)
+{
+  g_autoptr(GVariant) lifetimes = NULL;
+  guint minutes = 0;
+
+  g_return_val_if_fail (AUTHFLOW_IS_APPLICATION (self), 0);
+  g_return_val_if_fail (backend != NULL, 0);
+
+  lifetimes = g_settings_get_value (self->settings, TOKEN_LIFETIMES_KEY);
+  if (!g_variant_lookup (lifetimes, backend, "u", &minutes))
+    return 0;
+
+  /* A value written by hand past the range is the most a call asks for. */
+  return MIN (minutes, AUTHFLOW_CLIENT_MAX_TOKEN_MINUTES);
+}
+
+/**
+ * authflow_application_set_stored_token_minutes:
+ * @backend: a backend's id
+ * @minutes: 1 to %AUTHFLOW_CLIENT_MAX_TOKEN_MINUTES, or 0 for none
+ *
+ * Keeps @minutes as @backend's access token lifetime, for this run and the
+ * next ones; the other backends keep theirs.
+ */
+void
+authflow_application_set_stored_token_minutes (AuthflowApplication *self,
+                                               const char          *backend,
+                                               guint                minutes)
+{
+  g_autoptr(GVariant) lifetimes = NULL;
+  g_auto(GVariantBuilder) builder = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE ("a{su}"));
+  GVariantIter iter;
+  const char *id;
+  guint value;
+
+  g_return_if_fail (AUTHFLOW_IS_APPLICATION (self));
+  g_return_if_fail (backend != NULL);
+  g_return_if_fail (minutes <= AUTHFLOW_CLIENT_MAX_TOKEN_MINUTES);
+
+  if (authflow_application_get_stored_token_minutes (self, backend) == minutes)
+    return;
+
+  lifetimes = g_settings_get_value (self->settings, TOKEN_LIFETIMES_KEY);
+  g_variant_iter_init (&iter, lifetimes);
+  while (g_variant_iter_next (&iter, "{&su}", &id, &value))
+    if (!g_str_equal (id, backend))
+      g_variant_builder_add (&builder, "{su}", id, value);
+  if (minutes > 0)
+    g_variant_builder_add (&builder, "{su}", backend, minutes);
+
+  g_settings_set_value (self->settings, TOKEN_LIFETIMES_KEY, g_variant_builder_end (&builder));
+}
+
+/* What the calls ask for, from --token-minutes, else from Preferences for
+ * the backend the client talks to.
+ */
+static void
+update_token_minutes (AuthflowApplication *self)
+{
+  AuthflowClient *client;
+  AuthflowProfile *profile;
+
+  if (self->flow == NULL)
+    return;
+
+  client = authflow_flow_get_client (self->flow);
+  profile = authflow_client_get_profile (client);
+
+  if (self->token_minutes_override >= 0)
+    authflow_client_set_token_minutes (client, self->token_minutes_override);
+  else
+    authflow_client_set_token_minutes (client,
+                                       authflow_application_get_stored_token_minutes (self,
+                                                                                      authflow_profile_get_id (profile)));
 }
 
 /* The actions that need a signed-in user. */
@@ -554,6 +649,7 @@ authflow_application_handle_local_options (GApplication *app,
   const char *backend = NULL;
   const char *trace = NULL;
   const char *har = NULL;
+  int token_minutes = -1;
 
   if (g_variant_dict_contains (options, "version"))
     {
@@ -586,13 +682,26 @@ authflow_application_handle_local_options (GApplication *app,
       g_object_set (self, "server", server, NULL);
     }
 
+  if (g_variant_dict_lookup (options, "token-minutes", "i", &token_minutes))
+    {
+      if (token_minutes < 0 || token_minutes > AUTHFLOW_CLIENT_MAX_TOKEN_MINUTES)
+        {
+          /* Translators: %d is the most minutes, 43200 (30 days). */
+          g_printerr (_("--token-minutes takes a whole number of minutes from 0 to %d\n"),
+                      AUTHFLOW_CLIENT_MAX_TOKEN_MINUTES);
+          return 1;
+        }
+
+      g_object_set (self, "token-minutes", token_minutes, NULL);
+    }
+
   g_variant_dict_lookup (options, "trace", "^&ay", &trace);
   g_variant_dict_lookup (options, "har", "^&ay", &har);
 
   /* The options are for the instance that starts with them: one that runs
    * already keeps its backend, and would drop them without a word.
    */
-  if (backend != NULL || server != NULL || trace != NULL || har != NULL)
+  if (backend != NULL || server != NULL || trace != NULL || har != NULL || token_minutes >= 0)
     {
       if (!g_application_register (app, NULL, &error))
         {
@@ -602,7 +711,7 @@ authflow_application_handle_local_options (GApplication *app,
 
       if (g_application_get_is_remote (app))
         {
-          g_printerr ("%s\n", _("Authflow is already running: quit it first to use --backend, --server, --trace or --har"));
+          g_printerr ("%s\n", _("Authflow is already running: quit it first to use --backend, --server, --token-minutes, --trace or --har"));
           return 1;
         }
     }
@@ -665,12 +774,20 @@ authflow_application_startup (GApplication *app)
   self->flow = authflow_flow_new (client, store);
   authflow_flow_set_journal (self->flow, self->journal);
   update_backend (self);
+  update_token_minutes (self);
 
   g_signal_connect_object (self->settings, "changed::server-url",
                            G_CALLBACK (update_backend), self,
                            G_CONNECT_SWAPPED);
   g_signal_connect_object (self->settings, "changed::backend",
                            G_CALLBACK (update_backend), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->settings, "changed::" TOKEN_LIFETIMES_KEY,
+                           G_CALLBACK (update_token_minutes), self,
+                           G_CONNECT_SWAPPED);
+  /* Each backend asks for its own lifetime. */
+  g_signal_connect_object (client, "notify::profile",
+                           G_CALLBACK (update_token_minutes), self,
                            G_CONNECT_SWAPPED);
   g_signal_connect_object (authflow_flow_get_session (self->flow), "notify::state",
                            G_CALLBACK (session_state_changed_cb), self,
@@ -786,6 +903,10 @@ authflow_application_get_property (GObject    *object,
       g_value_set_string (value, self->backend_override);
       break;
 
+    case PROP_TOKEN_MINUTES:
+      g_value_set_int (value, self->token_minutes_override);
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -817,6 +938,15 @@ authflow_application_set_property (GObject      *object,
           g_free (self->backend_override);
           self->backend_override = g_value_dup_string (value);
           update_backend (self);
+          g_object_notify_by_pspec (object, pspec);
+        }
+      break;
+
+    case PROP_TOKEN_MINUTES:
+      if (self->token_minutes_override != g_value_get_int (value))
+        {
+          self->token_minutes_override = g_value_get_int (value);
+          update_token_minutes (self);
           g_object_notify_by_pspec (object, pspec);
         }
       break;
@@ -856,12 +986,22 @@ authflow_application_class_init (AuthflowApplicationClass *klass)
     g_param_spec_string ("backend", NULL, NULL, NULL,
                          (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
 
+  /* The access token lifetime the calls ask for in this run, in minutes,
+   * overriding Preferences (0 for the backend's own); what
+   * `--token-minutes` sets. -1 for none: Preferences decides.
+   */
+  properties [PROP_TOKEN_MINUTES] =
+    g_param_spec_int ("token-minutes", NULL, NULL, -1, AUTHFLOW_CLIENT_MAX_TOKEN_MINUTES, -1,
+                      (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
 static void
 authflow_application_init (AuthflowApplication *self)
 {
+  self->token_minutes_override = -1;
+
   /* Before anything else, so that the trace has the whole run. */
   self->journal = authflow_journal_new ();
 

@@ -19,5 +19,10 @@ AuthflowJournal     *authflow_application_get_journal  (AuthflowApplication *sel
 GSettings           *authflow_application_get_settings (AuthflowApplication *self);
 AuthflowBackends    *authflow_application_get_backends (AuthflowApplication *self);
 void                 authflow_application_cancel_restore (AuthflowApplication *self);
+guint                authflow_application_get_stored_token_minutes (AuthflowApplication *self,
+                                                                    const char          *backend);
+void                 authflow_application_set_stored_token_minutes (AuthflowApplication *self,
+                                                                    const char          *backend,
+                                                                    guint                minutes);
 
 G_END_DECLS

@@ -22,6 +22,8 @@ struct _AuthflowPreferencesWindow
   AdwPreferencesGroup  *backend_group;
   AdwComboRow          *backend_row;
   AdwEntryRow          *server_row;
+  AdwActionRow         *token_row;
+  GtkSpinButton        *token_spin;
   AdwPreferencesGroup  *problems_group;
   gboolean              updating;
 };
@@ -98,6 +100,51 @@ server_apply_cb (AuthflowPreferencesWindow *self)
 
   g_settings_set_string (self->settings, "server-url", text);
   update_server_row (self);
+}
+
+/* The token lifetime of the backend the client talks to: its own, kept
+ * in the settings, unless --token-minutes chose one for this run.
+ */
+static void
+update_token_row (AuthflowPreferencesWindow *self)
+{
+  AuthflowProfile *profile = authflow_client_get_profile (authflow_flow_get_client (authflow_application_get_flow (self->application)));
+  gboolean asks = authflow_profile_uses_variable (profile, "expires_in_mins");
+  int override;
+  guint minutes;
+
+  g_object_get (self->application, "token-minutes", &override, NULL);
+  minutes = override >= 0 ? (guint) override
+                          : authflow_application_get_stored_token_minutes (self->application,
+                                                                           authflow_profile_get_id (profile));
+
+  self->updating = TRUE;
+  gtk_spin_button_set_value (self->token_spin, minutes);
+  self->updating = FALSE;
+
+  gtk_widget_set_sensitive (GTK_WIDGET (self->token_row), override < 0 && asks);
+  if (override >= 0)
+    adw_action_row_set_subtitle (self->token_row, _("Chosen with --token-minutes for this run."));
+  else if (!asks)
+    adw_action_row_set_subtitle (self->token_row,
+                                 _("This backend’s profile asks for no token lifetime: the backend decides."));
+  else
+    adw_action_row_set_subtitle (self->token_row,
+                                 _("Minutes that each access token is asked to live, from the next login or "
+                                   "renewal on. 0 leaves it to the backend."));
+}
+
+static void
+token_minutes_changed_cb (AuthflowPreferencesWindow *self)
+{
+  AuthflowProfile *profile;
+
+  if (self->updating || self->application == NULL)
+    return;
+
+  profile = authflow_client_get_profile (authflow_flow_get_client (authflow_application_get_flow (self->application)));
+  authflow_application_set_stored_token_minutes (self->application, authflow_profile_get_id (profile),
+                                                 gtk_spin_button_get_value_as_int (self->token_spin));
 }
 
 static void
@@ -228,7 +275,17 @@ authflow_preferences_window_constructed (GObject *object)
   g_signal_connect_object (authflow_flow_get_client (flow), "notify::profile",
                            G_CALLBACK (update_backend_row), self,
                            G_CONNECT_SWAPPED);
+  g_signal_connect_object (authflow_flow_get_client (flow), "notify::profile",
+                           G_CALLBACK (update_token_row), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->application, "notify::token-minutes",
+                           G_CALLBACK (update_token_row), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->settings, "changed::token-lifetimes",
+                           G_CALLBACK (update_token_row), self,
+                           G_CONNECT_SWAPPED);
   update_backend_row (self);
+  update_token_row (self);
   update_server_row (self);
   fill_problems (self);
 }
@@ -356,10 +413,13 @@ authflow_preferences_window_class_init (AuthflowPreferencesWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, AuthflowPreferencesWindow, server_row);
   gtk_widget_class_bind_template_child (widget_class, AuthflowPreferencesWindow, backend_group);
   gtk_widget_class_bind_template_child (widget_class, AuthflowPreferencesWindow, backend_row);
+  gtk_widget_class_bind_template_child (widget_class, AuthflowPreferencesWindow, token_row);
+  gtk_widget_class_bind_template_child (widget_class, AuthflowPreferencesWindow, token_spin);
   gtk_widget_class_bind_template_child (widget_class, AuthflowPreferencesWindow, problems_group);
   gtk_widget_class_bind_template_callback (widget_class, backend_selected_cb);
   gtk_widget_class_bind_template_callback (widget_class, server_apply_cb);
   gtk_widget_class_bind_template_callback (widget_class, server_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, token_minutes_changed_cb);
 
   gtk_widget_class_install_action (widget_class, "prefs.new-profile", NULL, new_profile_action);
   gtk_widget_class_install_action (widget_class, "prefs.edit-profile", NULL, edit_profile_action);
@@ -371,10 +431,11 @@ authflow_preferences_window_init (AuthflowPreferencesWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
 
-  /* The row lends the switch its title as well, which GTK 4.8 reads out
-   * after the switch's own name: "Persist Auth Sessions Persist Auth
-   * Sessions". One name is enough. */
+  /* A row lends its switch or spin button its title as well, which GTK
+   * 4.8 reads out after the control's own name: "Persist Auth Sessions
+   * Persist Auth Sessions". One name is enough. */
   gtk_accessible_reset_relation (GTK_ACCESSIBLE (self->persist_switch), GTK_ACCESSIBLE_RELATION_LABELLED_BY);
+  gtk_accessible_reset_relation (GTK_ACCESSIBLE (self->token_spin), GTK_ACCESSIBLE_RELATION_LABELLED_BY);
   authflow_page_name_stock_controls (GTK_WIDGET (self));
 
   /* GTK 4.8 gives a combo row no action over AT-SPI; UI automation opens

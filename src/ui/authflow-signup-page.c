@@ -53,6 +53,15 @@ get_text (AdwEntryRow *row)
   return gtk_editable_get_text (GTK_EDITABLE (row));
 }
 
+/* A field that the backend's sign-up does not take is not shown, so not
+ * asked for: a backend that logs in by email often has no usernames.
+ */
+static gboolean
+is_asked (AdwEntryRow *row)
+{
+  return gtk_widget_get_visible (GTK_WIDGET (row));
+}
+
 static gboolean
 username_is_valid (const char *username)
 {
@@ -93,25 +102,25 @@ validate (AuthflowSignupPage  *self,
   const char *email = get_text (self->email_row);
   const char *password = get_text (self->password_row);
 
-  if (username[0] == '\0')
+  if (is_asked (self->username_row) && username[0] == '\0')
     {
       *message = g_strdup (_("Choose a username"));
       return self->username_row;
     }
 
-  if (!username_is_valid (username))
+  if (is_asked (self->username_row) && !username_is_valid (username))
     {
       *message = g_strdup (_("A username has 3 to 32 letters, digits, dots, dashes or underscores"));
       return self->username_row;
     }
 
-  if (email[0] == '\0')
+  if (is_asked (self->email_row) && email[0] == '\0')
     {
       *message = g_strdup (_("Enter your email address"));
       return self->email_row;
     }
 
-  if (!email_is_valid (email))
+  if (is_asked (self->email_row) && !email_is_valid (email))
     {
       *message = g_strdup (_("This does not look like an email address"));
       return self->email_row;
@@ -269,7 +278,10 @@ sign_up_cb (GObject      *object,
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
 
+  /* An objection to a field that is not shown is said under the form. */
   row = row_for_error (self, error);
+  if (row != NULL && !is_asked (row))
+    row = NULL;
   show_error (self, row, error->message);
 
   if (row != NULL)
@@ -353,9 +365,17 @@ entry_activated_cb (AuthflowSignupPage *self,
    */
   for (guint i = 0; i + 1 < G_N_ELEMENTS (order); i++)
     {
-      if (order[i] == row && get_text (order[i + 1])[0] == '\0')
+      guint next = i + 1;
+
+      if (order[i] != row)
+        continue;
+
+      while (next < G_N_ELEMENTS (order) && !is_asked (order[next]))
+        next++;
+
+      if (next < G_N_ELEMENTS (order) && get_text (order[next])[0] == '\0')
         {
-          gtk_widget_grab_focus (GTK_WIDGET (order[i + 1]));
+          gtk_widget_grab_focus (GTK_WIDGET (order[next]));
           return;
         }
     }
@@ -379,6 +399,15 @@ field_changed_cb (AuthflowSignupPage *self)
   show_error (self, row, message);
 }
 
+/* Whether the backend's sign-up takes @variable. */
+static gboolean
+profile_asks (AuthflowClient *client,
+              const char     *variable)
+{
+  return authflow_profile_call_uses_variable (authflow_client_get_profile (client),
+                                              AUTHFLOW_PROFILE_CALL_SIGNUP, variable);
+}
+
 static void
 backend_changed_cb (AuthflowSignupPage *self)
 {
@@ -399,6 +428,11 @@ backend_changed_cb (AuthflowSignupPage *self)
                                  name);
   adw_status_page_set_description (self->unsupported_page, explanation);
 
+  gtk_widget_set_visible (GTK_WIDGET (self->username_row), profile_asks (client, "username"));
+  gtk_widget_set_visible (GTK_WIDGET (self->email_row), profile_asks (client, "email"));
+  gtk_widget_set_visible (GTK_WIDGET (self->first_name_row), profile_asks (client, "first_name"));
+  gtk_widget_set_visible (GTK_WIDGET (self->last_name_row), profile_asks (client, "last_name"));
+
   gtk_stack_set_visible_child_name (get_mode_stack (self), supported ? "form" : "unsupported");
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "signup.submit",
                                  supported && self->cancellable == NULL);
@@ -412,7 +446,8 @@ authflow_signup_page_grab_focus (GtkWidget *widget)
   if (g_strcmp0 (gtk_stack_get_visible_child_name (get_mode_stack (self)), "form") != 0)
     return gtk_widget_grab_focus (GTK_WIDGET (get_mode_stack (self)));
 
-  return gtk_widget_grab_focus (GTK_WIDGET (self->username_row));
+  return gtk_widget_grab_focus (GTK_WIDGET (is_asked (self->username_row) ? self->username_row
+                                                                           : self->email_row));
 }
 
 static void

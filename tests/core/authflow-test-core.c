@@ -39,3 +39,25 @@ authflow_test_clear_stored (AuthflowSessionStore *store)
   authflow_session_store_clear_finish (store, result, &error);
   g_assert_no_error (error);
 }
+
+/**
+ * authflow_test_object_of:
+ * @answer: (transfer full) (nullable): an answer, as a call's finish gives it
+ *
+ * For the tests whose servers answer with objects.
+ *
+ * Returns: (transfer full) (nullable): @answer's object, or %NULL for no
+ *   answer
+ */
+JsonObject *
+authflow_test_object_of (JsonNode *answer)
+{
+  g_autoptr(JsonNode) node = answer;
+
+  if (node == NULL)
+    return NULL;
+
+  g_assert_true (JSON_NODE_HOLDS_OBJECT (node));
+
+  return json_object_ref (json_node_get_object (node));
+}

@@ -5,7 +5,8 @@
 
 G_BEGIN_DECLS
 
-void authflow_test_finalize_flow (AuthflowFlow         *flow);
-void authflow_test_clear_stored  (AuthflowSessionStore *store);
+void        authflow_test_finalize_flow (AuthflowFlow         *flow);
+void        authflow_test_clear_stored  (AuthflowSessionStore *store);
+JsonObject *authflow_test_object_of     (JsonNode             *answer);
 
 G_END_DECLS

@@ -7,6 +7,7 @@
 #include "authflow-client.h"
 #include "authflow-journal.h"
 #include "authflow-server.h"
+#include "authflow-test-core.h"
 #include "authflow-test-utils.h"
 
 /* What the API client tells the journal: one "http"/"exchange" entry for
@@ -566,7 +567,7 @@ test_login (Fixture       *f,
   {
     g_autoptr(GAsyncResult) result = NULL;
     g_autoptr(GHashTable) values = g_hash_table_new (g_str_hash, g_str_equal);
-    g_autoptr(JsonObject) answer = NULL;
+    g_autoptr(JsonNode) answer = NULL;
     g_autoptr(AuthflowUser) me = NULL;
     g_autoptr(GPtrArray) now = NULL;
     const char *secrets[] = { PASSWORD, auth->access_token, auth->refresh_token, NULL };
@@ -684,7 +685,7 @@ test_refresh (Fixture       *f,
   log_in (f, "emilys", PASSWORD, &auth, &error);
   g_assert_no_error (error);
 
-  authflow_client_refresh_async (f->client, auth->refresh_token, NULL, authflow_test_got_result_cb, &result);
+  authflow_client_refresh_async (f->client, auth->refresh_token, NULL, NULL, authflow_test_got_result_cb, &result);
   AWAIT (result);
   renewed = authflow_client_refresh_finish (f->client, result, &error);
   g_assert_no_error (error);
@@ -748,7 +749,7 @@ test_me_unauthorized (Fixture       *f,
   authflow_client_run_async (f->client, AUTHFLOW_PROFILE_CALL_ME, values, NULL,
                              authflow_test_got_result_cb, &result);
   AWAIT (result);
-  answer = authflow_client_run_finish (f->client, result, &error);
+  answer = authflow_test_object_of (authflow_client_run_finish (f->client, result, &error));
   g_assert_error (error, AUTHFLOW_CLIENT_ERROR, AUTHFLOW_CLIENT_ERROR_UNAUTHORIZED);
 
   g_assert_cmpuint (n_entries (f), ==, 1);
@@ -769,7 +770,7 @@ test_me_unauthorized (Fixture       *f,
   authflow_client_end_retry (f->client);
   AWAIT (retry_result);
   g_clear_pointer (&answer, json_object_unref);
-  answer = authflow_client_run_finish (f->client, retry_result, &error);
+  answer = authflow_test_object_of (authflow_client_run_finish (f->client, retry_result, &error));
   g_assert_error (error, AUTHFLOW_CLIENT_ERROR, AUTHFLOW_CLIENT_ERROR_UNAUTHORIZED);
 
   g_assert_cmpuint (n_entries (f), ==, 2);
@@ -963,7 +964,7 @@ test_redirect (Fixture       *f,
   authflow_client_call_async (f->client, "GET", "/start", "generic-token-value", NULL, NULL,
                               authflow_test_got_result_cb, &result);
   AWAIT (result);
-  answer = authflow_client_call_finish (f->client, result, &error);
+  answer = authflow_test_object_of (authflow_client_call_finish (f->client, result, &error));
   g_assert_no_error (error);
 
   g_assert_cmpuint (n_entries (f), ==, 2);
@@ -1029,7 +1030,7 @@ test_clock_offset (Fixture       *f,
   authflow_client_call_async (f->client, "GET", "/clock", NULL, NULL, NULL,
                               authflow_test_got_result_cb, &result);
   AWAIT (result);
-  answer = authflow_client_call_finish (f->client, result, &error);
+  answer = authflow_test_object_of (authflow_client_call_finish (f->client, result, &error));
   g_assert_no_error (error);
 
   entry = entry_at (f, 0);

@@ -407,7 +407,7 @@ call_me (Fixture       *f,
   authflow_flow_call_async (f->flow, "GET", "/auth/me", NULL, cancellable, authflow_test_got_result_cb, &result);
   AWAIT (result);
 
-  return authflow_flow_call_finish (f->flow, result, error);
+  return authflow_test_object_of (authflow_flow_call_finish (f->flow, result, error));
 }
 
 /* The profile's me call through the flow, with Update Authenticated User. */

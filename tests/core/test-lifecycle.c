@@ -884,7 +884,7 @@ test_concurrent_401 (Fixture       *f,
       g_autoptr(JsonObject) user = NULL;
       g_autoptr(GError) error = NULL;
 
-      user = authflow_flow_call_finish (f->flow, results[i], &error);
+      user = authflow_test_object_of (authflow_flow_call_finish (f->flow, results[i], &error));
       g_assert_no_error (error);
       g_assert_cmpstr (json_object_get_string_member (user, "username"), ==, "emilys");
       g_assert_cmpint (json_object_get_int_member (user, "id"), ==, 1);
@@ -971,7 +971,7 @@ test_refresh_rejected (Fixture       *f,
   /* 401, then the refresh gets 403. */
   authflow_flow_call_async (f->flow, "GET", "/auth/me", NULL, NULL, authflow_test_got_result_cb, &result);
   AWAIT (result);
-  answer = authflow_flow_call_finish (f->flow, result, &error);
+  answer = authflow_test_object_of (authflow_flow_call_finish (f->flow, result, &error));
   g_assert_null (answer);
   g_assert_error (error, AUTHFLOW_FLOW_ERROR, AUTHFLOW_FLOW_ERROR_SESSION_EXPIRED);
   g_assert_cmpstr (error->message, ==, EXPIRED_MESSAGE);
@@ -1058,7 +1058,7 @@ test_stale_refresh (Fixture       *f,
    */
   authflow_flow_call_async (f->flow, "GET", "/auth/me", NULL, NULL, authflow_test_got_result_cb, &called);
   AWAIT (called);
-  answer = authflow_flow_call_finish (f->flow, called, &error);
+  answer = authflow_test_object_of (authflow_flow_call_finish (f->flow, called, &error));
   g_assert_no_error (error);
   g_assert_cmpstr (json_object_get_string_member (answer, "username"), ==, "emilys");
   g_assert_true (AUTHFLOW_TEST_WAIT_UNTIL (NULL, 5000, f->relay_pending == 0));

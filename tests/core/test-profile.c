@@ -265,6 +265,18 @@ static const struct {
     "is required (or “access_token” in “answer”)" },
   { "bad-identifier", AUTHFLOW_PROFILE_ERROR_INVALID,
     "bad-identifier.json: login_identifier: must be “username” or “email”" },
+  { "unknown-variable-path", AUTHFLOW_PROFILE_ERROR_INVALID,
+    "unknown-variable-path.json: calls.me.path: unknown variable “{{user_id}}”" },
+  { "unknown-variable-header", AUTHFLOW_PROFILE_ERROR_INVALID,
+    "unknown-variable-header.json: calls.me.headers.X-User: unknown variable “{{userid}}”" },
+  { "unclosed-variable-path", AUTHFLOW_PROFILE_ERROR_INVALID,
+    "unclosed-variable-path.json: calls.me.path: “{{” without “}}”" },
+  { "optional-in-path", AUTHFLOW_PROFILE_ERROR_INVALID,
+    "optional-in-path.json: calls.me.path: “{{uid?}}” cannot be optional in a path: "
+    "every part of a path must have a value" },
+  { "secret-in-path", AUTHFLOW_PROFILE_ERROR_INVALID,
+    "secret-in-path.json: calls.logout.path: “{{refresh_token}}” cannot be in a path, which "
+    "servers and proxies write down in their logs; send it in a header or the body" },
 };
 
 static void
@@ -475,6 +487,138 @@ test_request_headers (void)
   g_assert_null (request);
   g_assert_error (error, AUTHFLOW_PROFILE_ERROR, AUTHFLOW_PROFILE_ERROR_MISSING_VALUE);
   g_assert_cmpstr (error->message, ==, "The me call needs a value for “access_token”");
+}
+
+/* Templates in a path: every value percent-encoded, none missing or
+ * empty, none that would move the call to another path.
+ */
+static void
+test_request_path (void)
+{
+  static const char *text =
+    "{ \"id\": \"paths\", \"name\": \"Paths\", \"base_url\": \"https://api.example.com/v2/\","
+    "  \"calls\": {"
+    "    \"login\": { \"method\": \"POST\", \"path\": \"/login\","
+    "               \"body\": { \"email\": \"{{email}}\", \"password\": \"{{password}}\","
+    "                           \"ttl\": \"{{expires_in_mins?}}\" } },"
+    "    \"me\": { \"method\": \"GET\", \"path\": \"/users/{{uid}}/profile?by={{username}}\","
+    "            \"headers\": { \"Authorization\": \"Bearer {{access_token}}\", \"X-Uid\": \"{{uid}}\" } },"
+    "    \"update_user\": { \"method\": \"PATCH\", \"path\": \"/users/u-{{uid}}\","
+    "                     \"body\": { \"id\": \"{{uid}}\", \"email\": \"{{email?}}\" } } },"
+    "  \"answer\": { \"access_token\": \"$.token\" } }";
+  g_autoptr(AuthflowProfile) profile = NULL;
+  g_autoptr(AuthflowProfileRequest) request = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *body = NULL;
+  g_autofree char *summary = NULL;
+
+  profile = authflow_profile_new_from_string (text, "paths.json", &error);
+  g_assert_no_error (error);
+
+  /* Which variables each call names, for the pages that ask for them. */
+  g_assert_true (authflow_profile_call_uses_variable (profile, AUTHFLOW_PROFILE_CALL_ME, "uid"));
+  g_assert_true (authflow_profile_call_uses_variable (profile, AUTHFLOW_PROFILE_CALL_ME, "username"));
+  g_assert_false (authflow_profile_call_uses_variable (profile, AUTHFLOW_PROFILE_CALL_ME, "email"));
+  g_assert_true (authflow_profile_call_uses_variable (profile, AUTHFLOW_PROFILE_CALL_LOGIN, "email"));
+  g_assert_false (authflow_profile_call_uses_variable (profile, AUTHFLOW_PROFILE_CALL_LOGIN, "username"));
+  g_assert_false (authflow_profile_call_uses_variable (profile, AUTHFLOW_PROFILE_CALL_SIGNUP, "username"));
+  g_assert_true (authflow_profile_uses_variable (profile, "expires_in_mins"));
+  g_assert_false (authflow_profile_uses_variable (profile, "refresh_token"));
+
+  summary = authflow_profile_dup_call_summary (profile, AUTHFLOW_PROFILE_CALL_ME);
+  g_assert_cmpstr (summary, ==, "GET /users/{{uid}}/profile?by={{username}}");
+
+  /* A "/" and a space in a value stay inside their segment. */
+  request = authflow_profile_build_request_with (profile, AUTHFLOW_PROFILE_CALL_ME, &error,
+                                                 "access_token", "at.1",
+                                                 "uid", "a/b c",
+                                                 "username", "Zoë&co=1",
+                                                 NULL);
+  g_assert_no_error (error);
+  g_assert_cmpstr (request->method, ==, "GET");
+  g_assert_cmpstr (request->url, ==, "https://api.example.com/v2/users/a%2Fb%20c/profile?by=Zo%C3%AB%26co%3D1");
+  /* A header takes the value as it is. */
+  g_assert_cmpstr (soup_message_headers_get_one (request->headers, "X-Uid"), ==, "a/b c");
+  g_clear_pointer (&request, authflow_profile_request_free);
+
+  /* A uid that is a number is sent as its digits, in the path and the body. */
+  request = authflow_profile_build_request_with (profile, AUTHFLOW_PROFILE_CALL_UPDATE_USER, &error,
+                                                 "uid", "42",
+                                                 NULL);
+  g_assert_no_error (error);
+  g_assert_cmpstr (request->url, ==, "https://api.example.com/v2/users/u-42");
+  body = body_text (request);
+  g_assert_cmpstr (body, ==, "{\"id\":\"42\"}");
+  g_clear_pointer (&body, g_free);
+  g_clear_pointer (&request, authflow_profile_request_free);
+
+  /* No uid: the call is not made, and says why. */
+  request = authflow_profile_build_request_with (profile, AUTHFLOW_PROFILE_CALL_ME, &error,
+                                                 "access_token", "at.1",
+                                                 "username", "zoe",
+                                                 NULL);
+  g_assert_null (request);
+  g_assert_error (error, AUTHFLOW_PROFILE_ERROR, AUTHFLOW_PROFILE_ERROR_MISSING_VALUE);
+  g_assert_cmpstr (error->message, ==,
+                   "The me call needs the user id, “{{uid}}”, and the backend’s answers gave none");
+  g_clear_error (&error);
+
+  /* An empty one is none: no empty segment goes out. */
+  request = authflow_profile_build_request_with (profile, AUTHFLOW_PROFILE_CALL_ME, &error,
+                                                 "access_token", "at.1",
+                                                 "uid", "",
+                                                 "username", "zoe",
+                                                 NULL);
+  g_assert_null (request);
+  g_assert_error (error, AUTHFLOW_PROFILE_ERROR, AUTHFLOW_PROFILE_ERROR_MISSING_VALUE);
+  g_clear_error (&error);
+
+  request = authflow_profile_build_request_with (profile, AUTHFLOW_PROFILE_CALL_ME, &error,
+                                                 "access_token", "at.1",
+                                                 "uid", "7",
+                                                 "username", "",
+                                                 NULL);
+  g_assert_null (request);
+  g_assert_error (error, AUTHFLOW_PROFILE_ERROR, AUTHFLOW_PROFILE_ERROR_MISSING_VALUE);
+  g_assert_cmpstr (error->message, ==, "The me call needs a value for “username”");
+  g_clear_error (&error);
+
+  /* "/users/.." would be "/": refused. */
+  request = authflow_profile_build_request_with (profile, AUTHFLOW_PROFILE_CALL_ME, &error,
+                                                 "access_token", "at.1",
+                                                 "uid", "..",
+                                                 "username", "zoe",
+                                                 NULL);
+  g_assert_null (request);
+  g_assert_error (error, AUTHFLOW_PROFILE_ERROR, AUTHFLOW_PROFILE_ERROR_BAD_VALUE);
+  g_assert_cmpstr (error->message, ==, "The me call cannot put “..” in its path for “uid”");
+  g_clear_error (&error);
+
+  /* A lifetime the profile asks for only when there is one. */
+  request = authflow_profile_build_request_with (profile, AUTHFLOW_PROFILE_CALL_LOGIN, &error,
+                                                 "email", "zoe@example.com",
+                                                 "password", "pw",
+                                                 "expires_in_mins", "5",
+                                                 NULL);
+  g_assert_no_error (error);
+  body = body_text (request);
+  g_assert_cmpstr (body, ==, "{\"email\":\"zoe@example.com\",\"password\":\"pw\",\"ttl\":5}");
+  g_clear_pointer (&request, authflow_profile_request_free);
+  g_clear_object (&profile);
+
+  /* One that must have a lifetime says where to set it. */
+  profile = authflow_profile_new_from_string ("{ \"id\": \"ttl\", \"name\": \"TTL\","
+                                              "  \"base_url\": \"https://example.com\","
+                                              "  \"calls\": { \"login\": { \"method\": \"POST\","
+                                              "    \"path\": \"/login/{{expires_in_mins}}\" } },"
+                                              "  \"answer\": { \"access_token\": \"$\" } }",
+                                              "ttl.json", &error);
+  g_assert_no_error (error);
+  request = authflow_profile_build_request (profile, AUTHFLOW_PROFILE_CALL_LOGIN, NULL, &error);
+  g_assert_null (request);
+  g_assert_error (error, AUTHFLOW_PROFILE_ERROR, AUTHFLOW_PROFILE_ERROR_MISSING_VALUE);
+  g_assert_cmpstr (error->message, ==, "The login call needs a token lifetime, “{{expires_in_mins}}”: "
+                                       "set Token Lifetime in Preferences");
 }
 
 static void
@@ -770,6 +914,242 @@ test_answer_bad (void)
   g_assert_cmpstr (error->message, ==, "The answer's user data at $.user is not an object");
 }
 
+/* A profile whose login maps the token, the uid and the user at @token,
+ * @uid and @user (JSON, so "null" or a quoted path).
+ */
+static AuthflowProfile *
+profile_with_paths (const char  *token,
+                    const char  *uid,
+                    const char  *user,
+                    GError     **error)
+{
+  g_autoptr(JsonNode) token_node = json_node_init_string (json_node_alloc (), token);
+  g_autofree char *token_json = json_to_string (token_node, FALSE);
+  g_autofree char *text = g_strdup_printf (
+    "{ \"id\": \"t\", \"name\": \"T\", \"base_url\": \"https://example.com\","
+    "  \"calls\": { \"login\": { \"method\": \"POST\", \"path\": \"/login\" } },"
+    "  \"answer\": { \"access_token\": %s, \"uid\": %s, \"user\": %s } }",
+    token_json, uid, user);
+
+  return authflow_profile_new_from_string (text, "t.json", error);
+}
+
+/* Paths that load and what they find, and paths that do not load and the
+ * exact message; none of them may reach past the end of an array.
+ */
+static void
+test_json_paths (void)
+{
+  static const struct {
+    const char *path;
+    const char *answer;
+    const char *token;
+  } found[] = {
+    { "$[0].token", "[{\"token\": \"t0\"}, {\"token\": \"t1\"}]", "t0" },
+    { "$[1].token", "[{\"token\": \"t0\"}, {\"token\": \"t1\"}]", "t1" },
+    { "$[2].token", "[{\"token\": \"t0\"}, {\"token\": \"t1\"}]", NULL },
+    { "$[0]", "[]", NULL },
+    { "$.data[0].token", "{\"data\": [{\"token\": \"d0\"}]}", "d0" },
+    { "$.data[0].token", "{\"data\": []}", NULL },
+    { "$.data[0].token", "{\"data\": {\"0\": {\"token\": \"not an array\"}}}", NULL },
+    { "$", "\"bare-token\"", "bare-token" },
+    { "$", "12345", "12345" },
+    { "$", "{\"token\": \"t\"}", NULL },
+    { "$['odd.name']", "{\"odd.name\": \"quoted\"}", "quoted" },
+    { "$[\"odd[name]\"]", "{\"odd[name]\": \"double-quoted\"}", "double-quoted" },
+    { "$[*].token", "[{\"other\": 1}, {\"token\": \"second\"}, {\"token\": \"third\"}]", "second" },
+    { "$.*.token", "{\"a\": {}, \"b\": {\"token\": \"in b\"}}", "in b" },
+    { "$.*.token", "{\"a\": {}, \"b\": {}}", NULL },
+    { "$[*].token", "{\"errors\": [], \"data\": []}", NULL },
+    { "$..token", "{\"a\": {\"b\": [{\"c\": 1}, {\"token\": \"deep\"}]}, \"token\": \"later\"}", "deep" },
+    { "$..token", "[[[[]]]]", NULL },
+    { "$[1000000]", "[1, 2, 3]", NULL },
+    { "$[0007]", "[0, 1, 2, 3, 4, 5, 6, \"seventh\"]", "seventh" },
+  };
+  static const struct {
+    const char *path;
+    const char *message;
+  } refused[] = {
+    { "$[99999999999]", "“[99999999999]”: an index past 1000000 cannot match any answer Authflow reads" },
+    { "$[4294967296]", "“[4294967296]”: an index past 1000000 cannot match any answer Authflow reads" },
+    { "$[1000001]", "“[1000001]”: an index past 1000000 cannot match any answer Authflow reads" },
+    { "$[-1]", "“[-1]”: array indexes count from 0, at the start of the array" },
+    { "$.data[-99999999999]", "“[-99999999999]”: array indexes count from 0, at the start of the array" },
+    { "$[0:99999999999]", "“[0:99999999999]”: slices and sets of elements are not supported; "
+                          "Authflow takes one value, so give one index, such as “[0]”" },
+    { "$[-99999999999:]", "“[-99999999999:]”: slices and sets of elements are not supported; "
+                          "Authflow takes one value, so give one index, such as “[0]”" },
+    { "$[0,2]", "“[0,2]”: slices and sets of elements are not supported; "
+                "Authflow takes one value, so give one index, such as “[0]”" },
+    { "$[]", "“[]” is not an array index: give a number, such as “[0]”, "
+             "or a member name in quotes, such as “['name']”" },
+    { "$[token]", "“[token]” is not an array index: give a number, such as “[0]”, "
+                  "or a member name in quotes, such as “['name']”" },
+    { "$[0", "“[” without “]”" },
+    { "$['token", "“['” without “']”" },
+    { "$[0]token", "“token” after “]”: each step starts with “.” or “[”" },
+    { "$..", "“..” must be followed by a member name, such as “..token”" },
+    { "$..*", "“..” must be followed by a member name, such as “..token”" },
+    { "$..[0]", "“..” must be followed by a member name, such as “..token”" },
+    { "$..a..b", "only one “..” may be in a path" },
+    { "$.", "Missing member name or wildcard after . character" },
+    { "$x", "Root node followed by invalid character “x”" },
+    { "token", "Invalid first character “t”" },
+    { "$[123456789012345678901234567890]",
+      "“[123456789012345678901234…]”: an index past 1000000 cannot match any answer Authflow reads" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (found); i++)
+    {
+      g_autoptr(AuthflowProfile) profile = NULL;
+      g_autoptr(AuthflowProfileAnswer) answer = NULL;
+      g_autoptr(JsonNode) node = parse (found[i].answer);
+      g_autoptr(GError) error = NULL;
+
+      g_test_message ("%s in %s", found[i].path, found[i].answer);
+      profile = profile_with_paths (found[i].path, "null", "null", &error);
+      g_assert_no_error (error);
+
+      answer = authflow_profile_map_answer (profile, AUTHFLOW_PROFILE_CALL_LOGIN, node, NULL, &error);
+      if (found[i].token != NULL)
+        {
+          g_assert_no_error (error);
+          g_assert_cmpstr (answer->access_token, ==, found[i].token);
+        }
+      else
+        {
+          g_autofree char *expected = g_strdup_printf ("The answer has no access token at %s",
+                                                       found[i].path);
+
+          g_assert_null (answer);
+          g_assert_error (error, AUTHFLOW_PROFILE_ERROR, AUTHFLOW_PROFILE_ERROR_BAD_ANSWER);
+          g_assert_cmpstr (error->message, ==, expected);
+        }
+    }
+
+  for (guint i = 0; i < G_N_ELEMENTS (refused); i++)
+    {
+      g_autoptr(AuthflowProfile) profile = NULL;
+      g_autoptr(GError) error = NULL;
+      g_autofree char *expected = g_strdup_printf ("t.json: answer.access_token: not a valid JSON path: %s",
+                                                   refused[i].message);
+
+      g_test_message ("%s", refused[i].path);
+      profile = profile_with_paths (refused[i].path, "null", "null", &error);
+      g_assert_null (profile);
+      g_assert_error (error, AUTHFLOW_PROFILE_ERROR, AUTHFLOW_PROFILE_ERROR_INVALID);
+      g_assert_cmpstr (error->message, ==, expected);
+    }
+}
+
+/* A path deeper than any answer can be is refused when the profile loads;
+ * one as deep as an answer can be loads, and finds its value.
+ */
+static void
+test_json_paths_deep (void)
+{
+  g_autoptr(GString) deepest = g_string_new ("$");
+  g_autoptr(GString) too_deep = NULL;
+  g_autoptr(GString) answer = g_string_new (NULL);
+  g_autoptr(AuthflowProfile) profile = NULL;
+  g_autoptr(AuthflowProfileAnswer) mapped = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  g_autoptr(GError) error = NULL;
+
+  for (guint i = 0; i < 254; i++)
+    {
+      g_string_append (deepest, i % 2 ? "[0]" : ".a");
+      g_string_append (answer, i % 2 ? "[" : "{\"a\":");
+    }
+  g_string_append (deepest, ".token");
+  g_string_append (answer, "{\"token\":\"at the bottom\"}");
+  for (guint i = 0; i < 254; i++)
+    g_string_append (answer, (254 - 1 - i) % 2 ? "]" : "}");
+
+  profile = profile_with_paths (deepest->str, "null", "null", &error);
+  g_assert_no_error (error);
+  node = parse (answer->str);
+  mapped = authflow_profile_map_answer (profile, AUTHFLOW_PROFILE_CALL_LOGIN, node, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (mapped->access_token, ==, "at the bottom");
+  g_clear_object (&profile);
+
+  too_deep = g_string_new (deepest->str);
+  g_string_append (too_deep, ".b.c");
+  profile = profile_with_paths (too_deep->str, "null", "null", &error);
+  g_assert_null (profile);
+  g_assert_error (error, AUTHFLOW_PROFILE_ERROR, AUTHFLOW_PROFILE_ERROR_INVALID);
+  g_assert_cmpstr (error->message, ==, "t.json: answer.access_token: not a valid JSON path: "
+                                       "more than 256 steps, deeper than any answer Authflow reads");
+}
+
+/* Answers that are arrays or bare values, mapped whole. */
+static void
+test_answer_array_and_bare (void)
+{
+  g_autoptr(AuthflowProfile) profile = NULL;
+  g_autoptr(AuthflowProfileAnswer) answer = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  g_autoptr(GError) error = NULL;
+
+  /* The answer is a list of one session, its user inside. */
+  profile = profile_with_paths ("$[0].token", "\"$[0].user.id\"", "\"$[0].user\"", &error);
+  g_assert_no_error (error);
+  node = parse ("[{\"token\": \"t\", \"user\": {\"id\": 9, \"username\": \"ada\"}}]");
+  answer = authflow_profile_map_answer (profile, AUTHFLOW_PROFILE_CALL_LOGIN, node, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (answer->access_token, ==, "t");
+  g_assert_cmpstr (answer->uid, ==, "9");
+  g_assert_cmpstr (authflow_user_get_username (answer->user), ==, "ada");
+  g_clear_pointer (&answer, authflow_profile_answer_free);
+  g_clear_pointer (&node, json_node_unref);
+  g_clear_object (&profile);
+
+  /* A bare token: the whole answer is the token, and holds no user, even
+   * for a profile whose user is the whole answer but the tokens.
+   */
+  profile = profile_with_paths ("$", "null", "{\"path\": \"$\", \"exclude\": [\"token\"]}", &error);
+  g_assert_no_error (error);
+  node = parse ("\"eyJ.bare.token\"");
+  answer = authflow_profile_map_answer (profile, AUTHFLOW_PROFILE_CALL_LOGIN, node, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (answer->access_token, ==, "eyJ.bare.token");
+  g_assert_null (answer->user);
+  g_assert_null (answer->uid);
+  g_clear_pointer (&answer, authflow_profile_answer_free);
+  g_clear_pointer (&node, json_node_unref);
+  g_clear_object (&profile);
+
+  /* A uid that is a number, in an array. */
+  profile = profile_with_paths ("$[1]", "\"$[0]\"", "null", &error);
+  g_assert_no_error (error);
+  node = parse ("[42, \"tok\"]");
+  answer = authflow_profile_map_answer (profile, AUTHFLOW_PROFILE_CALL_LOGIN, node, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (answer->access_token, ==, "tok");
+  g_assert_cmpstr (answer->uid, ==, "42");
+  g_clear_pointer (&answer, authflow_profile_answer_free);
+  g_clear_pointer (&node, json_node_unref);
+
+  /* A uid that is neither a string nor a whole number is no uid. */
+  node = parse ("[4.5, \"tok\"]");
+  answer = authflow_profile_map_answer (profile, AUTHFLOW_PROFILE_CALL_LOGIN, node, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_null (answer->uid);
+  g_clear_pointer (&answer, authflow_profile_answer_free);
+  g_clear_pointer (&node, json_node_unref);
+  g_clear_object (&profile);
+
+  /* A user path elsewhere than the root that finds no object is an error. */
+  profile = profile_with_paths ("$[0]", "null", "\"$[1]\"", &error);
+  g_assert_no_error (error);
+  node = parse ("[\"tok\", \"not a user\"]");
+  answer = authflow_profile_map_answer (profile, AUTHFLOW_PROFILE_CALL_LOGIN, node, NULL, &error);
+  g_assert_null (answer);
+  g_assert_error (error, AUTHFLOW_PROFILE_ERROR, AUTHFLOW_PROFILE_ERROR_BAD_ANSWER);
+  g_assert_cmpstr (error->message, ==, "The answer's user data at $[1] is not an object");
+}
+
 static void
 test_error_message (void)
 {
@@ -789,7 +1169,16 @@ test_error_message (void)
     { "{\"error\": \"invalid_grant\", \"error_description\": \"\"}", NULL, "invalid_grant", NULL },
     { "{\"errors\": [{\"detail\": \"Wrong password\"}]}", NULL, NULL, "Wrong password" },
     { "{\"message\": 42}", NULL, NULL, NULL },
-    { "\"Internal Server Error\"", NULL, NULL, NULL },
+    /* A bare string is its own message, whatever the paths say. */
+    { "\"Internal Server Error\"", "Internal Server Error", "Internal Server Error",
+      "Internal Server Error" },
+    { "\"\"", NULL, NULL, NULL },
+    { "[\"Invalid credentials\"]", NULL, NULL, NULL },
+    { "42", NULL, NULL, NULL },
+    /* An element past the end of the array is no message (json-glib's
+     * JsonPath, which profiles once went through, read past the end).
+     */
+    { "{\"errors\": []}", NULL, NULL, NULL },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -912,6 +1301,7 @@ main (int   argc,
   g_test_add_func ("/profile/request/json", test_request_json);
   g_test_add_func ("/profile/request/headers", test_request_headers);
   g_test_add_func ("/profile/request/form", test_request_form);
+  g_test_add_func ("/profile/request/path", test_request_path);
   g_test_add_func ("/profile/answer/reference-login", test_answer_reference_login);
   g_test_add_func ("/profile/answer/reference-me-logout", test_answer_reference_me);
   g_test_add_func ("/profile/answer/dummyjson-refresh", test_answer_dummyjson_refresh);
@@ -919,6 +1309,9 @@ main (int   argc,
   g_test_add_func ("/profile/answer/nested", test_answer_nested);
   g_test_add_func ("/profile/answer/epoch", test_answer_epoch);
   g_test_add_func ("/profile/answer/bad", test_answer_bad);
+  g_test_add_func ("/profile/answer/array-and-bare", test_answer_array_and_bare);
+  g_test_add_func ("/profile/json-paths", test_json_paths);
+  g_test_add_func ("/profile/json-paths/deep", test_json_paths_deep);
   g_test_add_func ("/profile/error-message", test_error_message);
 
   g_test_add_func ("/backends/builtin-only", test_backends_builtin_only);

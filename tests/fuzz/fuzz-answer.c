@@ -2,8 +2,8 @@
 //
 // Fuzzes the mapping of a backend's answer: whatever a server sends back is
 // parsed as JSON and mapped with the built-in reference profile and with
-// two test profiles of other shapes, for each call each profile has, and
-// read for an error message.
+// three test profiles of other shapes (one whose paths go into arrays), for
+// each call each profile has, and read for an error message.
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -109,7 +109,29 @@ static const char nested_profile[] =
   "  }\n"
   "}\n";
 
-static AuthflowProfile *profiles[3];
+/* A backend whose answers are lists, and whose paths index and search
+ * them: each step of a path meets arrays of any length, or none. */
+static const char array_profile[] =
+  "{\n"
+  "  \"id\": \"arrays\",\n"
+  "  \"name\": \"Answers in arrays\",\n"
+  "  \"base_url\": \"https://api.example.com\",\n"
+  "  \"calls\": {\n"
+  "    \"login\": { \"method\": \"POST\", \"path\": \"/sessions\" },\n"
+  "    \"me\": { \"method\": \"GET\", \"path\": \"/users/{{uid}}\",\n"
+  "              \"answer\": { \"user\": \"$.data[0]\" } }\n"
+  "  },\n"
+  "  \"answer\": {\n"
+  "    \"access_token\": \"$[0].token\",\n"
+  "    \"refresh_token\": \"$[*].refresh\",\n"
+  "    \"uid\": \"$..id\",\n"
+  "    \"user\": { \"path\": \"$[0].user\", \"exclude\": [\"password\"] },\n"
+  "    \"expiry\": { \"path\": \"$[1][2]\", \"form\": \"epoch\" },\n"
+  "    \"error_message\": [\"$.errors[0].detail\", \"$[0]\", \"$\"]\n"
+  "  }\n"
+  "}\n";
+
+static AuthflowProfile *profiles[4];
 static GDateTime *server_now;
 
 int
@@ -130,6 +152,8 @@ LLVMFuzzerInitialize (int    *argc,
   profiles[1] = authflow_profile_new_from_string (oauth_profile, "oauth.json", &error);
   g_assert_no_error (error);
   profiles[2] = authflow_profile_new_from_string (nested_profile, "nested.json", &error);
+  g_assert_no_error (error);
+  profiles[3] = authflow_profile_new_from_string (array_profile, "arrays.json", &error);
   g_assert_no_error (error);
 
   server_now = g_date_time_new_from_unix_utc (1700000000);

@@ -43,6 +43,7 @@ LLVMFuzzerInitialize (int    *argc,
    * that need escaping in JSON, forms and URLs. Some optional ones stay
    * unset, so that both sides of "{{name?}}" run. */
   values = g_hash_table_new (g_str_hash, g_str_equal);
+  g_hash_table_insert (values, (gpointer) "uid", (gpointer) "a/b c?d#e");
   g_hash_table_insert (values, (gpointer) "username", (gpointer) "emilys \"q\"\\&=");
   g_hash_table_insert (values, (gpointer) "password", (gpointer) "p q+r/ü~%00");
   g_hash_table_insert (values, (gpointer) "email", (gpointer) "a@b.c");

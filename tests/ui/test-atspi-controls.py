@@ -170,6 +170,15 @@ def run(app_process):
     if combo.description != 'Reference server':
         t.fail(f'the Backend combo says {combo.description!r}, not its value')
     t.ok('the Backend combo says its value: “Reference server”')
+    # The token lifetime: a spin button named once, that takes a number.
+    spin = pyatspi.findDescendant(prefs, lambda n: n.getRoleName() == 'spin button')
+    if spin is None or spin.name != 'Token Lifetime':
+        t.fail(f'the token lifetime is not a spin button named “Token Lifetime”: {spin and spin.name!r}')
+    value = spin.queryValue()
+    if (value.minimumValue, value.maximumValue, value.currentValue) != (0, 43200, 0):
+        t.fail(f'the Token Lifetime spin button goes from {value.minimumValue} to {value.maximumValue}, '
+               f'at {value.currentValue}')
+    t.ok('the Token Lifetime spin button is named once, from 0 to 43200 minutes, at 0')
 
 
 if __name__ == '__main__':

@@ -61,21 +61,41 @@ activate_cb (GApplication *app,
  * test's steps run once the window is up; it returns when the app has quit.
  * The window, the app and everything they owned must then be gone.
  */
+/* The same with a command line after the program's name, such as
+ * { "--token-minutes", "3", NULL }.
+ */
 static void
-run_app_with (Fixture  *f,
-              AppBody   body,
-              gboolean  with_server)
+run_app_with_args (Fixture            *f,
+                   AppBody             body,
+                   gboolean            with_server,
+                   const char * const *args)
 {
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  g_auto(GStrv) argv = NULL;
+
+  g_strv_builder_add (builder, "authflow");
+  if (args != NULL)
+    g_strv_builder_addv (builder, (const char **) args);
+  argv = g_strv_builder_end (builder);
+
   f->body = body;
   f->app = authflow_application_new (G_APPLICATION_NON_UNIQUE);
   if (with_server)
     g_object_set (f->app, "server", authflow_test_server_get_url (f->server), NULL);
   g_signal_connect_after (f->app, "activate", G_CALLBACK (activate_cb), f);
 
-  g_assert_cmpint (g_application_run (G_APPLICATION (f->app), 0, NULL), ==, 0);
+  g_assert_cmpint (g_application_run (G_APPLICATION (f->app), g_strv_length (argv), argv), ==, 0);
 
   g_assert_null (f->window);
   g_assert_finalize_object (g_steal_pointer (&f->app));
+}
+
+static void
+run_app_with (Fixture  *f,
+              AppBody   body,
+              gboolean  with_server)
+{
+  run_app_with_args (f, body, with_server, NULL);
 }
 
 static void
@@ -104,6 +124,7 @@ fixture_tear_down (Fixture       *f,
   g_settings_reset (settings, "persist-sessions");
   g_settings_reset (settings, "backend");
   g_settings_reset (settings, "server-url");
+  g_settings_reset (settings, "token-lifetimes");
   g_clear_pointer (&f->server, authflow_test_server_free);
 }
 
@@ -1642,6 +1663,82 @@ test_email_me (Fixture       *f,
   run_app_with_backend (f, stand_in, email_me_profile, email_me_login_cb, body_email_me);
 }
 
+/* A backend that logs in by email and signs up with an email and a
+ * password only: no username, no names. Its sign-up answers with a token
+ * alone.
+ */
+static const char email_signup_profile[] =
+  "{\"id\": \"email-signup\", \"name\": \"Email sign-up\", \"base_url\": \"https://api.example.com\","
+  " \"login_identifier\": \"email\","
+  " \"calls\": {\"login\": {\"method\": \"POST\", \"path\": \"/sessions\","
+  "                         \"body\": {\"email\": \"{{email}}\", \"password\": \"{{password}}\"}},"
+  "           \"signup\": {\"method\": \"POST\", \"path\": \"/accounts\","
+  "                          \"body\": {\"email\": \"{{email}}\", \"password\": \"{{password}}\"}}},"
+  " \"answer\": {\"access_token\": \"$.token\", \"user\": null}}";
+
+static void
+email_signup_cb (SoupServer        *server,
+                 SoupServerMessage *message,
+                 const char        *path,
+                 GHashTable        *query,
+                 gpointer           user_data)
+{
+  static const char answer[] = "{\"token\": \"opaque-signup-token\"}";
+  char **received = user_data;
+  g_autoptr(GBytes) body = soup_message_body_flatten (soup_server_message_get_request_body (message));
+
+  g_free (*received);
+  *received = g_strndup (g_bytes_get_data (body, NULL), g_bytes_get_size (body));
+  soup_server_message_set_status (message, SOUP_STATUS_CREATED, NULL);
+  soup_server_message_set_response (message, "application/json", SOUP_MEMORY_STATIC, answer, strlen (answer));
+}
+
+static char *email_signup_received;
+
+static void
+body_email_signup (Fixture *f)
+{
+  AuthflowUser *user;
+
+  wait_for_page (f, "log-in");
+  click (login (f, "sign_up_button"));
+  wait_for_page (f, "sign-up");
+
+  /* Only what the backend's sign-up takes is asked for, the email first. */
+  g_assert_false (gtk_widget_get_visible (signup (f, "username_row")));
+  g_assert_true (gtk_widget_get_visible (signup (f, "email_row")));
+  g_assert_true (gtk_widget_get_visible (signup (f, "password_row")));
+  g_assert_false (gtk_widget_get_visible (signup (f, "first_name_row")));
+  g_assert_false (gtk_widget_get_visible (signup (f, "last_name_row")));
+  g_assert_true (AUTHFLOW_TEST_WAIT_UNTIL (NULL, TIMEOUT_MS, has_focus_within (f, signup (f, "email_row"))));
+
+  /* Enter in the email moves on to the password, over the hidden name. */
+  type_text (signup (f, "email_row"), "ada@example.com");
+  press_enter (signup (f, "email_row"));
+  g_assert_true (has_focus_within (f, signup (f, "password_row")));
+  type_text (signup (f, "password_row"), "analytical-engine");
+  press_enter (signup (f, "password_row"));
+  wait_for_page (f, "home");
+
+  g_assert_cmpstr (email_signup_received, ==, "{\"email\":\"ada@example.com\",\"password\":\"analytical-engine\"}");
+
+  /* The answer had a token only: the user is who signed up, by email. */
+  user = authflow_session_get_user (authflow_flow_get_session (flow_of (f)));
+  g_assert_cmpstr (authflow_user_get_email (user), ==, "ada@example.com");
+  g_assert_null (authflow_user_get_username (user));
+}
+
+static void
+test_email_signup (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autoptr(SoupServer) stand_in = soup_server_new (NULL, NULL);
+
+  soup_server_add_handler (stand_in, "/accounts", email_signup_cb, &email_signup_received, NULL);
+  run_app_with_backend (f, stand_in, email_signup_profile, email_me_login_cb, body_email_signup);
+  g_clear_pointer (&email_signup_received, g_free);
+}
+
 static void
 test_huge_user (Fixture       *f,
                 gconstpointer  data)
@@ -1693,6 +1790,204 @@ test_insecure_server_url (Fixture       *f,
                           gconstpointer  data)
 {
   run_app_with (f, body_insecure_server_url, FALSE);
+}
+
+static void inject_fault (Fixture    *f,
+                          const char *spec);
+
+static AuthflowPreferencesWindow *
+open_preferences (Fixture *f)
+{
+  GtkWindow *preferences;
+
+  g_action_group_activate_action (G_ACTION_GROUP (f->app), "preferences", NULL);
+  preferences = find_toplevel (AUTHFLOW_TYPE_PREFERENCES_WINDOW);
+  g_assert_nonnull (preferences);
+
+  return AUTHFLOW_PREFERENCES_WINDOW (preferences);
+}
+
+static gpointer
+preferences_child (AuthflowPreferencesWindow *preferences,
+                   const char                *name)
+{
+  return child (preferences, AUTHFLOW_TYPE_PREFERENCES_WINDOW, name);
+}
+
+/* The request body of the last exchange of the profile's @call, as the
+ * journal keeps it.
+ */
+static const char *
+last_request_body (Fixture    *f,
+                   const char *call)
+{
+  GListModel *entries = authflow_journal_get_entries (authflow_application_get_journal (f->app));
+
+  for (guint i = g_list_model_get_n_items (entries); i > 0; i--)
+    {
+      g_autoptr(AuthflowJournalEntry) entry = g_list_model_get_item (entries, i - 1);
+      JsonObject *details = authflow_journal_entry_get_details (entry);
+      JsonObject *request;
+      JsonObject *body;
+
+      if (authflow_journal_entry_get_kind (entry) != AUTHFLOW_JOURNAL_HTTP ||
+          g_strcmp0 (json_object_get_string_member_with_default (details, "call", NULL), call) != 0)
+        continue;
+
+      request = json_object_get_object_member (details, "request");
+      body = json_object_get_object_member (request, "body");
+
+      return json_object_get_string_member_with_default (body, "text", NULL);
+    }
+
+  return NULL;
+}
+
+/* Seconds from the server's now to the session's expiry. */
+static double
+seconds_left (Fixture *f)
+{
+  AuthflowFlow *flow = flow_of (f);
+  g_autoptr(GDateTime) now = authflow_client_dup_server_now (authflow_flow_get_client (flow));
+  GDateTime *expiry = authflow_session_get_expiry (authflow_flow_get_session (flow));
+
+  g_assert_nonnull (expiry);
+
+  return (double) g_date_time_difference (expiry, now) / G_TIME_SPAN_SECOND;
+}
+
+static gboolean
+refreshed (Fixture *f,
+           guint    count)
+{
+  return authflow_flow_get_refresh_count (flow_of (f)) >= count &&
+         authflow_session_get_state (authflow_flow_get_session (flow_of (f))) == AUTHFLOW_SESSION_STATE_SIGNED_IN;
+}
+
+/* Preferences → Token Lifetime, kept for each backend, asked for by the
+ * login, and honoured by the reference server.
+ */
+static void
+body_token_lifetime (Fixture *f)
+{
+  g_autoptr(GSettings) settings = g_settings_new (APP_ID_BASE);
+  AuthflowPreferencesWindow *preferences;
+  g_autoptr(GVariant) lifetimes = NULL;
+  AdwActionRow *row;
+  GtkSpinButton *spin;
+  guint minutes;
+
+  wait_for_page (f, "log-in");
+  preferences = open_preferences (f);
+  row = preferences_child (preferences, "token_row");
+  spin = preferences_child (preferences, "token_spin");
+  g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)), ==, "Token _Lifetime");
+  g_assert_cmpstr (adw_action_row_get_subtitle (row), ==,
+                   "Minutes that each access token is asked to live, from the next login or renewal on. "
+                   "0 leaves it to the backend.");
+  g_assert_true (gtk_widget_is_sensitive (GTK_WIDGET (row)));
+  g_assert_cmpint (gtk_spin_button_get_value_as_int (spin), ==, 0);
+  g_assert_cmpuint (authflow_client_get_token_minutes (authflow_flow_get_client (flow_of (f))), ==, 0);
+
+  /* Two minutes for the reference server, kept under its id. */
+  gtk_spin_button_set_value (spin, 2);
+  lifetimes = g_settings_get_value (settings, "token-lifetimes");
+  g_assert_true (g_variant_lookup (lifetimes, "reference", "u", &minutes));
+  g_assert_cmpuint (minutes, ==, 2);
+  g_assert_cmpuint (g_variant_n_children (lifetimes), ==, 1);
+  g_assert_cmpuint (authflow_client_get_token_minutes (authflow_flow_get_client (flow_of (f))), ==, 2);
+  gtk_window_destroy (GTK_WINDOW (preferences));
+
+  /* Another backend has its own, none yet; then seven minutes. */
+  choose_backend (f, "DummyJSON");
+  preferences = open_preferences (f);
+  spin = preferences_child (preferences, "token_spin");
+  g_assert_cmpint (gtk_spin_button_get_value_as_int (spin), ==, 0);
+  gtk_spin_button_set_value (spin, 7);
+  g_assert_cmpuint (authflow_client_get_token_minutes (authflow_flow_get_client (flow_of (f))), ==, 7);
+  gtk_window_destroy (GTK_WINDOW (preferences));
+
+  /* Back to the reference server: its two minutes are still there. */
+  choose_backend (f, "Reference server");
+  preferences = open_preferences (f);
+  spin = preferences_child (preferences, "token_spin");
+  g_assert_cmpint (gtk_spin_button_get_value_as_int (spin), ==, 2);
+  gtk_window_destroy (GTK_WINDOW (preferences));
+  g_clear_pointer (&lifetimes, g_variant_unref);
+  lifetimes = g_settings_get_value (settings, "token-lifetimes");
+  g_assert_true (g_variant_lookup (lifetimes, "dummyjson", "u", &minutes));
+  g_assert_cmpuint (minutes, ==, 7);
+
+  /* The login asks for them, and the token lives that long. */
+  log_in_as_emily (f);
+  g_assert_nonnull (strstr (last_request_body (f, "login"), "\"expiresInMins\":2"));
+  g_assert_cmpfloat_with_epsilon (seconds_left (f), 120, 5);
+}
+
+static void
+test_token_lifetime (Fixture       *f,
+                     gconstpointer  data)
+{
+  run_app (f, body_token_lifetime);
+}
+
+/* `authflow --token-minutes 3`: for this run, whatever Preferences keep. */
+static void
+body_token_minutes_option (Fixture *f)
+{
+  g_autoptr(GSettings) settings = g_settings_new (APP_ID_BASE);
+  AuthflowPreferencesWindow *preferences;
+  g_autoptr(GVariant) lifetimes = NULL;
+  AdwActionRow *row;
+  GtkSpinButton *spin;
+  guint minutes;
+
+  wait_for_page (f, "log-in");
+  preferences = open_preferences (f);
+  row = preferences_child (preferences, "token_row");
+  spin = preferences_child (preferences, "token_spin");
+  g_assert_false (gtk_widget_is_sensitive (GTK_WIDGET (row)));
+  g_assert_cmpstr (adw_action_row_get_subtitle (row), ==, "Chosen with --token-minutes for this run.");
+  g_assert_cmpint (gtk_spin_button_get_value_as_int (spin), ==, 3);
+  gtk_window_destroy (GTK_WINDOW (preferences));
+
+  log_in_as_emily (f);
+  g_assert_nonnull (strstr (last_request_body (f, "login"), "\"expiresInMins\":3"));
+  g_assert_cmpfloat_with_epsilon (seconds_left (f), 180, 5);
+
+  /* A renewal asks for the same, and gets it: the protected call finds
+   * its token expired, and renews it first.
+   */
+  inject_fault (f, "expire-token");
+  g_action_group_activate_action (G_ACTION_GROUP (f->app), "api-call", NULL);
+  g_assert_true (AUTHFLOW_TEST_WAIT_UNTIL (NULL, TIMEOUT_MS, refreshed (f, 1)));
+  g_assert_nonnull (strstr (last_request_body (f, "refresh"), "\"expiresInMins\":3"));
+  inject_fault (f, "clear");
+  g_assert_cmpfloat_with_epsilon (seconds_left (f), 180, 5);
+
+  /* Preferences keep what they had. */
+  lifetimes = g_settings_get_value (settings, "token-lifetimes");
+  g_assert_cmpuint (g_variant_n_children (lifetimes), ==, 1);
+  g_assert_true (g_variant_lookup (lifetimes, "reference", "u", &minutes));
+  g_assert_cmpuint (minutes, ==, 10);
+}
+
+static void
+test_token_minutes_option (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_autoptr(GSettings) settings = g_settings_new (APP_ID_BASE);
+  const char *args[] = { "--token-minutes", "3", NULL };
+  const char *too_many[] = { "authflow", "--token-minutes", "43201", NULL };
+  g_autoptr(AuthflowApplication) app = NULL;
+
+  /* Preferences ask for ten minutes; this run, three. */
+  g_settings_set_value (settings, "token-lifetimes", g_variant_new_parsed ("{'reference': @u 10}"));
+  run_app_with_args (f, body_token_minutes_option, TRUE, args);
+
+  /* More than the backends take is refused, and nothing starts. */
+  app = authflow_application_new (G_APPLICATION_NON_UNIQUE);
+  g_assert_cmpint (g_application_run (G_APPLICATION (app), 3, (char **) too_many), ==, 1);
 }
 
 static void
@@ -1945,7 +2240,10 @@ main (int   argc,
   ADD ("/ui/nested-user", test_nested_user);
   ADD ("/ui/huge-user", test_huge_user);
   ADD ("/ui/email-me", test_email_me);
+  ADD ("/ui/email-signup", test_email_signup);
   ADD ("/ui/insecure-server-url", test_insecure_server_url);
+  ADD ("/ui/token-lifetime", test_token_lifetime);
+  ADD ("/ui/token-lifetime/option", test_token_minutes_option);
   ADD ("/ui/password-not-copied", test_password_not_copied);
 
 #undef ADD
