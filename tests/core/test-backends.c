@@ -5,6 +5,7 @@
 #include <libsecret/secret.h>
 #include <libsoup/soup.h>
 
+#include "authflow-check.h"
 #include "authflow-flow.h"
 #include "authflow-server.h"
 #include "authflow-test-core.h"
@@ -2264,6 +2265,77 @@ test_reference_token_minutes (Fixture       *f,
   g_assert_cmpfloat_with_epsilon (seconds_between (now, authflow_session_get_expiry (session)), 120, 2);
 }
 
+static void
+check_done_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  gboolean *done = user_data;
+
+  g_assert_true (authflow_check_run_finish (AUTHFLOW_CHECK (object), result, NULL));
+  *done = TRUE;
+}
+
+static AuthflowCheckState
+item_state (AuthflowCheck *check,
+            const char    *id)
+{
+  AuthflowCheckItem *item = authflow_check_lookup_item (check, id);
+
+  g_assert_nonnull (item);
+  return authflow_check_item_get_state (item);
+}
+
+/* The users API's profile, written from the README (email login, answers
+ * in lists, a nested user, no refresh, me at /v1/users/{{uid}}), passes
+ * the backend check with the warnings it should have, and no failure.
+ */
+static void
+test_users_check (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autoptr(AuthflowCheck) check = authflow_check_new (authflow_client_get_profile (f->client),
+                                                       authflow_client_get_base_url (f->client));
+  gboolean done = FALSE;
+
+  authflow_check_set_credentials (check, "ada@example.com", "analytical");
+  authflow_check_run_async (check, NULL, check_done_cb, &done);
+  g_assert_true (AUTHFLOW_TEST_WAIT_UNTIL (NULL, 30000, done));
+  {
+    g_auto(GStrv) lines = authflow_check_dup_report_lines (check, FALSE);
+
+    for (guint i = 0; lines[i] != NULL; i++)
+      g_test_message ("%s", lines[i]);
+  }
+
+  g_assert_cmpint (authflow_check_get_outcome (check), ==, AUTHFLOW_CHECK_STATE_WARNING);
+  g_assert_cmpint (item_state (check, "login"), ==, AUTHFLOW_CHECK_STATE_PASS);
+  g_assert_cmpint (item_state (check, "uid"), ==, AUTHFLOW_CHECK_STATE_PASS);
+  g_assert_nonnull (strstr (authflow_check_item_get_evidence (authflow_check_lookup_item (check, "uid")), "a/b c"));
+  g_assert_cmpint (item_state (check, "expiry"), ==, AUTHFLOW_CHECK_STATE_PASS);
+  g_assert_cmpint (item_state (check, "user-data"), ==, AUTHFLOW_CHECK_STATE_PASS);
+  g_assert_cmpint (item_state (check, "me"), ==, AUTHFLOW_CHECK_STATE_PASS);
+  g_assert_cmpint (item_state (check, "bad-token"), ==, AUTHFLOW_CHECK_STATE_PASS);
+  g_assert_cmpint (item_state (check, "error-message"), ==, AUTHFLOW_CHECK_STATE_PASS);
+  g_assert_nonnull (strstr (authflow_check_item_get_evidence (authflow_check_lookup_item (check, "error-message")),
+                            "Invalid email or password"));
+  /* No refresh: a warning that says what the app does, and the refresh
+   * items skipped.
+   */
+  g_assert_cmpint (item_state (check, "refresh-token"), ==, AUTHFLOW_CHECK_STATE_WARNING);
+  g_assert_cmpint (item_state (check, "refresh"), ==, AUTHFLOW_CHECK_STATE_SKIPPED);
+  g_assert_cmpint (item_state (check, "refresh-rotation"), ==, AUTHFLOW_CHECK_STATE_SKIPPED);
+  for (guint i = 0; i < g_list_model_get_n_items (authflow_check_get_items (check)); i++)
+    {
+      g_autoptr(AuthflowCheckItem) item = g_list_model_get_item (authflow_check_get_items (check), i);
+
+      if (authflow_check_item_get_state (item) == AUTHFLOW_CHECK_STATE_FAIL)
+        g_error ("%s failed: %s", authflow_check_item_get_id (item), authflow_check_item_get_evidence (item));
+    }
+  /* me went to the user's own path, escaped. */
+  g_assert_cmpuint (requests_to (f, "GET /v1/users/a/b c"), >=, 1);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -2281,6 +2353,7 @@ main (int   argc,
   ADD ("/backends/nested", set_up_nested, test_nested);
   ADD ("/backends/users", set_up_users, test_users);
   ADD ("/backends/users/expiry", set_up_users, test_users_expiry);
+  ADD ("/backends/users/check", set_up_users, test_users_check);
   g_test_add ("/backends/users/no-uid", Fixture, "", set_up_users, test_users_no_uid, tear_down);
   ADD ("/backends/dummyjson/token-minutes", set_up_dummyjson, test_dummyjson_token_minutes);
   ADD ("/backends/reference/token-minutes", set_up_reference, test_reference_token_minutes);
