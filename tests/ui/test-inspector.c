@@ -778,23 +778,6 @@ test_quit_with_inspector (Fixture       *f,
   run_app (f, body_quit_with_inspector);
 }
 
-#ifdef __SANITIZE_ADDRESS__
-/* With the inspector's pages, this process makes more than GLib's first
- * block of 2,048 quarks, and GLib leaves that block behind on purpose as it
- * grows the table. build-aux/lsan.supp sets aside what a library's
- * constructor allocated, but the fast unwinder stops inside GLib, which has
- * no frame pointers, before it reaches the constructor: this test takes
- * the slow one. ASAN_OPTIONS, as run-tests sets it, still has the last word.
- */
-const char *__asan_default_options (void);
-
-const char *
-__asan_default_options (void)
-{
-  return "fast_unwind_on_malloc=0";
-}
-#endif
-
 int
 main (int   argc,
       char *argv[])
