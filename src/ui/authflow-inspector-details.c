@@ -291,10 +291,8 @@ copy_curl_cb (AuthflowInspectorDetails *self)
 
   if ((overlay = gtk_widget_get_ancestor (GTK_WIDGET (self), ADW_TYPE_TOAST_OVERLAY)) != NULL)
     {
-      AdwToast *toast = adw_toast_new (_("Copied as curl"));
-
-      adw_toast_set_timeout (toast, 3);
-      adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (overlay), toast);
+      /* As long as libadwaita's toasts last: time to read it. */
+      adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (overlay), adw_toast_new (_("Copied as curl")));
     }
 }
 
