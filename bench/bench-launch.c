@@ -1,0 +1,540 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+/* Starts one program and times its start from the X server's own events,
+ * for build-aux/bench: exec → its toplevel mapped → its first painted frame
+ * (→ the first frame painted under a given window title), then its peak
+ * RSS. It prints one JSON object on stdout and nothing else.
+ *
+ *   bench-launch [--title TITLE] [--settle-ms MS] [--timeout-ms MS]
+ *                [--stop-pid PID --stop-ms MS] -- PROGRAM [ARG…]
+ *
+ * Nothing here polls the program: the launcher sleeps in poll() on its X
+ * connection and wakes for the events it asked for.
+ *
+ * - SubstructureNotify on the root window reports each toplevel the
+ *   program creates and maps (Xvfb has no window manager, so nothing
+ *   reparents them). The toplevel is the first window mapped whose
+ *   _NET_WM_PID is the program's.
+ * - Every window is given an XDamage object with RawRectangles reporting as
+ *   soon as it is created, before it is mapped. When the toplevel is mapped,
+ *   the X server first paints its background itself, which is damage too
+ *   (the whole window, within a few µs of the MapNotify), and then sends
+ *   Expose. So the first painted frame is the first damage after the first
+ *   Expose: GTK 4's cairo renderer paints a frame into an offscreen pixmap
+ *   and copies it into the window at the end of the frame
+ *   (gdk_x11_cairo_context_end_frame), so that damage is a frame, complete.
+ * - PropertyNotify of _NET_WM_NAME follows the window title, which
+ *   Authflow sets to the page it shows. With --title, the figure is the
+ *   first damage that follows the title becoming TITLE in the event stream:
+ *   the first frame of that page. The X server keeps one client's requests
+ *   in order, so a frame painted before the title changed is reported
+ *   before the PropertyNotify.
+ * - Peak RSS is VmHWM from /proc/PID/status, read --settle-ms after that
+ *   frame, just before SIGKILL; wait4()'s ru_maxrss is printed beside it.
+ * - --stop-pid stops a process (the keyring daemon) with SIGSTOP just
+ *   before the program starts and lets it go on with SIGCONT --stop-ms
+ *   after: a Secret Service that takes that long to answer.
+ *
+ * Times are CLOCK_MONOTONIC milliseconds from just before fork(), taken
+ * when each event is read.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <X11/Xatom.h>
+#include <X11/Xlib.h>
+#include <X11/extensions/Xdamage.h>
+
+#define MAX_WINDOWS 64
+#define MAX_TITLES 16
+
+typedef struct
+{
+  Window  xid;
+  Damage  damage;
+  double  created;
+  char   *title;
+} Tracked;
+
+typedef struct
+{
+  double  at;
+  char   *title;
+} TitleChange;
+
+static Display *dpy;
+static Atom net_wm_name, net_wm_pid, utf8_string;
+static int damage_event_base;
+static double t0;
+static int sigchld_pipe[2];
+
+static Tracked windows[MAX_WINDOWS];
+static int n_windows;
+static TitleChange titles[MAX_TITLES];
+static int n_titles;
+
+static double
+now_ms (void)
+{
+  struct timespec ts;
+
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6 - t0;
+}
+
+/* Windows go away under us (GTK's short-lived ones, InputOnly ones that
+ * take no damage object): those errors are expected and mean nothing.
+ */
+static int
+ignore_x_error (Display     *display,
+                XErrorEvent *event)
+{
+  return 0;
+}
+
+static void
+sigchld_cb (int signum)
+{
+  int saved = errno;
+
+  if (write (sigchld_pipe[1], "", 1) < 0)
+    {
+    }
+  errno = saved;
+}
+
+static Tracked *
+find_window (Window xid)
+{
+  for (int i = 0; i < n_windows; i++)
+    if (windows[i].xid == xid)
+      return &windows[i];
+  return NULL;
+}
+
+static char *
+read_title (Window xid)
+{
+  Atom type;
+  int format;
+  unsigned long n_items, after;
+  unsigned char *data = NULL;
+  char *title = NULL;
+
+  if (XGetWindowProperty (dpy, xid, net_wm_name, 0, 1024, False, utf8_string,
+                          &type, &format, &n_items, &after, &data) == Success &&
+      data != NULL && type == utf8_string && format == 8)
+    title = strndup ((const char *) data, n_items);
+  if (data != NULL)
+    XFree (data);
+  return title;
+}
+
+static long
+read_pid (Window xid)
+{
+  Atom type;
+  int format;
+  unsigned long n_items, after;
+  unsigned char *data = NULL;
+  long pid = -1;
+
+  if (XGetWindowProperty (dpy, xid, net_wm_pid, 0, 1, False, XA_CARDINAL,
+                          &type, &format, &n_items, &after, &data) == Success &&
+      data != NULL && type == XA_CARDINAL && format == 32 && n_items == 1)
+    pid = (long) *(unsigned long *) data;
+  if (data != NULL)
+    XFree (data);
+  return pid;
+}
+
+static Bool
+later_title_change_cb (Display  *display,
+                       XEvent   *event,
+                       XPointer  arg)
+{
+  Window *xid = (Window *) arg;
+
+  if (event->type == PropertyNotify && event->xproperty.window == *xid &&
+      event->xproperty.atom == net_wm_name)
+    *xid = None;
+  return False;
+}
+
+/* The title after this PropertyNotify, or NULL when another change of it is
+ * already queued: the value read is then that later one's, and this
+ * change's own value is gone. The read is a round trip, so every change the
+ * server made before it is in the queue by then.
+ */
+static char *
+title_after_change (Window xid)
+{
+  char *title = read_title (xid);
+  Window probe = xid;
+  XEvent unused;
+
+  XCheckIfEvent (dpy, &unused, later_title_change_cb, (XPointer) &probe);
+  if (probe == None)
+    {
+      free (title);
+      return strdup ("");
+    }
+  return title;
+}
+
+static void
+note_title (double  at,
+            const char *title)
+{
+  if (n_titles < MAX_TITLES)
+    {
+      titles[n_titles].at = at;
+      titles[n_titles].title = strdup (title != NULL ? title : "");
+      n_titles++;
+    }
+}
+
+static void
+print_json_string (const char *s)
+{
+  putchar ('"');
+  for (; s != NULL && *s; s++)
+    {
+      if (*s == '"' || *s == '\\')
+        printf ("\\%c", *s);
+      else if ((unsigned char) *s < 0x20)
+        printf ("\\u%04x", *s);
+      else
+        putchar (*s);
+    }
+  putchar ('"');
+}
+
+static void
+print_ms (const char *name,
+          double      value)
+{
+  if (value < 0)
+    printf ("\"%s\": null, ", name);
+  else
+    printf ("\"%s\": %.3f, ", name, value);
+}
+
+static long
+status_kb (pid_t       pid,
+           const char *field)
+{
+  char path[64], line[256];
+  size_t len = strlen (field);
+  long value = -1;
+  FILE *file;
+
+  snprintf (path, sizeof path, "/proc/%d/status", (int) pid);
+  if (!(file = fopen (path, "r")))
+    return -1;
+  while (fgets (line, sizeof line, file))
+    if (strncmp (line, field, len) == 0 && line[len] == ':')
+      {
+        value = strtol (line + len + 1, NULL, 10);
+        break;
+      }
+  fclose (file);
+  return value;
+}
+
+static void
+usage (void)
+{
+  fprintf (stderr, "Usage: bench-launch [--title TITLE] [--settle-ms MS] [--timeout-ms MS]\n"
+                   "                    [--stop-pid PID --stop-ms MS] -- PROGRAM [ARG…]\n");
+  exit (2);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  const char *want_title = NULL;
+  double settle_ms = 250, timeout_ms = 30000, stop_ms = 0;
+  pid_t stop_pid = 0, pid;
+  int damage_error_base, argi;
+  struct sigaction action = { 0 };
+  struct rusage usage_info = { 0 };
+  struct timespec ts;
+  Window toplevel = None;
+  int stopped = 0, child_exited = 0, status = 0, n_damage = 0, n_background_damage = 0;
+  double first_window = -1, toplevel_created = -1, mapped = -1, exposed = -1;
+  double first_frame = -1, title_at = -1, frame = -1, done_at = -1, continued_at = -1;
+  int title_matches = 0;
+  long hwm_kb = -1, rss_kb = -1;
+  const char *error = NULL;
+  int verbose = getenv ("BENCH_LAUNCH_VERBOSE") != NULL;
+
+  for (argi = 1; argi < argc; argi++)
+    {
+      if (strcmp (argv[argi], "--") == 0)
+        {
+          argi++;
+          break;
+        }
+      if (argi + 1 >= argc)
+        usage ();
+      if (strcmp (argv[argi], "--title") == 0)
+        want_title = argv[++argi];
+      else if (strcmp (argv[argi], "--settle-ms") == 0)
+        settle_ms = atof (argv[++argi]);
+      else if (strcmp (argv[argi], "--timeout-ms") == 0)
+        timeout_ms = atof (argv[++argi]);
+      else if (strcmp (argv[argi], "--stop-pid") == 0)
+        stop_pid = atoi (argv[++argi]);
+      else if (strcmp (argv[argi], "--stop-ms") == 0)
+        stop_ms = atof (argv[++argi]);
+      else
+        usage ();
+    }
+  if (argi >= argc)
+    usage ();
+
+  if (!(dpy = XOpenDisplay (NULL)))
+    {
+      fprintf (stderr, "bench-launch: cannot open the display\n");
+      return 1;
+    }
+  if (!XDamageQueryExtension (dpy, &damage_event_base, &damage_error_base))
+    {
+      fprintf (stderr, "bench-launch: the X server has no DAMAGE extension\n");
+      return 1;
+    }
+  XSetErrorHandler (ignore_x_error);
+  fcntl (ConnectionNumber (dpy), F_SETFD, FD_CLOEXEC);
+  net_wm_name = XInternAtom (dpy, "_NET_WM_NAME", False);
+  net_wm_pid = XInternAtom (dpy, "_NET_WM_PID", False);
+  utf8_string = XInternAtom (dpy, "UTF8_STRING", False);
+  XSelectInput (dpy, DefaultRootWindow (dpy), SubstructureNotifyMask);
+  XSync (dpy, False);
+
+  if (pipe (sigchld_pipe) < 0)
+    return 1;
+  fcntl (sigchld_pipe[0], F_SETFD, FD_CLOEXEC);
+  fcntl (sigchld_pipe[1], F_SETFD, FD_CLOEXEC);
+  fcntl (sigchld_pipe[1], F_SETFL, O_NONBLOCK);
+  action.sa_handler = sigchld_cb;
+  action.sa_flags = SA_NOCLDSTOP | SA_RESTART;
+  sigaction (SIGCHLD, &action, NULL);
+
+  if (stop_pid > 0 && stop_ms > 0)
+    {
+      if (kill (stop_pid, SIGSTOP) < 0)
+        {
+          perror ("bench-launch: SIGSTOP");
+          return 1;
+        }
+      stopped = 1;
+    }
+
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  t0 = ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+  pid = fork ();
+  if (pid < 0)
+    {
+      perror ("bench-launch: fork");
+      return 1;
+    }
+  if (pid == 0)
+    {
+      /* Standard output is the launcher's JSON alone. */
+      dup2 (STDERR_FILENO, STDOUT_FILENO);
+      execvp (argv[argi], argv + argi);
+      perror ("bench-launch: exec");
+      _exit (127);
+    }
+
+  while (done_at < 0 || now_ms () < done_at)
+    {
+      struct pollfd fds[2] = {
+        { ConnectionNumber (dpy), POLLIN, 0 },
+        { sigchld_pipe[0], POLLIN, 0 },
+      };
+      double deadline = timeout_ms, wait;
+
+      while (XPending (dpy))
+        {
+          XEvent event;
+          double at;
+
+          XNextEvent (dpy, &event);
+          at = now_ms ();
+          if (verbose && event.type < LASTEvent)
+            fprintf (stderr, "bench-launch: %9.3f event %d window 0x%lx\n",
+                     at, event.type, event.xany.window);
+
+          if (event.type == CreateNotify && n_windows < MAX_WINDOWS)
+            {
+              Tracked *w = &windows[n_windows++];
+
+              if (first_window < 0)
+                first_window = at;
+              w->xid = event.xcreatewindow.window;
+              w->created = at;
+              XSelectInput (dpy, w->xid, PropertyChangeMask | ExposureMask);
+              w->damage = XDamageCreate (dpy, w->xid, XDamageReportRawRectangles);
+              w->title = read_title (w->xid);
+            }
+          else if (event.type == MapNotify && toplevel == None &&
+                   event.xmap.event == DefaultRootWindow (dpy))
+            {
+              Tracked *w = find_window (event.xmap.window);
+
+              if (w != NULL && read_pid (w->xid) == pid)
+                {
+                  toplevel = w->xid;
+                  toplevel_created = w->created;
+                  mapped = at;
+                  note_title (at, w->title);
+                  title_matches = want_title == NULL ||
+                                  (w->title != NULL && strcmp (w->title, want_title) == 0);
+                  if (title_matches && want_title != NULL)
+                    title_at = at;
+                }
+            }
+          else if (event.type == PropertyNotify && event.xproperty.atom == net_wm_name)
+            {
+              Tracked *w = find_window (event.xproperty.window);
+
+              if (w != NULL)
+                {
+                  free (w->title);
+                  w->title = title_after_change (w->xid);
+                  if (w->xid == toplevel)
+                    {
+                      note_title (at, w->title);
+                      if (want_title != NULL && title_at < 0 &&
+                          strcmp (w->title, want_title) == 0)
+                        {
+                          title_matches = 1;
+                          title_at = at;
+                        }
+                    }
+                }
+            }
+          else if (event.type == Expose && event.xexpose.window == toplevel && exposed < 0)
+            {
+              exposed = at;
+            }
+          else if (event.type == damage_event_base + XDamageNotify)
+            {
+              XDamageNotifyEvent *damage = (XDamageNotifyEvent *) &event;
+
+              if (verbose)
+                fprintf (stderr, "bench-launch: %9.3f damage 0x%lx %dx%d+%d+%d area %dx%d more %d\n",
+                         at, damage->drawable, damage->area.width, damage->area.height,
+                         damage->area.x, damage->area.y, damage->geometry.width,
+                         damage->geometry.height, damage->more);
+              if (damage->drawable == toplevel && toplevel != None)
+                {
+                  n_damage++;
+                  /* Before the Expose, it is the server's background. */
+                  if (exposed < 0)
+                    n_background_damage++;
+                  else if (first_frame < 0)
+                    first_frame = at;
+                  if (exposed >= 0 && title_matches && frame < 0)
+                    {
+                      frame = at;
+                      done_at = at + settle_ms;
+                    }
+                }
+            }
+        }
+
+      if (stopped && now_ms () >= stop_ms)
+        {
+          kill (stop_pid, SIGCONT);
+          stopped = 0;
+          continued_at = now_ms ();
+        }
+      if (child_exited)
+        {
+          error = "the program exited before its frame";
+          break;
+        }
+      if (now_ms () >= timeout_ms)
+        {
+          error = "timed out before the frame";
+          break;
+        }
+
+      if (done_at >= 0)
+        deadline = done_at;
+      if (stopped && stop_ms < deadline)
+        deadline = stop_ms;
+      wait = deadline - now_ms ();
+      if (poll (fds, 2, wait < 0 ? 0 : (int) wait + 1) < 0 && errno != EINTR)
+        {
+          error = "poll failed";
+          break;
+        }
+      if (fds[1].revents & POLLIN)
+        {
+          char buf[16];
+
+          if (read (sigchld_pipe[0], buf, sizeof buf) < 0)
+            {
+            }
+          if (waitpid (pid, &status, WNOHANG) == pid)
+            child_exited = 1;
+        }
+    }
+
+  if (!child_exited)
+    {
+      hwm_kb = status_kb (pid, "VmHWM");
+      rss_kb = status_kb (pid, "VmRSS");
+      kill (pid, SIGKILL);
+      wait4 (pid, &status, 0, &usage_info);
+    }
+  if (stopped)
+    {
+      kill (stop_pid, SIGCONT);
+      continued_at = now_ms ();
+    }
+
+  printf ("{\"ok\": %s, ", error == NULL ? "true" : "false");
+  if (error != NULL)
+    {
+      printf ("\"error\": ");
+      print_json_string (error);
+      printf (", ");
+    }
+  printf ("\"pid\": %d, ", (int) pid);
+  print_ms ("first_window_ms", first_window);
+  print_ms ("toplevel_created_ms", toplevel_created);
+  print_ms ("mapped_ms", mapped);
+  print_ms ("exposed_ms", exposed);
+  print_ms ("first_frame_ms", first_frame);
+  print_ms ("title_ms", title_at);
+  print_ms ("frame_ms", frame);
+  print_ms ("keyring_continued_ms", continued_at);
+  printf ("\"damage_events\": %d, \"background_damage_events\": %d, ", n_damage, n_background_damage);
+  printf ("\"hwm_kb\": %ld, \"rss_kb\": %ld, \"maxrss_kb\": %ld, ",
+          hwm_kb, rss_kb, child_exited ? -1L : usage_info.ru_maxrss);
+  printf ("\"titles\": [");
+  for (int i = 0; i < n_titles; i++)
+    {
+      printf ("%s[%.3f, ", i ? ", " : "", titles[i].at);
+      print_json_string (titles[i].title);
+      printf ("]");
+    }
+  printf ("]}\n");
+
+  XCloseDisplay (dpy);
+  return error == NULL ? 0 : 1;
+}
