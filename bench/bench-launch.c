@@ -5,7 +5,7 @@
  * RSS. It prints one JSON object on stdout and nothing else.
  *
  *   bench-launch [--title TITLE] [--settle-ms MS] [--timeout-ms MS]
- *                [--stop-pid PID --stop-ms MS] -- PROGRAM [ARG…]
+ *                [--stop-pid PID --stop-ms MS] [--any-pid] -- PROGRAM [ARG…]
  *
  * Nothing here polls the program: the launcher sleeps in poll() on its X
  * connection and wakes for the events it asked for.
@@ -35,7 +35,10 @@
  *   after: a Secret Service that takes that long to answer.
  *
  * Times are CLOCK_MONOTONIC milliseconds from just before fork(), taken
- * when each event is read.
+ * when each event is read; t0_realtime_us is that instant on the wall
+ * clock, to line the figures up with the program's own timestamped logs.
+ * --any-pid takes the first toplevel mapped by any process, for a PROGRAM
+ * that is a wrapper (perf record, strace) of the one that opens the window.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -254,7 +257,7 @@ static void
 usage (void)
 {
   fprintf (stderr, "Usage: bench-launch [--title TITLE] [--settle-ms MS] [--timeout-ms MS]\n"
-                   "                    [--stop-pid PID --stop-ms MS] -- PROGRAM [ARG…]\n");
+                   "                    [--stop-pid PID --stop-ms MS] [--any-pid] -- PROGRAM [ARG…]\n");
   exit (2);
 }
 
@@ -277,6 +280,8 @@ main (int   argc,
   long hwm_kb = -1, rss_kb = -1;
   const char *error = NULL;
   int verbose = getenv ("BENCH_LAUNCH_VERBOSE") != NULL;
+  int any_pid = 0;
+  double t0_realtime_us;
 
   for (argi = 1; argi < argc; argi++)
     {
@@ -284,6 +289,11 @@ main (int   argc,
         {
           argi++;
           break;
+        }
+      if (strcmp (argv[argi], "--any-pid") == 0)
+        {
+          any_pid = 1;
+          continue;
         }
       if (argi + 1 >= argc)
         usage ();
@@ -340,6 +350,8 @@ main (int   argc,
       stopped = 1;
     }
 
+  clock_gettime (CLOCK_REALTIME, &ts);
+  t0_realtime_us = ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
   clock_gettime (CLOCK_MONOTONIC, &ts);
   t0 = ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
   pid = fork ();
@@ -393,7 +405,7 @@ main (int   argc,
             {
               Tracked *w = find_window (event.xmap.window);
 
-              if (w != NULL && read_pid (w->xid) == pid)
+              if (w != NULL && (any_pid || read_pid (w->xid) == pid))
                 {
                   toplevel = w->xid;
                   toplevel_created = w->created;
@@ -514,7 +526,7 @@ main (int   argc,
       print_json_string (error);
       printf (", ");
     }
-  printf ("\"pid\": %d, ", (int) pid);
+  printf ("\"pid\": %d, \"t0_realtime_us\": %.0f, ", (int) pid, t0_realtime_us);
   print_ms ("first_window_ms", first_window);
   print_ms ("toplevel_created_ms", toplevel_created);
   print_ms ("mapped_ms", mapped);
