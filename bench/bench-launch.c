@@ -38,7 +38,9 @@
  * when each event is read; t0_realtime_us is that instant on the wall
  * clock, to line the figures up with the program's own timestamped logs.
  * --any-pid takes the first toplevel mapped by any process, for a PROGRAM
- * that is a wrapper (perf record, strace) of the one that opens the window.
+ * that is a wrapper (perf record, strace) of the one that opens the window:
+ * VmHWM and SIGKILL are then for the window's _NET_WM_PID, and the wrapper
+ * is waited for (ru_maxrss is then the wrapper's own).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -267,7 +269,7 @@ main (int   argc,
 {
   const char *want_title = NULL;
   double settle_ms = 250, timeout_ms = 30000, stop_ms = 0;
-  pid_t stop_pid = 0, pid;
+  pid_t stop_pid = 0, pid, target;
   int damage_error_base, argi;
   struct sigaction action = { 0 };
   struct rusage usage_info = { 0 };
@@ -360,6 +362,7 @@ main (int   argc,
       perror ("bench-launch: fork");
       return 1;
     }
+  target = pid;
   if (pid == 0)
     {
       /* Standard output is the launcher's JSON alone. */
@@ -407,6 +410,8 @@ main (int   argc,
 
               if (w != NULL && (any_pid || read_pid (w->xid) == pid))
                 {
+                  if (any_pid && read_pid (w->xid) > 0)
+                    target = read_pid (w->xid);
                   toplevel = w->xid;
                   toplevel_created = w->created;
                   mapped = at;
@@ -508,9 +513,12 @@ main (int   argc,
 
   if (!child_exited)
     {
-      hwm_kb = status_kb (pid, "VmHWM");
-      rss_kb = status_kb (pid, "VmRSS");
-      kill (pid, SIGKILL);
+      /* A wrapper (perf, strace) ends by itself once its program is gone,
+       * and writes out what it gathered.
+       */
+      hwm_kb = status_kb (target, "VmHWM");
+      rss_kb = status_kb (target, "VmRSS");
+      kill (target, SIGKILL);
       wait4 (pid, &status, 0, &usage_info);
     }
   if (stopped)
