@@ -5,7 +5,8 @@
  * RSS. It prints one JSON object on stdout and nothing else.
  *
  *   bench-launch [--title TITLE] [--settle-ms MS] [--timeout-ms MS]
- *                [--stop-pid PID --stop-ms MS] [--any-pid] -- PROGRAM [ARG…]
+ *                [--stop-pid PID --stop-ms MS] [--any-pid] [--smaps FILE]
+ *                -- PROGRAM [ARG…]
  *
  * Nothing here polls the program: the launcher sleeps in poll() on its X
  * connection and wakes for the events it asked for.
@@ -40,7 +41,8 @@
  * --any-pid takes the first toplevel mapped by any process, for a PROGRAM
  * that is a wrapper (perf record, strace) of the one that opens the window:
  * VmHWM and SIGKILL are then for the window's _NET_WM_PID, and the wrapper
- * is waited for (ru_maxrss is then the wrapper's own).
+ * is waited for (ru_maxrss is then the wrapper's own). --smaps copies the
+ * program's /proc/PID/smaps there just before the kill.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -255,11 +257,33 @@ status_kb (pid_t       pid,
   return value;
 }
 
+/* For a breakdown of the peak: by the end, RSS is still at its peak. */
+static void
+copy_smaps (pid_t       pid,
+            const char *to)
+{
+  char path[64], buf[65536];
+  size_t n;
+  FILE *in, *out;
+
+  snprintf (path, sizeof path, "/proc/%d/smaps", (int) pid);
+  if (!(in = fopen (path, "r")))
+    return;
+  if ((out = fopen (to, "w")))
+    {
+      while ((n = fread (buf, 1, sizeof buf, in)) > 0)
+        fwrite (buf, 1, n, out);
+      fclose (out);
+    }
+  fclose (in);
+}
+
 static void
 usage (void)
 {
   fprintf (stderr, "Usage: bench-launch [--title TITLE] [--settle-ms MS] [--timeout-ms MS]\n"
-                   "                    [--stop-pid PID --stop-ms MS] [--any-pid] -- PROGRAM [ARG…]\n");
+                   "                    [--stop-pid PID --stop-ms MS] [--any-pid]\n"
+                   "                    [--smaps FILE] -- PROGRAM [ARG…]\n");
   exit (2);
 }
 
@@ -283,6 +307,7 @@ main (int   argc,
   const char *error = NULL;
   int verbose = getenv ("BENCH_LAUNCH_VERBOSE") != NULL;
   int any_pid = 0;
+  const char *smaps_path = NULL;
   double t0_realtime_us;
 
   for (argi = 1; argi < argc; argi++)
@@ -307,6 +332,8 @@ main (int   argc,
         timeout_ms = atof (argv[++argi]);
       else if (strcmp (argv[argi], "--stop-pid") == 0)
         stop_pid = atoi (argv[++argi]);
+      else if (strcmp (argv[argi], "--smaps") == 0)
+        smaps_path = argv[++argi];
       else if (strcmp (argv[argi], "--stop-ms") == 0)
         stop_ms = atof (argv[++argi]);
       else
@@ -518,6 +545,8 @@ main (int   argc,
        */
       hwm_kb = status_kb (target, "VmHWM");
       rss_kb = status_kb (target, "VmRSS");
+      if (smaps_path != NULL)
+        copy_smaps (target, smaps_path);
       kill (target, SIGKILL);
       wait4 (pid, &status, 0, &usage_info);
     }
