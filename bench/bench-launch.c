@@ -507,10 +507,11 @@ main (int   argc,
         }
       if (child_exited)
         {
-          error = "the program exited before its frame";
+          error = frame < 0 ? "the program exited before its frame"
+                            : "the program exited before its peak RSS was read";
           break;
         }
-      if (now_ms () >= timeout_ms)
+      if (frame < 0 && now_ms () >= timeout_ms)
         {
           error = "timed out before the frame";
           break;
