@@ -744,6 +744,11 @@ authflow_application_startup (GApplication *app)
 
   G_APPLICATION_CLASS (authflow_application_parent_class)->startup (app);
 
+  /* The windows' icon is a PNG of the app's icon (see the resources): by
+   * the app id, GTK would render its SVG as each window is realized.
+   */
+  gtk_window_set_default_icon_name (APP_ID_BASE "-raster");
+
   /* Started by the session bus (`gapplication action`, or a desktop that
    * activates the app over D-Bus): no window unless an activation asks for
    * one, and the process goes once nothing holds it for a while.

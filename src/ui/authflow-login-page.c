@@ -339,7 +339,8 @@ authflow_login_page_init (AuthflowLoginPage *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
 
-  gtk_image_set_from_icon_name (self->app_icon, APP_ID_BASE);
+  /* The PNG of the app's icon, at the size it shows (see the resources). */
+  gtk_image_set_from_icon_name (self->app_icon, APP_ID_BASE "-raster");
   authflow_page_fix_accessible_names (GTK_WIDGET (self));
   update_actions (self);
 }

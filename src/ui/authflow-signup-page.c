@@ -427,6 +427,11 @@ backend_changed_cb (AuthflowSignupPage *self)
   explanation = g_strdup_printf (_("%s does not let apps create accounts. Create one where it says, then log in here."),
                                  name);
   adw_status_page_set_description (self->unsupported_page, explanation);
+  /* Only when it shows: the theme has this icon as an SVG alone, and
+   * loading it would bring librsvg into every start.
+   */
+  adw_status_page_set_icon_name (self->unsupported_page,
+                                 supported ? NULL : "dialog-information-symbolic");
 
   gtk_widget_set_visible (GTK_WIDGET (self->username_row), profile_asks (client, "username"));
   gtk_widget_set_visible (GTK_WIDGET (self->email_row), profile_asks (client, "email"));
