@@ -29,6 +29,10 @@
  *   the first frame of that page. The X server keeps one client's requests
  *   in order, so a frame painted before the title changed is reported
  *   before the PropertyNotify.
+ * - A window that is mapped before the launcher has selected its events
+ *   (the bare window maps 3 ms after it is created) may have had its
+ *   Expose and first frame unseen: the start then fails with "missed the
+ *   map", and build-aux/bench runs it again.
  * - Peak RSS is VmHWM from /proc/PID/status, read --settle-ms after that
  *   frame, just before SIGKILL; wait4()'s ru_maxrss is printed beside it.
  * - --stop-pid stops a process (the keyring daemon) with SIGSTOP just
@@ -69,6 +73,8 @@ typedef struct
   Damage  damage;
   double  created;
   char   *title;
+  /* Mapped already when the launcher got to watching it. */
+  int     late;
 } Tracked;
 
 typedef struct
@@ -309,6 +315,7 @@ main (int   argc,
   int any_pid = 0;
   const char *smaps_path = NULL;
   double t0_realtime_us;
+  int niceness = 0, reniced = 0;
 
   for (argi = 1; argi < argc; argi++)
     {
@@ -379,6 +386,16 @@ main (int   argc,
       stopped = 1;
     }
 
+  /* Times are taken as events are read: the launcher must not wait for a
+   * CPU behind the program it watches (or anything else on a busy
+   * machine). Where it may (root), it runs at a higher priority; the
+   * program runs at the one it would have had.
+   */
+  errno = 0;
+  niceness = getpriority (PRIO_PROCESS, 0);
+  if (errno == 0 && setpriority (PRIO_PROCESS, 0, niceness - 10) == 0)
+    reniced = 1;
+
   clock_gettime (CLOCK_REALTIME, &ts);
   t0_realtime_us = ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
   clock_gettime (CLOCK_MONOTONIC, &ts);
@@ -394,6 +411,8 @@ main (int   argc,
     {
       /* Standard output is the launcher's JSON alone. */
       dup2 (STDERR_FILENO, STDOUT_FILENO);
+      if (reniced)
+        setpriority (PRIO_PROCESS, 0, niceness);
       execvp (argv[argi], argv + argi);
       perror ("bench-launch: exec");
       _exit (127);
@@ -429,6 +448,16 @@ main (int   argc,
               XSelectInput (dpy, w->xid, PropertyChangeMask | ExposureMask);
               w->damage = XDamageCreate (dpy, w->xid, XDamageReportRawRectangles);
               w->title = read_title (w->xid);
+              /* A round trip: the server has done the above by its answer.
+               * If the window is mapped by then, its Expose and perhaps its
+               * first frame came before the launcher watched for them.
+               */
+              {
+                XWindowAttributes attributes;
+
+                w->late = XGetWindowAttributes (dpy, w->xid, &attributes) &&
+                          attributes.map_state != IsUnmapped;
+              }
             }
           else if (event.type == MapNotify && toplevel == None &&
                    event.xmap.event == DefaultRootWindow (dpy))
@@ -439,6 +468,11 @@ main (int   argc,
                 {
                   if (any_pid && read_pid (w->xid) > 0)
                     target = read_pid (w->xid);
+                  if (w->late)
+                    {
+                      error = "missed the map: the launcher was late to watch the window";
+                      break;
+                    }
                   toplevel = w->xid;
                   toplevel_created = w->created;
                   mapped = at;
@@ -499,6 +533,8 @@ main (int   argc,
             }
         }
 
+      if (error != NULL)
+        break;
       if (stopped && now_ms () >= stop_ms)
         {
           kill (stop_pid, SIGCONT);
