@@ -19,6 +19,8 @@ struct _AuthflowNavigation
   AuthflowSession *session;
   GtkStack        *stack;
   AuthflowJournal *journal;
+  AuthflowNavigationBuildFunc build_page;
+  gpointer         build_data;
   const char      *page;
   gboolean         wants_sign_up;
   /* Why the next page shows, when a person asked for it. */
@@ -74,6 +76,8 @@ update (AuthflowNavigation *self)
     return;
 
   self->page = page;
+  if (gtk_stack_get_child_by_name (self->stack, page) == NULL && self->build_page != NULL)
+    self->build_page (page, self->build_data);
   gtk_stack_set_visible_child_name (self->stack, page);
 
   {
@@ -114,7 +118,6 @@ authflow_navigation_constructed (GObject *object)
   g_signal_connect_object (self->session, "notify::state",
                            G_CALLBACK (update), self,
                            G_CONNECT_SWAPPED);
-  update (self);
 }
 
 static void
@@ -224,19 +227,38 @@ authflow_navigation_init (AuthflowNavigation *self)
 {
 }
 
+/**
+ * authflow_navigation_new:
+ * @build_page: (scope notified): adds a page to @stack, by its name, the
+ *   first time it is to show: a page that never shows is never built
+ *
+ * Shows on @stack the page that @session's state calls for, from now on.
+ */
 AuthflowNavigation *
-authflow_navigation_new (AuthflowSession *session,
-                         GtkStack        *stack,
-                         AuthflowJournal *journal)
+authflow_navigation_new (AuthflowSession             *session,
+                         GtkStack                    *stack,
+                         AuthflowJournal             *journal,
+                         AuthflowNavigationBuildFunc  build_page,
+                         gpointer                     user_data)
 {
+  AuthflowNavigation *self;
+
   g_return_val_if_fail (AUTHFLOW_IS_SESSION (session), NULL);
   g_return_val_if_fail (GTK_IS_STACK (stack), NULL);
 
-  return g_object_new (AUTHFLOW_TYPE_NAVIGATION,
+  /* Not a signal: the first page is chosen as the object is made, before
+   * anyone could connect to one.
+   */
+  self = g_object_new (AUTHFLOW_TYPE_NAVIGATION,
                        "session", session,
                        "stack", stack,
                        "journal", journal,
                        NULL);
+  self->build_page = build_page;
+  self->build_data = user_data;
+  update (self);
+
+  return self;
 }
 
 const char *

@@ -12,9 +12,14 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (AuthflowNavigation, authflow_navigation, AUTHFLOW, NAVIGATION, GObject)
 
-AuthflowNavigation *authflow_navigation_new           (AuthflowSession    *session,
-                                                       GtkStack           *stack,
-                                                       AuthflowJournal    *journal);
+typedef void (*AuthflowNavigationBuildFunc) (const char *page,
+                                             gpointer    user_data);
+
+AuthflowNavigation *authflow_navigation_new           (AuthflowSession             *session,
+                                                       GtkStack                    *stack,
+                                                       AuthflowJournal             *journal,
+                                                       AuthflowNavigationBuildFunc  build_page,
+                                                       gpointer                     user_data);
 const char         *authflow_navigation_get_page      (AuthflowNavigation *self);
 const char         *authflow_navigation_get_title     (AuthflowNavigation *self);
 void                authflow_navigation_show_sign_up  (AuthflowNavigation *self);

@@ -30,6 +30,7 @@ struct _AuthflowWindow
   GtkRevealer          *offline_revealer;
   GtkLabel             *offline_label;
   GtkMenuButton        *menu_button;
+  /* Built the first time they show (see build_page()). */
   AuthflowLoginPage    *login_page;
   AuthflowSignupPage   *signup_page;
   AuthflowHomePage     *home_page;
@@ -242,6 +243,47 @@ retry_keyring_action (GtkWidget  *widget,
   authflow_flow_retry_keyring (AUTHFLOW_WINDOW (widget)->flow);
 }
 
+/* A page is built the first time it is to show: a start that goes to Home
+ * never builds Log In or Sign Up, and the window that maps first holds
+ * only what its first frame shows.
+ */
+static void
+build_page (const char *name,
+            gpointer    user_data)
+{
+  AuthflowWindow *self = user_data;
+  GtkWidget *page;
+  const char *title;
+
+  if (g_str_equal (name, "log-in"))
+    {
+      self->login_page = g_object_new (AUTHFLOW_TYPE_LOGIN_PAGE, NULL);
+      authflow_login_page_set_flow (self->login_page, self->flow);
+      page = GTK_WIDGET (self->login_page);
+      title = _("Log In");
+    }
+  else if (g_str_equal (name, "sign-up"))
+    {
+      self->signup_page = g_object_new (AUTHFLOW_TYPE_SIGNUP_PAGE, NULL);
+      authflow_signup_page_set_flow (self->signup_page, self->flow);
+      page = GTK_WIDGET (self->signup_page);
+      title = _("Sign Up");
+    }
+  else if (g_str_equal (name, "home"))
+    {
+      self->home_page = g_object_new (AUTHFLOW_TYPE_HOME_PAGE, NULL);
+      authflow_home_page_set_flow (self->home_page, self->flow);
+      page = GTK_WIDGET (self->home_page);
+      title = _("Home");
+    }
+  else
+    {
+      g_return_if_reached ();
+    }
+
+  gtk_stack_add_titled (self->stack, page, name, title);
+}
+
 /* "application" is not a construct property, so it is only known once
  * g_object_new() has returned: the window is wired up from there.
  */
@@ -255,9 +297,6 @@ authflow_window_set_up (AuthflowWindow      *self,
 
   if (gtk_application_window_get_help_overlay (GTK_APPLICATION_WINDOW (self)) != NULL)
     authflow_page_name_stock_controls (GTK_WIDGET (gtk_application_window_get_help_overlay (GTK_APPLICATION_WINDOW (self))));
-  authflow_login_page_set_flow (self->login_page, self->flow);
-  authflow_signup_page_set_flow (self->signup_page, self->flow);
-  authflow_home_page_set_flow (self->home_page, self->flow);
 
   settings = authflow_application_get_settings (app);
   g_settings_bind (settings, "window-width", self, "default-width", G_SETTINGS_BIND_DEFAULT);
@@ -270,7 +309,8 @@ authflow_window_set_up (AuthflowWindow      *self,
                           G_BINDING_SYNC_CREATE);
 
   self->navigation = authflow_navigation_new (authflow_flow_get_session (self->flow), self->stack,
-                                             authflow_application_get_journal (app));
+                                             authflow_application_get_journal (app),
+                                             build_page, self);
   g_signal_connect_object (self->navigation, "notify::page",
                            G_CALLBACK (page_changed_cb), self,
                            G_CONNECT_SWAPPED);
@@ -315,10 +355,6 @@ authflow_window_class_init (AuthflowWindowClass *klass)
 
   object_class->dispose = authflow_window_dispose;
 
-  g_type_ensure (AUTHFLOW_TYPE_LOGIN_PAGE);
-  g_type_ensure (AUTHFLOW_TYPE_SIGNUP_PAGE);
-  g_type_ensure (AUTHFLOW_TYPE_HOME_PAGE);
-
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_BASE_PATH "/authflow-window.ui");
   gtk_widget_class_bind_template_child (widget_class, AuthflowWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, AuthflowWindow, stack);
@@ -331,9 +367,6 @@ authflow_window_class_init (AuthflowWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, AuthflowWindow, offline_revealer);
   gtk_widget_class_bind_template_child (widget_class, AuthflowWindow, offline_label);
   gtk_widget_class_bind_template_child (widget_class, AuthflowWindow, menu_button);
-  gtk_widget_class_bind_template_child (widget_class, AuthflowWindow, login_page);
-  gtk_widget_class_bind_template_child (widget_class, AuthflowWindow, signup_page);
-  gtk_widget_class_bind_template_child (widget_class, AuthflowWindow, home_page);
 
   gtk_widget_class_install_action (widget_class, "win.show-sign-up", NULL, show_sign_up_action);
   gtk_widget_class_install_action (widget_class, "win.show-log-in", NULL, show_log_in_action);
@@ -397,6 +430,32 @@ authflow_window_get_navigation (AuthflowWindow *self)
   g_return_val_if_fail (AUTHFLOW_IS_WINDOW (self), NULL);
 
   return self->navigation;
+}
+
+/**
+ * authflow_window_get_page:
+ * @name: "log-in", "sign-up" or "home"
+ *
+ * The page of that name, built now if it has not shown yet (for tests,
+ * which reach into pages that have not shown).
+ *
+ * Returns: (transfer none): the page
+ */
+GtkWidget *
+authflow_window_get_page (AuthflowWindow *self,
+                          const char     *name)
+{
+  GtkWidget *page;
+
+  g_return_val_if_fail (AUTHFLOW_IS_WINDOW (self), NULL);
+
+  if ((page = gtk_stack_get_child_by_name (self->stack, name)) == NULL)
+    {
+      build_page (name, self);
+      page = gtk_stack_get_child_by_name (self->stack, name);
+    }
+
+  return page;
 }
 
 /**

@@ -127,14 +127,14 @@ static gpointer
 login (Fixture    *f,
        const char *name)
 {
-  return child (child (f->window, AUTHFLOW_TYPE_WINDOW, "login_page"), AUTHFLOW_TYPE_LOGIN_PAGE, name);
+  return child (authflow_window_get_page (AUTHFLOW_WINDOW (f->window), "log-in"), AUTHFLOW_TYPE_LOGIN_PAGE, name);
 }
 
 static gpointer
 signup (Fixture    *f,
         const char *name)
 {
-  return child (child (f->window, AUTHFLOW_TYPE_WINDOW, "signup_page"), AUTHFLOW_TYPE_SIGNUP_PAGE, name);
+  return child (authflow_window_get_page (AUTHFLOW_WINDOW (f->window), "sign-up"), AUTHFLOW_TYPE_SIGNUP_PAGE, name);
 }
 
 static gboolean

@@ -423,7 +423,7 @@ static void
 log_in (Fixture *f)
 {
   AuthflowNavigation *navigation = authflow_window_get_navigation (f->window);
-  gpointer page = gtk_widget_get_template_child (GTK_WIDGET (f->window), AUTHFLOW_TYPE_WINDOW, "login_page");
+  gpointer page = authflow_window_get_page (f->window, "log-in");
   gpointer username = gtk_widget_get_template_child (page, AUTHFLOW_TYPE_LOGIN_PAGE, "username_row");
   gpointer password = gtk_widget_get_template_child (page, AUTHFLOW_TYPE_LOGIN_PAGE, "password_row");
 

@@ -161,21 +161,21 @@ static gpointer
 login (Fixture    *f,
        const char *name)
 {
-  return child (child (f->window, AUTHFLOW_TYPE_WINDOW, "login_page"), AUTHFLOW_TYPE_LOGIN_PAGE, name);
+  return child (authflow_window_get_page (AUTHFLOW_WINDOW (f->window), "log-in"), AUTHFLOW_TYPE_LOGIN_PAGE, name);
 }
 
 static gpointer
 signup (Fixture    *f,
         const char *name)
 {
-  return child (child (f->window, AUTHFLOW_TYPE_WINDOW, "signup_page"), AUTHFLOW_TYPE_SIGNUP_PAGE, name);
+  return child (authflow_window_get_page (AUTHFLOW_WINDOW (f->window), "sign-up"), AUTHFLOW_TYPE_SIGNUP_PAGE, name);
 }
 
 static gpointer
 home (Fixture    *f,
       const char *name)
 {
-  return child (child (f->window, AUTHFLOW_TYPE_WINDOW, "home_page"), AUTHFLOW_TYPE_HOME_PAGE, name);
+  return child (authflow_window_get_page (AUTHFLOW_WINDOW (f->window), "home"), AUTHFLOW_TYPE_HOME_PAGE, name);
 }
 
 static void
@@ -577,11 +577,11 @@ body_sign_up_and_back (Fixture *f)
   /* Escape and Alt+Left go back too. */
   click (login (f, "sign_up_button"));
   wait_for_page (f, "sign-up");
-  escape = shortcut_action (child (f->window, AUTHFLOW_TYPE_WINDOW, "signup_page"), GDK_KEY_Escape, 0);
-  alt_left = shortcut_action (child (f->window, AUTHFLOW_TYPE_WINDOW, "signup_page"), GDK_KEY_Left, GDK_ALT_MASK);
+  escape = shortcut_action (authflow_window_get_page (AUTHFLOW_WINDOW (f->window), "sign-up"), GDK_KEY_Escape, 0);
+  alt_left = shortcut_action (authflow_window_get_page (AUTHFLOW_WINDOW (f->window), "sign-up"), GDK_KEY_Left, GDK_ALT_MASK);
   g_assert_cmpstr (escape, ==, "signup.back");
   g_assert_cmpstr (alt_left, ==, "signup.back");
-  g_assert_true (gtk_widget_activate_action (child (f->window, AUTHFLOW_TYPE_WINDOW, "signup_page"), escape, NULL));
+  g_assert_true (gtk_widget_activate_action (authflow_window_get_page (AUTHFLOW_WINDOW (f->window), "sign-up"), escape, NULL));
   wait_for_page (f, "log-in");
 }
 
