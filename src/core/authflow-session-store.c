@@ -65,6 +65,8 @@ struct _AuthflowSessionStore
   guint            prompting : 1;
   guint            reading : 1;
   guint            bus_pending : 1;
+  /* See authflow_session_store_read_ahead(). */
+  struct _ReadAhead *read_ahead;
 };
 
 G_DEFINE_FINAL_TYPE (AuthflowSessionStore, authflow_session_store, G_TYPE_OBJECT)
@@ -228,6 +230,9 @@ typedef struct
   guint          drop_id;
   gboolean       timed_out;
   gboolean       waiting_for_bus;
+  gboolean       waiting_for_read_ahead;
+  /* Answered by the read-ahead, without asking the keyring itself. */
+  gboolean       read_ahead;
   gboolean       prompting;
   gboolean       prompted;
   gboolean       prompt_unanswered;
@@ -420,6 +425,8 @@ record_call (AuthflowSessionStore *self,
                                  ((call->started_at != 0 ? call->started_at : now) - call->made_at) / 1000.0);
   if (call->persist_off)
     json_object_set_boolean_member (details, "persist", FALSE);
+  if (call->read_ahead)
+    json_object_set_boolean_member (details, "readAhead", TRUE);
   if (g_str_equal (call->event, "remove") || call->persist_off)
     json_object_set_int_member (details, "removed", call->removed);
   describe_item (details, call);
@@ -531,9 +538,10 @@ drop_if_waiting_cb (gpointer data)
                                                      "Operation was cancelled"));
       g_object_unref (task);
     }
-  else if (self->running == task && call->waiting_for_bus)
+  else if (self->running == task && (call->waiting_for_bus || call->waiting_for_read_ahead))
     {
       call->waiting_for_bus = FALSE;
+      call->waiting_for_read_ahead = FALSE;
       fail_running (self, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
                                                "Operation was cancelled"));
     }
@@ -565,7 +573,8 @@ call_cancelled_cb (GCancellable *cancellable,
   /* A call that libsecret runs ends through libsecret's own cancellation.
    * One that waits is dropped.
    */
-  if (g_queue_find (&self->queue, task) != NULL || call->waiting_for_bus)
+  if (g_queue_find (&self->queue, task) != NULL || call->waiting_for_bus ||
+      call->waiting_for_read_ahead)
     drop_soon (task);
 }
 
@@ -816,6 +825,234 @@ inject_keyring_fault (AuthflowSessionStore *self,
   return TRUE;
 }
 
+static void ask_keyring (AuthflowSessionStore *self);
+static gboolean is_unkeyed (SecretItem *item);
+static gboolean take_read_ahead (AuthflowSessionStore *self,
+                                 Call                 *call);
+
+/* The read-ahead: at start-up the stored session is read on a thread of
+ * its own, with libsecret's blocking calls, while the main thread sets up
+ * GTK and builds the window. The store's own calls need the main loop for
+ * each of their round trips to the keyring, and it is not free until the
+ * window is up; the read-ahead's answer is there when the first load
+ * runs, and the first page can be the right one.
+ *
+ * It answers only what needs no person and no judgement: "this item, and
+ * it is unlocked" or "nothing stored at all". A locked item (its prompt
+ * belongs to the load, with its timeouts and the splash saying so), an
+ * item of an older version keyed by URL alone, an error: the load asks the
+ * keyring itself, as it would have without the read-ahead. So does a load
+ * for another backend or profile, or one that comes after another call.
+ */
+typedef struct _ReadAhead
+{
+  GWeakRef      store;
+  GMainContext *context;
+  GCancellable *cancellable;
+  char         *backend;
+  char         *profile;
+  gboolean      done;
+  gboolean      answered;
+  char         *secret;
+} ReadAhead;
+
+static void
+read_ahead_free (ReadAhead *ahead)
+{
+  g_weak_ref_clear (&ahead->store);
+  g_main_context_unref (ahead->context);
+  g_object_unref (ahead->cancellable);
+  g_free (ahead->backend);
+  g_free (ahead->profile);
+  if (ahead->secret != NULL)
+    secret_password_free (ahead->secret);
+  g_free (ahead);
+}
+
+static GHashTable *
+read_ahead_attributes (ReadAhead *ahead,
+                       gboolean   with_profile)
+{
+  GHashTable *attributes = g_hash_table_new (g_str_hash, g_str_equal);
+
+  g_hash_table_insert (attributes, (gpointer) "backend", ahead->backend);
+  if (with_profile && ahead->profile != NULL && ahead->profile[0] != '\0')
+    g_hash_table_insert (attributes, (gpointer) "profile", ahead->profile);
+
+  return attributes;
+}
+
+/* Whether the keyring holds, for @ahead's URL, an item without a profile
+ * (which the load takes over), or could not tell.
+ */
+static gboolean
+read_ahead_finds_unkeyed (ReadAhead     *ahead,
+                          SecretService *service)
+{
+  g_autoptr(GHashTable) attributes = read_ahead_attributes (ahead, FALSE);
+  g_autoptr(GError) error = NULL;
+  GList *items;
+  gboolean found = FALSE;
+
+  items = secret_service_search_sync (service, get_schema (), attributes, SECRET_SEARCH_ALL,
+                                      ahead->cancellable, &error);
+  if (error != NULL)
+    return TRUE;
+
+  for (GList *l = items; l != NULL && !found; l = l->next)
+    found = is_unkeyed (l->data);
+  g_list_free_full (items, g_object_unref);
+
+  return found;
+}
+
+static void
+read_ahead_ask (ReadAhead *ahead)
+{
+  g_autoptr(SecretService) service = NULL;
+  g_autoptr(GHashTable) attributes = read_ahead_attributes (ahead, TRUE);
+  g_autoptr(GError) error = NULL;
+  GList *items;
+
+  service = secret_service_open_sync (SECRET_TYPE_SERVICE, NULL, SECRET_SERVICE_OPEN_SESSION,
+                                      ahead->cancellable, &error);
+  if (service == NULL)
+    return;
+
+  items = secret_service_search_sync (service, get_schema (), attributes,
+                                      SECRET_SEARCH_ALL | SECRET_SEARCH_LOAD_SECRETS,
+                                      ahead->cancellable, &error);
+  if (error != NULL)
+    return;
+
+  if (items == NULL)
+    {
+      ahead->answered = ahead->profile == NULL || ahead->profile[0] == '\0' ||
+                        !read_ahead_finds_unkeyed (ahead, service);
+      return;
+    }
+
+  {
+    SecretValue *value = NULL;
+    gboolean locked = FALSE;
+
+    for (GList *l = items; l != NULL; l = l->next)
+      locked |= secret_item_get_locked (l->data);
+
+    if (!locked && (value = secret_item_get_secret (items->data)) != NULL)
+      {
+        ahead->secret = secret_value_unref_to_password (value, NULL);
+        ahead->answered = TRUE;
+      }
+  }
+
+  g_list_free_full (items, g_object_unref);
+}
+
+static gboolean
+read_ahead_done_cb (gpointer data)
+{
+  ReadAhead *ahead = data;
+  g_autoptr(AuthflowSessionStore) self = g_weak_ref_get (&ahead->store);
+  Call *call;
+
+  ahead->done = TRUE;
+
+  /* Given up on (see drop_read_ahead()): nobody waits for it. */
+  if (self == NULL || self->read_ahead != ahead)
+    {
+      read_ahead_free (ahead);
+      return G_SOURCE_REMOVE;
+    }
+
+  call = self->running != NULL ? g_task_get_task_data (self->running) : NULL;
+  if (call != NULL && call->waiting_for_read_ahead)
+    {
+      call->waiting_for_read_ahead = FALSE;
+      if (!take_read_ahead (self, call))
+        ask_keyring (self);
+    }
+
+  return G_SOURCE_REMOVE;
+}
+
+static gpointer
+read_ahead_thread (gpointer data)
+{
+  ReadAhead *ahead = data;
+  g_autoptr(GMainContext) context = g_main_context_new ();
+
+  /* libsecret's proxies belong to the thread-default context where they
+   * are made: this thread's, not the main one's.
+   */
+  g_main_context_push_thread_default (context);
+  read_ahead_ask (ahead);
+  g_main_context_pop_thread_default (context);
+
+  g_main_context_invoke_full (ahead->context, G_PRIORITY_DEFAULT,
+                              read_ahead_done_cb, ahead, NULL);
+
+  return NULL;
+}
+
+static void
+drop_read_ahead (AuthflowSessionStore *self)
+{
+  ReadAhead *ahead = g_steal_pointer (&self->read_ahead);
+
+  if (ahead == NULL)
+    return;
+
+  if (ahead->done)
+    {
+      read_ahead_free (ahead);
+    }
+  else
+    {
+      /* The thread still holds it, and its answer frees it. */
+      g_cancellable_cancel (ahead->cancellable);
+    }
+}
+
+/* Whether the read-ahead answers @call, the running one, or will. It is
+ * used once, by the first call after it, whatever that call is.
+ */
+static gboolean
+take_read_ahead (AuthflowSessionStore *self,
+                 Call                 *call)
+{
+  ReadAhead *ahead = self->read_ahead;
+
+  if (!g_str_equal (call->event, "load") ||
+      g_strcmp0 (ahead->backend, call->backend) != 0 ||
+      g_strcmp0 (ahead->profile, call->profile) != 0 ||
+      (ahead->done && !ahead->answered))
+    {
+      drop_read_ahead (self);
+      return FALSE;
+    }
+
+  if (!ahead->done)
+    {
+      call->waiting_for_read_ahead = TRUE;
+      return TRUE;
+    }
+
+  {
+    g_autoptr(GTask) task = NULL;
+    char *secret = g_steal_pointer (&ahead->secret);
+
+    drop_read_ahead (self);
+    call->read_ahead = TRUE;
+    task = call_done (self);
+    finish_ok (self, task, secret);
+  }
+
+  run_next (self);
+
+  return TRUE;
+}
+
 static void
 run_next (AuthflowSessionStore *self)
 {
@@ -838,6 +1075,18 @@ run_next (AuthflowSessionStore *self)
    */
   if (self->faults != NULL && !g_str_equal (call->event, "describe") && inject_keyring_fault (self, call))
     return;
+
+  if (self->read_ahead != NULL && take_read_ahead (self, call))
+    return;
+
+  ask_keyring (self);
+}
+
+/* The running call asks the Secret Service, over the bus. */
+static void
+ask_keyring (AuthflowSessionStore *self)
+{
+  Call *call = g_task_get_task_data (self->running);
 
   if (self->bus != NULL && g_dbus_connection_is_closed (self->bus))
     g_clear_object (&self->bus);
@@ -872,6 +1121,7 @@ authflow_session_store_finalize (GObject *object)
   g_assert (self->running == NULL);
   g_assert (g_queue_is_empty (&self->queue));
 
+  drop_read_ahead (self);
   g_clear_object (&self->bus);
   g_clear_object (&self->journal);
   g_clear_object (&self->faults);
@@ -1538,6 +1788,38 @@ authflow_session_store_load_finish (AuthflowSessionStore  *self,
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
 
   return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/**
+ * authflow_session_store_read_ahead:
+ *
+ * Starts reading the stored session for the backend and profile set now,
+ * on a thread of its own, so that the first load finds it read (see
+ * "The read-ahead" above). Nothing is read with "persist" off. The load
+ * that takes its answer says so in its journal entry ("readAhead").
+ */
+void
+authflow_session_store_read_ahead (AuthflowSessionStore *self)
+{
+  ReadAhead *ahead;
+
+  g_return_if_fail (AUTHFLOW_IS_SESSION_STORE (self));
+  g_return_if_fail (self->running == NULL && g_queue_is_empty (&self->queue));
+
+  if (!self->persist || self->backend == NULL)
+    return;
+
+  drop_read_ahead (self);
+
+  ahead = g_new0 (ReadAhead, 1);
+  g_weak_ref_init (&ahead->store, self);
+  ahead->context = g_main_context_ref_thread_default ();
+  ahead->cancellable = g_cancellable_new ();
+  ahead->backend = g_strdup (self->backend);
+  ahead->profile = g_strdup (self->profile);
+  self->read_ahead = ahead;
+
+  g_thread_unref (g_thread_new ("authflow-read-ahead", read_ahead_thread, ahead));
 }
 
 static void

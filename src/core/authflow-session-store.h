@@ -44,6 +44,7 @@ void                  authflow_session_store_load_async  (AuthflowSessionStore  
 char                 *authflow_session_store_load_finish (AuthflowSessionStore  *self,
                                                           GAsyncResult          *result,
                                                           GError               **error);
+void                  authflow_session_store_read_ahead  (AuthflowSessionStore  *self);
 void                  authflow_session_store_save_async  (AuthflowSessionStore  *self,
                                                           AuthflowSession       *session,
                                                           GCancellable          *cancellable,

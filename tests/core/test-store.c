@@ -683,6 +683,141 @@ test_store_item_in_secret_service (void)
  * and every other secret redacted; and nothing of it in the journal, since
  * looking is no step of the flow.
  */
+/* At start-up the stored session is read on a thread while GTK starts
+ * (authflow_session_store_read_ahead()). The first load takes that answer,
+ * which is the one it would have found itself, and says so in its entry;
+ * any other call, or a load for another backend, gives it up.
+ */
+static gboolean
+read_ahead_of (AuthflowSessionStore *store)
+{
+  JsonObject *details = authflow_journal_entry_get_details (entry_before_last (store, 0));
+
+  return json_object_get_boolean_member_with_default (details, "readAhead", FALSE);
+}
+
+static void
+test_store_read_ahead (void)
+{
+  AuthflowSessionStore *store = authflow_session_store_new ("http://127.0.0.1:8793");
+  AuthflowSession *session = make_session ("ahead");
+  AuthflowSession *newer = make_session ("newer");
+  g_autofree char *expected = authflow_session_serialize (session);
+  g_autofree char *expected_newer = authflow_session_serialize (newer);
+  g_autoptr(GError) error = NULL;
+  char *loaded;
+
+  authflow_session_store_set_profile (store, "reference");
+  g_assert_true (store_save (store, session, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_finalize_object (store);
+
+  /* As at the next start. */
+  store = authflow_session_store_new ("http://127.0.0.1:8793");
+  authflow_session_store_set_profile (store, "reference");
+  give_journal (store);
+  authflow_session_store_read_ahead (store);
+  loaded = store_load (store, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (loaded, ==, expected);
+  g_free (loaded);
+  assert_keyring_entry (store, "load", "ok", FALSE);
+  g_assert_true (read_ahead_of (store));
+  assert_journal_keeps_no_secret (store, session);
+
+  /* Used once: the next load asks the keyring. */
+  loaded = store_load (store, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (loaded, ==, expected);
+  g_free (loaded);
+  g_assert_false (read_ahead_of (store));
+
+  /* A save after it: the load reads what was saved, not what was read
+   * before the save.
+   */
+  authflow_session_store_read_ahead (store);
+  g_assert_true (store_save (store, newer, NULL, &error));
+  g_assert_no_error (error);
+  loaded = store_load (store, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (loaded, ==, expected_newer);
+  g_free (loaded);
+  g_assert_false (read_ahead_of (store));
+
+  /* Read for one profile, loaded for another: not that profile's answer. */
+  authflow_session_store_read_ahead (store);
+  authflow_session_store_set_profile (store, "other");
+  loaded = store_load (store, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_null (loaded);
+  assert_keyring_entry (store, "load", "nothing-stored", FALSE);
+  g_assert_false (read_ahead_of (store));
+
+  /* Nothing stored is an answer too. */
+  authflow_session_store_read_ahead (store);
+  loaded = store_load (store, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_null (loaded);
+  assert_keyring_entry (store, "load", "nothing-stored", FALSE);
+  g_assert_true (read_ahead_of (store));
+
+  /* With "persist" off nothing is read, ahead or not. */
+  authflow_session_store_set_profile (store, "reference");
+  authflow_session_store_set_persist (store, FALSE);
+  authflow_session_store_read_ahead (store);
+  loaded = store_load (store, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_null (loaded);
+  g_assert_false (read_ahead_of (store));
+  authflow_session_store_set_persist (store, TRUE);
+
+  /* A store that goes before the answer comes leaves nothing behind. */
+  authflow_session_store_read_ahead (store);
+  g_assert_true (store_clear (store, NULL, &error));
+  g_assert_no_error (error);
+  authflow_session_store_read_ahead (store);
+  g_assert_finalize_object (store);
+
+  g_assert_finalize_object (session);
+  g_assert_finalize_object (newer);
+}
+
+/* An item of a version that keyed sessions by URL alone is the load's to
+ * take over (it re-keys it): the read-ahead does not answer for it.
+ */
+static void
+test_store_read_ahead_unkeyed (void)
+{
+  static const SecretSchema url_only = {
+    "io.github.authflow.Authflow.Session", SECRET_SCHEMA_NONE,
+    { { "backend", SECRET_SCHEMA_ATTRIBUTE_STRING }, { NULL, 0 } }
+  };
+  AuthflowSessionStore *store = authflow_session_store_new ("http://127.0.0.1:8794");
+  AuthflowSession *session = make_session ("older");
+  g_autofree char *expected = authflow_session_serialize (session);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *loaded = NULL;
+
+  g_assert_true (secret_password_store_sync (&url_only, SECRET_COLLECTION_DEFAULT, "Authflow session",
+                                             expected, NULL, &error,
+                                             "backend", "http://127.0.0.1:8794", NULL));
+  g_assert_no_error (error);
+
+  authflow_session_store_set_profile (store, "reference");
+  give_journal (store);
+  authflow_session_store_read_ahead (store);
+  loaded = store_load (store, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (loaded, ==, expected);
+  assert_keyring_entry (store, "load", "ok", FALSE);
+  g_assert_false (read_ahead_of (store));
+
+  g_assert_true (store_clear (store, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_finalize_object (store);
+  g_assert_finalize_object (session);
+}
+
 static void
 test_store_describe (void)
 {
@@ -2139,6 +2274,11 @@ test_store_locked_unlocked (void)
 
       authflow_session_store_set_timeout (store, 1000);
 
+      /* Read ahead first, as at start-up: the read-ahead shows no prompt,
+       * and a locked item is the load's to unlock, with its own prompt.
+       */
+      authflow_session_store_read_ahead (store);
+
       {
         g_autoptr(GSubprocess) answerer = answer_prompt ("unlock", 2.5);
 
@@ -2150,6 +2290,7 @@ test_store_locked_unlocked (void)
         g_assert_cmpint (outcome.elapsed_ms, >=, 2500);
         g_assert_cmpuint (prompts, ==, 1);
         assert_keyring_entry (store, "load", "ok", TRUE);
+        g_assert_false (read_ahead_of (store));
         g_assert_cmpint (authflow_journal_entry_get_duration (entry_before_last (store, 0)), >=, 2500 * 1000);
         g_assert_cmpstr (authflow_journal_entry_get_event (entry_before_last (store, 1)), ==, "prompt");
         outcome_clear (&outcome);
@@ -2469,6 +2610,8 @@ main (int   argc,
   add_keyring_test ("/store/persist-off/load", test_store_persist_off_load);
   add_keyring_test ("/store/persist-off/save-removes", test_store_persist_off_save_removes);
   add_keyring_test ("/store/item-in-secret-service", test_store_item_in_secret_service);
+  add_keyring_test ("/store/read-ahead", test_store_read_ahead);
+  add_keyring_test ("/store/read-ahead/unkeyed", test_store_read_ahead_unkeyed);
   add_keyring_test ("/store/describe", test_store_describe);
   add_keyring_test ("/store/describe/nothing", test_store_describe_nothing);
   add_keyring_test ("/store/describe/userinfo", test_store_describe_userinfo);
