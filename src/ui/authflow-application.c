@@ -742,6 +742,30 @@ authflow_application_startup (GApplication *app)
   static const char *log_out_accels[] = { "<Control><Shift>l", NULL };
   static const char *inspector_accels[] = { "<Control><Shift>i", NULL };
 
+  /* The session is read from the keyring first, on a thread of its own,
+   * while GTK starts and the window is built (GTK's start takes longer
+   * than the keyring's answer): the first page can then be the right one.
+   * None of what comes before the chain-up needs GTK.
+   */
+  self->settings = g_settings_new (APP_ID_BASE);
+
+  {
+    g_autofree char *user_dir = authflow_backends_dup_user_dir ();
+
+    self->backends = authflow_backends_new (user_dir);
+  }
+  self->profiles_broken = authflow_backends_get_problems (self->backends)[0] != NULL;
+
+  client = authflow_client_new (NULL);
+  store = authflow_session_store_new (NULL);
+  g_settings_bind (self->settings, "persist-sessions", store, "persist", G_SETTINGS_BIND_GET);
+
+  self->flow = authflow_flow_new (client, store);
+  authflow_flow_set_journal (self->flow, self->journal);
+  update_backend (self);
+  update_token_minutes (self);
+  authflow_session_store_read_ahead (store);
+
   G_APPLICATION_CLASS (authflow_application_parent_class)->startup (app);
 
   /* The windows' icon is a PNG of the app's icon (see the resources): by
@@ -762,24 +786,6 @@ authflow_application_startup (GApplication *app)
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.preferences", preferences_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.log-out", log_out_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.inspector", inspector_accels);
-
-  self->settings = g_settings_new (APP_ID_BASE);
-
-  {
-    g_autofree char *user_dir = authflow_backends_dup_user_dir ();
-
-    self->backends = authflow_backends_new (user_dir);
-  }
-  self->profiles_broken = authflow_backends_get_problems (self->backends)[0] != NULL;
-
-  client = authflow_client_new (NULL);
-  store = authflow_session_store_new (NULL);
-  g_settings_bind (self->settings, "persist-sessions", store, "persist", G_SETTINGS_BIND_GET);
-
-  self->flow = authflow_flow_new (client, store);
-  authflow_flow_set_journal (self->flow, self->journal);
-  update_backend (self);
-  update_token_minutes (self);
 
   g_signal_connect_object (self->settings, "changed::server-url",
                            G_CALLBACK (update_backend), self,
@@ -805,16 +811,29 @@ authflow_application_startup (GApplication *app)
   start_restore (self);
 }
 
+/* How long a new window waits, at most, for the keyring's answer before it
+ * shows with the splash: a tenth of a second, which a person takes for at
+ * once. The keyring has been asked since startup (see there), and by the
+ * time the window is built it has most often answered.
+ */
+#define PRESENT_DEADLINE_MS 100
+
 static void
 authflow_application_activate (GApplication *app)
 {
   AuthflowApplication *self = AUTHFLOW_APPLICATION (app);
   GtkWindow *window;
 
-  if (!(window = gtk_application_get_active_window (GTK_APPLICATION (self))))
-    window = GTK_WINDOW (authflow_window_new (self));
-
-  gtk_window_present (window);
+  if ((window = gtk_application_get_active_window (GTK_APPLICATION (self))))
+    {
+      gtk_window_present (window);
+    }
+  else
+    {
+      /* Mapped with the page it is for, if the keyring answers soon. */
+      window = GTK_WINDOW (authflow_window_new (self));
+      authflow_window_present_when_ready (AUTHFLOW_WINDOW (window), PRESENT_DEADLINE_MS);
+    }
 
   /* Said once, with the way to the details. */
   if (self->profiles_broken)

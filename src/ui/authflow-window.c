@@ -39,6 +39,10 @@ struct _AuthflowWindow
    * just ended left it, not what was typed before a visit to Sign Up.
    */
   const char           *last_page;
+
+  /* See authflow_window_present_when_ready(). */
+  guint                 present_id;
+  gulong                present_handler;
 };
 
 G_DEFINE_FINAL_TYPE (AuthflowWindow, authflow_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -339,6 +343,9 @@ authflow_window_dispose (GObject *object)
   AuthflowWindow *self = (AuthflowWindow *)object;
 
   g_clear_handle_id (&self->splash_id, g_source_remove);
+  g_clear_handle_id (&self->present_id, g_source_remove);
+  if (self->navigation != NULL)
+    g_clear_signal_handler (&self->present_handler, self->navigation);
   gtk_widget_dispose_template (GTK_WIDGET (self), AUTHFLOW_TYPE_WINDOW);
 
   g_clear_object (&self->navigation);
@@ -430,6 +437,56 @@ authflow_window_get_navigation (AuthflowWindow *self)
   g_return_val_if_fail (AUTHFLOW_IS_WINDOW (self), NULL);
 
   return self->navigation;
+}
+
+static void
+present_now (AuthflowWindow *self)
+{
+  g_clear_handle_id (&self->present_id, g_source_remove);
+  g_clear_signal_handler (&self->present_handler, self->navigation);
+  gtk_window_present (GTK_WINDOW (self));
+}
+
+static gboolean
+present_deadline_cb (gpointer data)
+{
+  AuthflowWindow *self = data;
+
+  self->present_id = 0;
+  present_now (self);
+
+  return G_SOURCE_REMOVE;
+}
+
+/**
+ * authflow_window_present_when_ready:
+ * @deadline_ms: how long to wait at most
+ *
+ * Presents the window once it shows a page other than the splash, or
+ * @deadline_ms from now, whichever comes first: the first frame is then the
+ * page, not an empty splash that the keyring's answer replaces a few
+ * milliseconds later. A present in between (a second activation) is kept.
+ */
+void
+authflow_window_present_when_ready (AuthflowWindow *self,
+                                    guint           deadline_ms)
+{
+  g_return_if_fail (AUTHFLOW_IS_WINDOW (self));
+
+  if (g_strcmp0 (authflow_navigation_get_page (self->navigation), "splash") != 0)
+    {
+      gtk_window_present (GTK_WINDOW (self));
+      return;
+    }
+
+  if (self->present_id != 0)
+    return;
+
+  self->present_id = g_timeout_add (deadline_ms, present_deadline_cb, self);
+  /* After page_changed_cb(): the page is built and chosen when it runs. */
+  self->present_handler = g_signal_connect_object (self->navigation, "notify::page",
+                                                   G_CALLBACK (present_now), self,
+                                                   G_CONNECT_SWAPPED);
 }
 
 /**

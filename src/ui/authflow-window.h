@@ -14,6 +14,8 @@ G_DECLARE_FINAL_TYPE (AuthflowWindow, authflow_window, AUTHFLOW, WINDOW, AdwAppl
 
 AuthflowWindow     *authflow_window_new            (AuthflowApplication *application);
 AuthflowNavigation *authflow_window_get_navigation (AuthflowWindow      *self);
+void                authflow_window_present_when_ready (AuthflowWindow  *self,
+                                                        guint            deadline_ms);
 GtkWidget          *authflow_window_get_page       (AuthflowWindow      *self,
                                                     const char          *name);
 void                authflow_window_show_message   (AuthflowWindow      *self,

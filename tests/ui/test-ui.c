@@ -29,6 +29,8 @@ struct _Fixture
   AuthflowApplication *app;
   AuthflowWindow      *window;
   AppBody              body;
+  /* The window's title when it was mapped: the page it came up with. */
+  char                *mapped_title;
 };
 
 static void
@@ -57,6 +59,23 @@ activate_cb (GApplication *app,
     quit (f);
 }
 
+static void
+window_mapped_cb (GtkWindow *window,
+                  Fixture   *f)
+{
+  if (f->mapped_title == NULL)
+    f->mapped_title = g_strdup (gtk_window_get_title (window));
+}
+
+static void
+window_added_cb (GtkApplication *app,
+                 GtkWindow      *window,
+                 Fixture        *f)
+{
+  if (AUTHFLOW_IS_WINDOW (window))
+    g_signal_connect (window, "map", G_CALLBACK (window_mapped_cb), f);
+}
+
 /* One start of the app, as from the desktop: g_application_run() with the
  * test's steps run once the window is up; it returns when the app has quit.
  * The window, the app and everything they owned must then be gone.
@@ -79,7 +98,9 @@ run_app_with_args (Fixture            *f,
   argv = g_strv_builder_end (builder);
 
   f->body = body;
+  g_clear_pointer (&f->mapped_title, g_free);
   f->app = authflow_application_new (G_APPLICATION_NON_UNIQUE);
+  g_signal_connect (f->app, "window-added", G_CALLBACK (window_added_cb), f);
   if (with_server)
     g_object_set (f->app, "server", authflow_test_server_get_url (f->server), NULL);
   g_signal_connect_after (f->app, "activate", G_CALLBACK (activate_cb), f);
@@ -126,6 +147,7 @@ fixture_tear_down (Fixture       *f,
   g_settings_reset (settings, "server-url");
   g_settings_reset (settings, "token-lifetimes");
   g_clear_pointer (&f->server, authflow_test_server_free);
+  g_clear_pointer (&f->mapped_title, g_free);
 }
 
 static gpointer
@@ -615,9 +637,16 @@ test_second_start (Fixture       *f,
 {
   run_app (f, body_log_in_and_quit);
   g_assert_true (is_stored (f));
+  /* Nothing stored: the window came up on Log In, not on an empty splash
+   * that Log In replaced.
+   */
+  g_assert_cmpstr (f->mapped_title, ==, "Log In");
 
-  /* Started again on the same keyring: Home, without typing anything. */
+  /* Started again on the same keyring: Home, without typing anything, and
+   * the window came up with it, the keyring read while GTK started.
+   */
   run_app (f, body_home_without_typing);
+  g_assert_cmpstr (f->mapped_title, ==, "Home");
 }
 
 static void
