@@ -741,6 +741,7 @@ authflow_application_startup (GApplication *app)
   static const char *preferences_accels[] = { "<Control>comma", NULL };
   static const char *log_out_accels[] = { "<Control><Shift>l", NULL };
   static const char *inspector_accels[] = { "<Control><Shift>i", NULL };
+  static const char *help_overlay_accels[] = { "<Control>question", NULL };
 
   /* The session is read from the keyring first, on a thread of its own,
    * while GTK starts and the window is built (GTK's start takes longer
@@ -786,6 +787,10 @@ authflow_application_startup (GApplication *app)
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.preferences", preferences_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.log-out", log_out_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.inspector", inspector_accels);
+  /* As GtkApplication would set it, had the shortcuts window been where it
+   * looks (see authflow-window.c).
+   */
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.show-help-overlay", help_overlay_accels);
 
   g_signal_connect_object (self->settings, "changed::server-url",
                            G_CALLBACK (update_backend), self,

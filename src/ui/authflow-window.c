@@ -247,6 +247,31 @@ retry_keyring_action (GtkWidget  *widget,
   authflow_flow_retry_keyring (AUTHFLOW_WINDOW (widget)->flow);
 }
 
+/* The shortcuts window is built the first time it is asked for. Where
+ * GtkApplication looks for it (gtk/help-overlay.ui), it would be built with
+ * every main window, at start, for half the time that building the window
+ * takes.
+ */
+static void
+show_help_overlay_action (GtkWidget  *widget,
+                          const char *action_name,
+                          GVariant   *parameter)
+{
+  GtkApplicationWindow *self = GTK_APPLICATION_WINDOW (widget);
+  GtkShortcutsWindow *overlay = gtk_application_window_get_help_overlay (self);
+
+  if (overlay == NULL)
+    {
+      g_autoptr(GtkBuilder) builder = gtk_builder_new_from_resource (RESOURCE_BASE_PATH "/authflow-shortcuts-window.ui");
+
+      overlay = GTK_SHORTCUTS_WINDOW (gtk_builder_get_object (builder, "help_overlay"));
+      gtk_application_window_set_help_overlay (self, overlay);
+      authflow_page_name_stock_controls (GTK_WIDGET (overlay));
+    }
+
+  gtk_window_present (GTK_WINDOW (overlay));
+}
+
 /* A page is built the first time it is to show: a start that goes to Home
  * never builds Log In or Sign Up, and the window that maps first holds
  * only what its first frame shows.
@@ -299,8 +324,6 @@ authflow_window_set_up (AuthflowWindow      *self,
 
   self->flow = g_object_ref (authflow_application_get_flow (app));
 
-  if (gtk_application_window_get_help_overlay (GTK_APPLICATION_WINDOW (self)) != NULL)
-    authflow_page_name_stock_controls (GTK_WIDGET (gtk_application_window_get_help_overlay (GTK_APPLICATION_WINDOW (self))));
 
   settings = authflow_application_get_settings (app);
   g_settings_bind (settings, "window-width", self, "default-width", G_SETTINGS_BIND_DEFAULT);
@@ -375,6 +398,7 @@ authflow_window_class_init (AuthflowWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, AuthflowWindow, offline_label);
   gtk_widget_class_bind_template_child (widget_class, AuthflowWindow, menu_button);
 
+  gtk_widget_class_install_action (widget_class, "win.show-help-overlay", NULL, show_help_overlay_action);
   gtk_widget_class_install_action (widget_class, "win.show-sign-up", NULL, show_sign_up_action);
   gtk_widget_class_install_action (widget_class, "win.show-log-in", NULL, show_log_in_action);
   gtk_widget_class_install_action (widget_class, "win.cancel-restore", NULL, cancel_restore_action);

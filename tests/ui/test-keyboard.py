@@ -95,6 +95,14 @@ def run(app_process):
     key(ESCAPE)
     t.ok('F10 opens the main menu')
 
+    # Ctrl+? opens the shortcuts window (built only now), Escape closes it.
+    key(ord('?'), CONTROL)
+    t.wait_for('the shortcuts window', lambda: t.find(app, 'frame', 'Keyboard Shortcuts'))
+    key(ESCAPE)
+    t.wait_for('the shortcuts window to close',
+               lambda: t.find(app, 'frame', 'Keyboard Shortcuts') is None)
+    t.ok('Ctrl+? opens the shortcuts window and Escape closes it')
+
     # Ctrl+comma opens Preferences, Escape closes them.
     key(ord(','), CONTROL)
     t.wait_for('Preferences', lambda: t.find(app, 'frame', 'Preferences'))
