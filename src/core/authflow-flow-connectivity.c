@@ -234,22 +234,38 @@ system_bus_cb (GObject      *object,
                                         self, NULL);
 }
 
-/* The network monitor and logind's resume signal are watched from the
- * flow's construction to its dispose.
- */
-void
-_authflow_flow_watch_connectivity (AuthflowFlow *self)
+static gboolean
+watch_connectivity_cb (gpointer data)
 {
+  AuthflowFlow *self = data;
+
+  self->watch_connectivity_id = 0;
   self->network_monitor = g_object_ref (g_network_monitor_get_default ());
   g_signal_connect_swapped (self->network_monitor, "network-changed",
                             G_CALLBACK (network_changed_cb), self);
 
   g_bus_get (G_BUS_TYPE_SYSTEM, self->cancellable, system_bus_cb, g_object_ref (self));
+
+  return G_SOURCE_REMOVE;
+}
+
+/* The network monitor and logind's resume signal are watched from just
+ * after the flow's construction to its dispose. Not at once: making the
+ * default network monitor opens a netlink socket, or on a desktop with
+ * NetworkManager asks it over the system bus and waits for the answer,
+ * and at start-up that is the window's time. At G_PRIORITY_LOW it comes
+ * after the first frame; nothing it tells is needed before.
+ */
+void
+_authflow_flow_watch_connectivity (AuthflowFlow *self)
+{
+  self->watch_connectivity_id = g_idle_add_full (G_PRIORITY_LOW, watch_connectivity_cb, self, NULL);
 }
 
 void
 _authflow_flow_unwatch_connectivity (AuthflowFlow *self)
 {
+  g_clear_handle_id (&self->watch_connectivity_id, g_source_remove);
   if (self->network_monitor != NULL)
     g_signal_handlers_disconnect_by_data (self->network_monitor, self);
   g_clear_object (&self->network_monitor);

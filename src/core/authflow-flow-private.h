@@ -78,6 +78,7 @@ struct _AuthflowFlow
   gpointer              time_data;
 
   GNetworkMonitor      *network_monitor;
+  guint                 watch_connectivity_id;
   GDBusConnection      *system_bus;
   guint                 sleep_subscription;
 };
