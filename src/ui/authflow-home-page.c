@@ -21,6 +21,10 @@ struct _AuthflowHomePage
   GPtrArray            *user_rows;
   guint                 tick_id;
   AuthflowImageLoader  *image_loader;
+  /* The user's picture is to be loaded once the page has shown. */
+  gboolean              avatar_pending;
+  GdkFrameClock        *avatar_clock;
+  gulong                avatar_paint_handler;
   GCancellable         *image_cancellable;
   GCancellable         *call_cancellable;
   gboolean              call_failed_offline;
@@ -397,12 +401,29 @@ update_avatar (AuthflowHomePage *self,
 {
   const char *image = user ? authflow_user_get_image (user) : NULL;
 
+  self->avatar_pending = FALSE;
   g_cancellable_cancel (self->image_cancellable);
   g_clear_object (&self->image_cancellable);
   adw_avatar_set_custom_image (self->avatar, NULL);
 
   if (image == NULL || image[0] == '\0')
     return;
+
+  /* The picture comes after the page's first frame: the loader (an HTTP
+   * session of its own) is made when first needed, once the page shows.
+   */
+  if (!gtk_widget_get_mapped (GTK_WIDGET (self)))
+    {
+      self->avatar_pending = TRUE;
+      return;
+    }
+
+  if (self->image_loader == NULL)
+    {
+      g_autofree char *cache_dir = g_build_filename (g_get_user_cache_dir (), "authflow", "avatars", NULL);
+
+      self->image_loader = authflow_image_loader_new (cache_dir);
+    }
 
   self->image_cancellable = g_cancellable_new ();
   authflow_image_loader_load_async (self->image_loader, image, self->image_cancellable,
@@ -764,11 +785,35 @@ authflow_home_page_grab_focus (GtkWidget *widget)
 }
 
 static void
+forget_avatar_clock (AuthflowHomePage *self)
+{
+  if (self->avatar_clock != NULL)
+    g_clear_signal_handler (&self->avatar_paint_handler, self->avatar_clock);
+  g_clear_object (&self->avatar_clock);
+}
+
+static void
+load_pending_avatar (AuthflowHomePage *self)
+{
+  forget_avatar_clock (self);
+  if (self->avatar_pending)
+    update_avatar (self, authflow_session_get_user (authflow_flow_get_session (self->flow)));
+}
+
+static void
 authflow_home_page_map (GtkWidget *widget)
 {
   AuthflowHomePage *self = AUTHFLOW_HOME_PAGE (widget);
 
   GTK_WIDGET_CLASS (authflow_home_page_parent_class)->map (widget);
+
+  /* After the page's first frame is painted. */
+  if (self->avatar_pending && self->avatar_clock == NULL)
+    {
+      self->avatar_clock = g_object_ref (gtk_widget_get_frame_clock (widget));
+      self->avatar_paint_handler = g_signal_connect_swapped (self->avatar_clock, "after-paint",
+                                                             G_CALLBACK (load_pending_avatar), self);
+    }
 
   /* The countdown ticks only while someone can see it. */
   if (self->flow != NULL && self->tick_id == 0)
@@ -784,6 +829,7 @@ authflow_home_page_unmap (GtkWidget *widget)
   AuthflowHomePage *self = AUTHFLOW_HOME_PAGE (widget);
 
   g_clear_handle_id (&self->tick_id, g_source_remove);
+  forget_avatar_clock (self);
 
   GTK_WIDGET_CLASS (authflow_home_page_parent_class)->unmap (widget);
 }
@@ -794,6 +840,7 @@ authflow_home_page_dispose (GObject *object)
   AuthflowHomePage *self = (AuthflowHomePage *)object;
 
   g_clear_handle_id (&self->tick_id, g_source_remove);
+  forget_avatar_clock (self);
   g_cancellable_cancel (self->image_cancellable);
   g_clear_object (&self->image_cancellable);
   g_cancellable_cancel (self->call_cancellable);
@@ -844,10 +891,7 @@ authflow_home_page_class_init (AuthflowHomePageClass *klass)
 static void
 authflow_home_page_init (AuthflowHomePage *self)
 {
-  g_autofree char *cache_dir = g_build_filename (g_get_user_cache_dir (), "authflow", "avatars", NULL);
-
   self->user_rows = g_ptr_array_new ();
-  self->image_loader = authflow_image_loader_new (cache_dir);
 
   gtk_widget_init_template (GTK_WIDGET (self));
   authflow_page_fix_accessible_names (GTK_WIDGET (self));
