@@ -987,6 +987,11 @@ read_ahead_thread (gpointer data)
    */
   g_main_context_push_thread_default (context);
   read_ahead_ask (ahead);
+  /* The proxies, gone, leave GDBus's signal subscriptions to be freed in
+   * this context: done before it goes.
+   */
+  while (g_main_context_iteration (context, FALSE))
+    ;
   g_main_context_pop_thread_default (context);
 
   g_main_context_invoke_full (ahead->context, G_PRIORITY_DEFAULT,
