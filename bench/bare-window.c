@@ -51,6 +51,7 @@ pill (const char *label,
 /* The header bar and a scrolled, clamped column, as both pages have. */
 static GtkWidget *
 new_page (const char  *title,
+          gboolean     home,
           GtkWidget  **column)
 {
   GtkWidget *toolbar = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
@@ -66,12 +67,16 @@ new_page (const char  *title,
   adw_header_bar_pack_end (ADW_HEADER_BAR (header), menu);
   gtk_box_append (GTK_BOX (toolbar), header);
 
-  gtk_widget_set_valign (box, GTK_ALIGN_CENTER);
+  /* As the two pages' templates have it. */
+  if (!home)
+    gtk_widget_set_valign (box, GTK_ALIGN_CENTER);
   gtk_widget_set_margin_top (box, 24);
   gtk_widget_set_margin_bottom (box, 24);
   gtk_widget_set_margin_start (box, 12);
   gtk_widget_set_margin_end (box, 12);
-  adw_clamp_set_maximum_size (ADW_CLAMP (clamp), 400);
+  adw_clamp_set_maximum_size (ADW_CLAMP (clamp), home ? 560 : 400);
+  if (home)
+    adw_clamp_set_tightening_threshold (ADW_CLAMP (clamp), 400);
   adw_clamp_set_child (ADW_CLAMP (clamp), box);
   gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scrolled), GTK_POLICY_NEVER, GTK_POLICY_AUTOMATIC);
   gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scrolled), clamp);
@@ -87,7 +92,7 @@ static GtkWidget *
 new_form (void)
 {
   GtkWidget *box;
-  GtkWidget *toolbar = new_page ("Log In", &box);
+  GtkWidget *toolbar = new_page ("Log In", FALSE, &box);
   GtkWidget *list = gtk_list_box_new ();
   GtkWidget *image = gtk_image_new_from_file (BENCH_APP_PICTURE);
   GtkWidget *sign_up = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
@@ -123,12 +128,14 @@ new_form (void)
 static GtkWidget *
 property_row (const char *title,
               const char *value,
-              gboolean    token)
+              gboolean    token,
+              int         lines)
 {
   GtkWidget *row = adw_action_row_new ();
 
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
   adw_action_row_set_subtitle (ADW_ACTION_ROW (row), value);
+  adw_action_row_set_subtitle_lines (ADW_ACTION_ROW (row), lines);
   gtk_widget_add_css_class (row, "property");
   if (token)
     gtk_widget_add_css_class (row, "token");
@@ -165,7 +172,8 @@ new_home (void)
   };
   g_autoptr(GtkCssProvider) css = gtk_css_provider_new ();
   GtkWidget *box;
-  GtkWidget *toolbar = new_page ("Home", &box);
+  GtkWidget *toolbar = new_page ("Home", TRUE, &box);
+  GtkWidget *heading = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
   GtkWidget *avatar = adw_avatar_new (96, "Emily Johnson", TRUE);
   GtkWidget *group;
   GtkWidget *log_out;
@@ -177,27 +185,30 @@ new_home (void)
   gtk_style_context_add_provider_for_display (gdk_display_get_default (), GTK_STYLE_PROVIDER (css),
                                               GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
 
-  gtk_box_append (GTK_BOX (box), avatar);
-  gtk_box_append (GTK_BOX (box), label_with_class ("Emily Johnson", "title-1"));
-  gtk_box_append (GTK_BOX (box), label_with_class ("@emilys · emily.johnson@x.dummyjson.com", "dim-label"));
+  gtk_widget_set_halign (avatar, GTK_ALIGN_CENTER);
+  gtk_widget_set_margin_bottom (avatar, 6);
+  gtk_box_append (GTK_BOX (heading), avatar);
+  gtk_box_append (GTK_BOX (heading), label_with_class ("Emily Johnson", "title-1"));
+  gtk_box_append (GTK_BOX (heading), label_with_class ("@emilys · emily.johnson@x.dummyjson.com", "dim-label"));
+  gtk_box_append (GTK_BOX (box), heading);
 
   group = group_with_button ("Session", "The auth properties the backend issued to the signed-in user", NULL);
-  adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), property_row ("User ID", "1", TRUE));
-  adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), property_row ("Access Token", "eyJhbGci…89Ei1w", TRUE));
-  adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), property_row ("Refresh Token", "1-iPVy_P…bib0_8", TRUE));
-  adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), property_row ("Token Expiry", "04:00:45 · in 59 min 57 s", TRUE));
-  adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), property_row ("Next Refresh", "03:59:45 · in 58 min 57 s", TRUE));
+  adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), property_row ("User ID", "1", TRUE, 0));
+  adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), property_row ("Access Token", "eyJhbGci…89Ei1w", TRUE, 0));
+  adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), property_row ("Refresh Token", "1-iPVy_P…bib0_8", TRUE, 0));
+  adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), property_row ("Token Expiry", "04:00:45 · in 59 min 57 s", TRUE, 0));
+  adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), property_row ("Next Refresh", "03:59:45 · in 58 min 57 s", TRUE, 0));
   gtk_box_append (GTK_BOX (box), group);
 
   group = group_with_button ("Protected API",
                              "An authenticated GET /auth/me. An expired token is renewed on the way and the call sent again.",
                              "_Call Protected API");
-  adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), property_row ("Result", "Not called yet", FALSE));
+  adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), property_row ("Result", "Not called yet", FALSE, 4));
   gtk_box_append (GTK_BOX (box), group);
 
   group = group_with_button ("User Data", "Every field of the user record the backend sent", "_Edit Profile");
   for (guint i = 0; i < G_N_ELEMENTS (user); i++)
-    adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), property_row (user[i][0], user[i][1], FALSE));
+    adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), property_row (user[i][0], user[i][1], FALSE, 3));
   gtk_box_append (GTK_BOX (box), group);
 
   log_out = pill ("Log _Out", "destructive-action");
