@@ -21,6 +21,14 @@ except ImportError:
 TIMEOUT = 30
 tests_run = 0
 
+# libatspi gives up on a call after 800 ms by default ("Did not receive a
+# reply"). A press that opens a window (Preferences, the shortcuts window)
+# is answered once the app has built it, and under AddressSanitizer on a
+# busy two-core machine that has taken longer: a slow answer is not a lost
+# one. A hung app still fails, after 10 s.
+from gi.repository import Atspi  # noqa: E402 (pyatspi has chosen its version)
+Atspi.set_timeout(10000, 15000)
+
 
 def ok(description):
     global tests_run
