@@ -20,6 +20,8 @@ struct _AuthflowHomePage
   AuthflowFlow         *flow;
   GPtrArray            *user_rows;
   guint                 tick_id;
+  /* The user the rows show (the session replaces its user, never changes it). */
+  AuthflowUser         *shown_user;
   AuthflowImageLoader  *image_loader;
   /* The user's picture is to be loaded once the page has shown. */
   gboolean              avatar_pending;
@@ -447,6 +449,14 @@ update_user (AuthflowHomePage *self)
   guint budget = MAX_SHOWN_FIELDS;
   guint n_shown = 0;
 
+  /* Shown already: a page built while the session signs in is filled as it
+   * is built, and is told of the user again as the session's changes are
+   * notified. Built twice, Home's rows cost its first frame twice.
+   */
+  if (user != NULL && user == self->shown_user)
+    return;
+  g_set_object (&self->shown_user, user);
+
   for (guint i = 0; i < self->user_rows->len; i++)
     adw_preferences_group_remove (self->user_group, g_ptr_array_index (self->user_rows, i));
   g_ptr_array_set_size (self->user_rows, 0);
@@ -851,6 +861,7 @@ authflow_home_page_dispose (GObject *object)
 
   g_clear_object (&self->flow);
   g_clear_object (&self->image_loader);
+  g_clear_object (&self->shown_user);
   g_clear_pointer (&self->user_rows, g_ptr_array_unref);
 
   G_OBJECT_CLASS (authflow_home_page_parent_class)->dispose (object);
