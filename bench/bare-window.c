@@ -112,9 +112,15 @@ new_form (void)
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), "Password");
   gtk_list_box_append (GTK_LIST_BOX (list), row);
   gtk_box_append (GTK_BOX (box), list);
+  /* Shown on a first start against the reference server, as in the runs. */
+  gtk_box_append (GTK_BOX (box),
+                  label_with_class ("To try Authflow, log in as the demo user “emilys” with the password “emilyspass”.",
+                                    NULL));
 
   gtk_box_append (GTK_BOX (box), pill ("_Log In", "suggested-action"));
-  gtk_box_append (GTK_BOX (sign_up), label_with_class ("Don’t have an account?", "dim-label"));
+  row = gtk_label_new ("Don’t have an account?");
+  gtk_widget_add_css_class (row, "dim-label");
+  gtk_box_append (GTK_BOX (sign_up), row);
   row = gtk_button_new_with_mnemonic ("_Sign Up");
   gtk_widget_add_css_class (row, "link-button");
   gtk_widget_add_css_class (row, "flat");
