@@ -696,6 +696,23 @@ read_ahead_of (AuthflowSessionStore *store)
   return json_object_get_boolean_member_with_default (details, "readAhead", FALSE);
 }
 
+/* The next load answers @expected (%NULL: nothing stored), and its entry
+ * says whether the read-ahead answered it.
+ */
+static void
+assert_loads (AuthflowSessionStore *store,
+              const char           *expected,
+              gboolean              read_ahead)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *loaded = store_load (store, NULL, &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpstr (loaded, ==, expected);
+  assert_keyring_entry (store, "load", expected != NULL ? "ok" : "nothing-stored", FALSE);
+  g_assert_cmpint (read_ahead_of (store), ==, read_ahead);
+}
+
 static void
 test_store_read_ahead (void)
 {
@@ -705,7 +722,6 @@ test_store_read_ahead (void)
   g_autofree char *expected = authflow_session_serialize (session);
   g_autofree char *expected_newer = authflow_session_serialize (newer);
   g_autoptr(GError) error = NULL;
-  char *loaded;
 
   authflow_session_store_set_profile (store, "reference");
   g_assert_true (store_save (store, session, NULL, &error));
@@ -717,20 +733,11 @@ test_store_read_ahead (void)
   authflow_session_store_set_profile (store, "reference");
   give_journal (store);
   authflow_session_store_read_ahead (store);
-  loaded = store_load (store, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_cmpstr (loaded, ==, expected);
-  g_free (loaded);
-  assert_keyring_entry (store, "load", "ok", FALSE);
-  g_assert_true (read_ahead_of (store));
+  assert_loads (store, expected, TRUE);
   assert_journal_keeps_no_secret (store, session);
 
   /* Used once: the next load asks the keyring. */
-  loaded = store_load (store, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_cmpstr (loaded, ==, expected);
-  g_free (loaded);
-  g_assert_false (read_ahead_of (store));
+  assert_loads (store, expected, FALSE);
 
   /* A save after it: the load reads what was saved, not what was read
    * before the save.
@@ -738,37 +745,22 @@ test_store_read_ahead (void)
   authflow_session_store_read_ahead (store);
   g_assert_true (store_save (store, newer, NULL, &error));
   g_assert_no_error (error);
-  loaded = store_load (store, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_cmpstr (loaded, ==, expected_newer);
-  g_free (loaded);
-  g_assert_false (read_ahead_of (store));
+  assert_loads (store, expected_newer, FALSE);
 
   /* Read for one profile, loaded for another: not that profile's answer. */
   authflow_session_store_read_ahead (store);
   authflow_session_store_set_profile (store, "other");
-  loaded = store_load (store, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_null (loaded);
-  assert_keyring_entry (store, "load", "nothing-stored", FALSE);
-  g_assert_false (read_ahead_of (store));
+  assert_loads (store, NULL, FALSE);
 
   /* Nothing stored is an answer too. */
   authflow_session_store_read_ahead (store);
-  loaded = store_load (store, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_null (loaded);
-  assert_keyring_entry (store, "load", "nothing-stored", FALSE);
-  g_assert_true (read_ahead_of (store));
+  assert_loads (store, NULL, TRUE);
 
   /* With "persist" off nothing is read, ahead or not. */
   authflow_session_store_set_profile (store, "reference");
   authflow_session_store_set_persist (store, FALSE);
   authflow_session_store_read_ahead (store);
-  loaded = store_load (store, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_null (loaded);
-  g_assert_false (read_ahead_of (store));
+  assert_loads (store, NULL, FALSE);
   authflow_session_store_set_persist (store, TRUE);
 
   /* A store that goes before the answer comes leaves nothing behind. */
@@ -796,7 +788,6 @@ test_store_read_ahead_unkeyed (void)
   AuthflowSession *session = make_session ("older");
   g_autofree char *expected = authflow_session_serialize (session);
   g_autoptr(GError) error = NULL;
-  g_autofree char *loaded = NULL;
 
   g_assert_true (secret_password_store_sync (&url_only, SECRET_COLLECTION_DEFAULT, "Authflow session",
                                              expected, NULL, &error,
@@ -806,11 +797,7 @@ test_store_read_ahead_unkeyed (void)
   authflow_session_store_set_profile (store, "reference");
   give_journal (store);
   authflow_session_store_read_ahead (store);
-  loaded = store_load (store, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_cmpstr (loaded, ==, expected);
-  assert_keyring_entry (store, "load", "ok", FALSE);
-  g_assert_false (read_ahead_of (store));
+  assert_loads (store, expected, FALSE);
 
   g_assert_true (store_clear (store, NULL, &error));
   g_assert_no_error (error);
