@@ -25,6 +25,9 @@ struct _AuthflowWindow
   GtkBox               *splash_box;
   GtkLabel             *splash_label;
   guint                 splash_id;
+  GdkFrameClock        *prepare_home_clock;
+  gulong                prepare_home_paint_id;
+  guint                 prepare_home_id;
   GtkRevealer          *keyring_revealer;
   GtkLabel             *keyring_label;
   GtkRevealer          *offline_revealer;
@@ -53,6 +56,66 @@ show_splash_cb (gpointer data)
   gtk_widget_set_visible (GTK_WIDGET (self->splash_box), TRUE);
 
   return G_SOURCE_REMOVE;
+}
+
+/* Home's first layout is the costliest of the window's (every label of
+ * it shaped, at several widths, and the fonts it needs loaded): on a
+ * start on Log In it would come between the login's answer and Home's
+ * first frame. So while Log In waits for the person, Home is measured,
+ * hidden, at the width it will have, once Log In is on screen and the
+ * main loop has nothing else to do; its layout then finds most of its
+ * sizes known, and only what the session changes is measured again.
+ */
+static gboolean
+prepare_home_cb (gpointer data)
+{
+  AuthflowWindow *self = data;
+  int width = gtk_widget_get_width (GTK_WIDGET (self->stack));
+
+  self->prepare_home_id = 0;
+  if (width > 0)
+    {
+      gtk_widget_measure (GTK_WIDGET (self->home_page), GTK_ORIENTATION_HORIZONTAL, -1,
+                          NULL, NULL, NULL, NULL);
+      gtk_widget_measure (GTK_WIDGET (self->home_page), GTK_ORIENTATION_VERTICAL, width,
+                          NULL, NULL, NULL, NULL);
+    }
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+cancel_prepare_home (AuthflowWindow *self)
+{
+  /* A clock that was disposed with its surface has dropped the handler. */
+  if (self->prepare_home_clock != NULL &&
+      g_signal_handler_is_connected (self->prepare_home_clock, self->prepare_home_paint_id))
+    g_signal_handler_disconnect (self->prepare_home_clock, self->prepare_home_paint_id);
+  self->prepare_home_paint_id = 0;
+  g_clear_object (&self->prepare_home_clock);
+  g_clear_handle_id (&self->prepare_home_id, g_source_remove);
+}
+
+static void
+prepare_home_after_paint_cb (GdkFrameClock  *clock,
+                             AuthflowWindow *self)
+{
+  cancel_prepare_home (self);
+  self->prepare_home_id = g_idle_add_full (G_PRIORITY_LOW, prepare_home_cb, self, NULL);
+}
+
+/* After Log In's next frame, not before: the measure must not delay it. */
+static void
+prepare_home (AuthflowWindow *self)
+{
+  GdkFrameClock *clock = gtk_widget_get_frame_clock (GTK_WIDGET (self));
+
+  cancel_prepare_home (self);
+  if (clock == NULL)
+    return;
+  self->prepare_home_clock = g_object_ref (clock);
+  self->prepare_home_paint_id = g_signal_connect (clock, "after-paint",
+                                                  G_CALLBACK (prepare_home_after_paint_cb), self);
 }
 
 static void
@@ -93,6 +156,11 @@ page_changed_cb (AuthflowWindow *self)
       focus = GTK_WIDGET (self->home_page);
     }
   self->last_page = page;
+
+  if (g_strcmp0 (page, "log-in") == 0)
+    prepare_home (self);
+  else
+    cancel_prepare_home (self);
 
   if (focus != NULL)
     gtk_widget_grab_focus (focus);
@@ -299,6 +367,7 @@ authflow_window_dispose (GObject *object)
   AuthflowWindow *self = (AuthflowWindow *)object;
 
   g_clear_handle_id (&self->splash_id, g_source_remove);
+  cancel_prepare_home (self);
   gtk_widget_dispose_template (GTK_WIDGET (self), AUTHFLOW_TYPE_WINDOW);
 
   g_clear_object (&self->navigation);
