@@ -160,6 +160,20 @@ def wait_for(trace, launch, since_ms, predicate, what, timeout_s=10):
         time.sleep(0.1)
 
 
+FRAME_INTERVAL_MS = 1000 / 60
+
+
+def slot_wait(damage, answered):
+    """How long the answer waited for the frame clock's next slot, as far as
+    X shows it: GDK paces frames to 60 Hz from the last one, so after a frame
+    painted at T the next cannot start before T + 16.7 ms. An estimate from
+    the last damage before the answer (0 when none was that recent)."""
+    before = [d[0] for d in damage if d[0] <= answered]
+    if not before:
+        return 0.0
+    return max(0.0, before[-1] + FRAME_INTERVAL_MS - answered)
+
+
 def log_in(launch, trace, first_of_start):
     launch.command(f'type {USERNAME}')
     launch.command('key Return')  # to the password field
@@ -197,9 +211,12 @@ def log_in(launch, trace, first_of_start):
         'to_home_shown_ms': shown - signed_in,
         'to_title_ms': title - shown,
         'to_frame_ms': frame - title,
+        'slot_wait_ms': slot_wait(events['damage'], shown),
         'keyring_saved_after_frame_ms': at(saved, t0) - frame,
         'keyring_ms': saved['durationMs'],
         'connect_ms': login['details']['timings'].get('connectMs'),
+        'at': {'t0_monotonic_ms': t0, 'key': key, 'answered': answered, 'title': title,
+               'frame': frame},
     }
 
 
@@ -241,8 +258,10 @@ def renew(launch, trace):
         'to_refresh_ms': spans[1][0] - spans[0][1],
         'to_retry_ms': spans[2][0] - spans[1][1],
         'to_frame_ms': frame - spans[2][1],
+        'slot_wait_ms': slot_wait(events['damage'], handled),
         'keyring_saves': len(saves),
         'keyring_saves_before_frame': sum(1 for e in saves if at(e, t0) < frame),
+        'at': {'t0_monotonic_ms': t0, 'key': key, 'answered': spans[2][1], 'frame': frame},
     }
 
 
@@ -323,11 +342,13 @@ def report(args, samples):
                   ('to_home_shown_ms', 'signed in → Home shown'),
                   ('to_title_ms', 'Home shown → title "Home"'),
                   ('to_frame_ms', 'title → Home’s first frame'),
+                  ('slot_wait_ms', '  of which the frame clock’s slot*'),
                   ('keyring_saved_after_frame_ms', 'keyring saved, after the frame')),
         'renewal': (('to_request_ms', 'Space → call sent'),
                     ('to_refresh_ms', '401 read → refresh sent'),
                     ('to_retry_ms', 'refresh read → call sent again'),
-                    ('to_frame_ms', 'answer read → its frame')),
+                    ('to_frame_ms', 'answer read → its frame'),
+                    ('slot_wait_ms', '  of which the frame clock’s slot*')),
     }
     for label, rows in groups:
         if not rows:
@@ -335,6 +356,9 @@ def report(args, samples):
         print(f'  {label}:')
         for key, name in parts[rows[0]['what']]:
             print(f'    {name:<34} {spread([s[key] for s in rows]):>22}')
+    print('  * an estimate: the answer (Home shown, for a login) waits at least until 16.7 ms '
+          'after the frame before it (GDK paces frames to 60 Hz; the spinner of the button '
+          'that was pressed animates while the call runs).')
     renewals = groups[2][1]
     if renewals:
         saves = sorted({s['keyring_saves_before_frame'] for s in renewals})
