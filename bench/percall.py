@@ -174,6 +174,19 @@ def slot_wait(damage, answered):
     return max(0.0, before[-1] + FRAME_INTERVAL_MS - answered)
 
 
+def settled(damage, frame, gap_ms=50):
+    """The last frame of the run of frames that starts at @frame: Home's
+    200 ms crossfade from Log In (GtkStack's transition), after which Home
+    is drawn whole."""
+    last = frame
+    for d in damage:
+        if d[0] > last + gap_ms:
+            break
+        if d[0] >= last:
+            last = d[0]
+    return last
+
+
 def log_in(launch, trace, first_of_start):
     launch.command(f'type {USERNAME}')
     launch.command('key Return')  # to the password field
@@ -212,6 +225,7 @@ def log_in(launch, trace, first_of_start):
         'to_title_ms': title - shown,
         'to_frame_ms': frame - title,
         'slot_wait_ms': slot_wait(events['damage'], shown),
+        'settled_ms': settled(events['damage'], frame) - key,
         'keyring_saved_after_frame_ms': at(saved, t0) - frame,
         'keyring_ms': saved['durationMs'],
         'connect_ms': login['details']['timings'].get('connectMs'),
@@ -356,6 +370,10 @@ def report(args, samples):
         print(f'  {label}:')
         for key, name in parts[rows[0]['what']]:
             print(f'    {name:<34} {spread([s[key] for s in rows]):>22}')
+    logins = [s for s in samples if s['what'] == 'login']
+    if logins:
+        print(f'  Enter → Home drawn whole (its crossfade from Log In done): '
+              f'{spread([s["settled_ms"] for s in logins])} ms')
     print('  * an estimate: the answer (Home shown, for a login) waits at least until 16.7 ms '
           'after the frame before it (GDK paces frames to 60 Hz; the spinner of the button '
           'that was pressed animates while the call runs).')
