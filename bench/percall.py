@@ -187,6 +187,20 @@ def settled(damage, frame, gap_ms=50):
     return last
 
 
+def events_until(launch, predicate, what, timeout_s=10):
+    """What the launcher kept since the key, once it has what @predicate
+    wants: on a loaded machine the frame may come after the trace's last
+    entry of the step. This asks the launcher, never the app."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        events = launch.command('events')
+        if predicate(events):
+            return events
+        if time.monotonic() > deadline:
+            raise Failed(f'timed out waiting for {what}')
+        time.sleep(0.1)
+
+
 def log_in(launch, trace, first_of_start):
     launch.command(f'type {USERNAME}')
     launch.command('key Return')  # to the password field
@@ -195,18 +209,16 @@ def log_in(launch, trace, first_of_start):
     key = launch.command('key Return')['sent_ms']
     time.sleep(SETTLE_S)
     wait_for(trace, launch, key, is_('keyring', 'save'), 'the login’s keyring save')
-    events = launch.command('events')
+
+    def home_drawn(events):
+        titles = [t for t, title in events['titles'] if title == 'Home']
+        return titles and any(d[0] >= titles[0] for d in events['damage'])
+
+    events = events_until(launch, home_drawn, 'Home’s first frame')
     entries = trace.since(key, launch.t0)
     t0 = launch.t0
-
-    titles = [t for t, title in events['titles'] if title == 'Home']
-    if not titles:
-        raise Failed(f'the title never became Home: {events["titles"]}')
-    title = titles[0]
-    frames = [d[0] for d in events['damage'] if d[0] >= title]
-    if not frames:
-        raise Failed('no frame after the title became Home')
-    frame = frames[0]
+    title = [t for t, title in events['titles'] if title == 'Home'][0]
+    frame = [d[0] for d in events['damage'] if d[0] >= title][0]
 
     login = first(entries, is_('http', 'exchange', call='login'), 'the login exchange')
     if (login['details'].get('response') or {}).get('status') != 200:
@@ -242,7 +254,6 @@ def renew(launch, trace):
     retry = wait_for(trace, launch, key,
                      lambda e: is_('http', 'exchange', call='me', retry=True)(e),
                      'the retried call')
-    events = launch.command('events')
     t0 = launch.t0
     entries = trace.since(key, t0)
 
@@ -252,15 +263,15 @@ def renew(launch, trace):
         raise Failed(f'the call was not refused: {refused["summary"]}')
     if (retry['details'].get('response') or {}).get('status') != 200:
         raise Failed(f'the retried call failed: {retry["summary"]}')
-    answer = first(entries, lambda e: is_('mapping', 'answer', call='me')(e) and e['seq'] > retry['seq'],
-                   'the answer read into the user')
+    answer = wait_for(trace, launch, key,
+                      lambda e: is_('mapping', 'answer', call='me')(e) and e['seq'] > retry['seq'],
+                      'the answer read into the user')
     # The frame that shows the answer: the first painted after the client
     # had read it.
     handled = at(answer, t0)
-    frames = [d[0] for d in events['damage'] if d[0] >= handled]
-    if not frames:
-        raise Failed('no frame after the answer')
-    frame = frames[0]
+    events = events_until(launch, lambda events: any(d[0] >= handled for d in events['damage']),
+                          'the frame after the answer')
+    frame = [d[0] for d in events['damage'] if d[0] >= handled][0]
 
     spans = [exchange_span(e, t0) for e in (refused, refresh, retry)]
     server = sum(e['durationMs'] for e in (refused, refresh, retry))
