@@ -25,8 +25,7 @@ struct _AuthflowWindow
   GtkBox               *splash_box;
   GtkLabel             *splash_label;
   guint                 splash_id;
-  GdkFrameClock        *prepare_home_clock;
-  gulong                prepare_home_paint_id;
+  guint                 prepare_home_tick_id;
   guint                 prepare_home_id;
   GtkRevealer          *keyring_revealer;
   GtkLabel             *keyring_label;
@@ -87,35 +86,36 @@ prepare_home_cb (gpointer data)
 static void
 cancel_prepare_home (AuthflowWindow *self)
 {
-  /* A clock that was disposed with its surface has dropped the handler. */
-  if (self->prepare_home_clock != NULL &&
-      g_signal_handler_is_connected (self->prepare_home_clock, self->prepare_home_paint_id))
-    g_signal_handler_disconnect (self->prepare_home_clock, self->prepare_home_paint_id);
-  self->prepare_home_paint_id = 0;
-  g_clear_object (&self->prepare_home_clock);
+  if (self->prepare_home_tick_id != 0)
+    gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->prepare_home_tick_id);
+  self->prepare_home_tick_id = 0;
   g_clear_handle_id (&self->prepare_home_id, g_source_remove);
 }
 
-static void
-prepare_home_after_paint_cb (GdkFrameClock  *clock,
-                             AuthflowWindow *self)
+/* In the frame that draws Log In, before its layout: the idle runs once
+ * that frame is painted, since a frame is one dispatch of the main loop.
+ */
+static gboolean
+prepare_home_tick_cb (GtkWidget     *widget,
+                      GdkFrameClock *clock,
+                      gpointer       user_data)
 {
-  cancel_prepare_home (self);
+  AuthflowWindow *self = AUTHFLOW_WINDOW (widget);
+
+  self->prepare_home_tick_id = 0;
+  g_clear_handle_id (&self->prepare_home_id, g_source_remove);
   self->prepare_home_id = g_idle_add_full (G_PRIORITY_LOW, prepare_home_cb, self, NULL);
+
+  return G_SOURCE_REMOVE;
 }
 
 /* After Log In's next frame, not before: the measure must not delay it. */
 static void
 prepare_home (AuthflowWindow *self)
 {
-  GdkFrameClock *clock = gtk_widget_get_frame_clock (GTK_WIDGET (self));
-
   cancel_prepare_home (self);
-  if (clock == NULL)
-    return;
-  self->prepare_home_clock = g_object_ref (clock);
-  self->prepare_home_paint_id = g_signal_connect (clock, "after-paint",
-                                                  G_CALLBACK (prepare_home_after_paint_cb), self);
+  self->prepare_home_tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), prepare_home_tick_cb,
+                                                             NULL, NULL);
 }
 
 static void
