@@ -6,6 +6,7 @@
  *
  *   bench-launch [--title TITLE] [--settle-ms MS] [--timeout-ms MS]
  *                [--stop-pid PID --stop-ms MS] [--any-pid] [--smaps FILE]
+ *                [--commands]
  *                -- PROGRAM [ARG…]
  *
  * Nothing here polls the program: the launcher sleeps in poll() on its X
@@ -47,6 +48,32 @@
  * VmHWM and SIGKILL are then for the window's _NET_WM_PID, and the wrapper
  * is waited for (ru_maxrss is then the wrapper's own). --smaps copies the
  * program's /proc/PID/smaps there just before the kill.
+ *
+ * With --commands (and --title), the launcher does not stop at the page's
+ * first frame: it prints that start as a line {"event": "ready", …} and
+ * then takes commands on its standard input, one a line, each answered
+ * with one JSON line, so that a script can time what a person does next
+ * from the same X events (build-aux/bench --calls):
+ *
+ *   focus          gives the toplevel the keyboard focus (XSetInputFocus;
+ *                  there is no window manager to do it)
+ *   type TEXT      types TEXT with XTest, key by key (untimed)
+ *   key KEYSYM     presses and releases one key with XTest (Return, space,
+ *                  Tab…), both sent at once: the timed event. Its answer
+ *                  says when it was sent and when the X server had taken
+ *                  it (a round trip later), and from then on the launcher
+ *                  keeps every damage report and title change of the
+ *                  toplevel
+ *   events         what was kept since the last key: {"damage": [[ms, x,
+ *                  y, width, height], …], "titles": [[ms, title], …]}
+ *   quit           ends as without --commands: VmHWM, SIGKILL, the last
+ *                  line (end of input does the same)
+ *
+ * XTest's events are real input to the X server: GTK gets them as it gets
+ * a person's, through the same XInput 2 path. t0_monotonic_ms is the
+ * launcher's zero on CLOCK_MONOTONIC, which is the clock of GLib's
+ * g_get_monotonic_time() and so of the trace's "monotonic": journal
+ * entries line up with the X events to the microsecond.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -61,11 +88,15 @@
 #include <unistd.h>
 
 #include <X11/Xatom.h>
+#include <X11/XKBlib.h>
 #include <X11/Xlib.h>
+#include <X11/keysym.h>
 #include <X11/extensions/Xdamage.h>
+#include <X11/extensions/XTest.h>
 
 #define MAX_WINDOWS 64
 #define MAX_TITLES 16
+#define MAX_KEPT 4096
 
 typedef struct
 {
@@ -88,6 +119,18 @@ static Atom net_wm_name, net_wm_pid, utf8_string;
 static int damage_event_base;
 static double t0;
 static int sigchld_pipe[2];
+
+/* What --commands keeps after a key: damage reports and title changes. */
+typedef struct
+{
+  double  at;
+  int     x, y, width, height;
+  char   *title;  /* a title change, not damage, when set */
+} Kept;
+
+static Kept kept[MAX_KEPT];
+static int n_kept;
+static int keeping;
 
 static Tracked windows[MAX_WINDOWS];
 static int n_windows;
@@ -285,11 +328,146 @@ copy_smaps (pid_t       pid,
 }
 
 static void
+keep (double      at,
+      int         x,
+      int         y,
+      int         width,
+      int         height,
+      const char *title)
+{
+  if (!keeping || n_kept >= MAX_KEPT)
+    return;
+  kept[n_kept] = (Kept) { at, x, y, width, height, title != NULL ? strdup (title) : NULL };
+  n_kept++;
+}
+
+static void
+clear_kept (void)
+{
+  for (int i = 0; i < n_kept; i++)
+    free (kept[i].title);
+  n_kept = 0;
+}
+
+/* One key down and up with XTest, with Shift around it if the keysym is
+ * on the key's shifted level. Not flushed.
+ */
+static int
+fake_key (KeySym keysym)
+{
+  KeyCode keycode = XKeysymToKeycode (dpy, keysym);
+  KeyCode shift = XKeysymToKeycode (dpy, XK_Shift_L);
+  int shifted;
+
+  if (keycode == 0)
+    return 0;
+  shifted = XkbKeycodeToKeysym (dpy, keycode, 0, 0) != keysym &&
+            XkbKeycodeToKeysym (dpy, keycode, 0, 1) == keysym;
+  if (shifted)
+    XTestFakeKeyEvent (dpy, shift, True, CurrentTime);
+  XTestFakeKeyEvent (dpy, keycode, True, CurrentTime);
+  XTestFakeKeyEvent (dpy, keycode, False, CurrentTime);
+  if (shifted)
+    XTestFakeKeyEvent (dpy, shift, False, CurrentTime);
+  return 1;
+}
+
+static void
+print_kept (void)
+{
+  int first = 1;
+
+  printf ("{\"event\": \"events\", \"damage\": [");
+  for (int i = 0; i < n_kept; i++)
+    if (kept[i].title == NULL)
+      {
+        printf ("%s[%.3f, %d, %d, %d, %d]", first ? "" : ", ", kept[i].at,
+                kept[i].x, kept[i].y, kept[i].width, kept[i].height);
+        first = 0;
+      }
+  printf ("], \"titles\": [");
+  first = 1;
+  for (int i = 0; i < n_kept; i++)
+    if (kept[i].title != NULL)
+      {
+        printf ("%s[%.3f, ", first ? "" : ", ", kept[i].at);
+        print_json_string (kept[i].title);
+        printf ("]");
+        first = 0;
+      }
+  printf ("]}\n");
+}
+
+/* One line of --commands; returns 0 for quit. Every command is answered
+ * with one line, an error too.
+ */
+static int
+run_command (char   *line,
+             Window  toplevel)
+{
+  char *arg = strchr (line, ' ');
+
+  if (arg != NULL)
+    *arg++ = '\0';
+
+  if (strcmp (line, "quit") == 0)
+    return 0;
+
+  if (strcmp (line, "focus") == 0)
+    {
+      XSetInputFocus (dpy, toplevel, RevertToPointerRoot, CurrentTime);
+      XSync (dpy, False);
+      printf ("{\"event\": \"focused\"}\n");
+    }
+  else if (strcmp (line, "type") == 0 && arg != NULL)
+    {
+      int ok = 1;
+
+      /* Latin-1 characters are their own keysyms. */
+      for (const unsigned char *c = (const unsigned char *) arg; *c && ok; c++)
+        ok = fake_key (*c);
+      XSync (dpy, False);
+      printf (ok ? "{\"event\": \"typed\"}\n"
+                 : "{\"event\": \"error\", \"error\": \"a character has no key\"}\n");
+    }
+  else if (strcmp (line, "key") == 0 && arg != NULL)
+    {
+      KeySym keysym = XStringToKeysym (arg);
+      double sent, synced;
+
+      clear_kept ();
+      keeping = 1;
+      sent = now_ms ();
+      if (keysym == NoSymbol || !fake_key (keysym))
+        {
+          printf ("{\"event\": \"error\", \"error\": \"no such key\"}\n");
+          fflush (stdout);
+          return 1;
+        }
+      XSync (dpy, False);
+      synced = now_ms ();
+      printf ("{\"event\": \"key\", \"sent_ms\": %.3f, \"synced_ms\": %.3f}\n", sent, synced);
+    }
+  else if (strcmp (line, "events") == 0)
+    {
+      print_kept ();
+    }
+  else
+    {
+      printf ("{\"event\": \"error\", \"error\": ");
+      print_json_string (line);
+      printf ("}\n");
+    }
+  fflush (stdout);
+  return 1;
+}
+
+static void
 usage (void)
 {
   fprintf (stderr, "Usage: bench-launch [--title TITLE] [--settle-ms MS] [--timeout-ms MS]\n"
                    "                    [--stop-pid PID --stop-ms MS] [--any-pid]\n"
-                   "                    [--smaps FILE] -- PROGRAM [ARG…]\n");
+                   "                    [--smaps FILE] [--commands] -- PROGRAM [ARG…]\n");
   exit (2);
 }
 
@@ -316,6 +494,9 @@ main (int   argc,
   const char *smaps_path = NULL;
   double t0_realtime_us;
   int niceness = 0, reniced = 0;
+  int commands = 0, interactive = 0, xtest_event, xtest_error, xtest_major, xtest_minor;
+  char line[4096];
+  size_t line_len = 0;
 
   for (argi = 1; argi < argc; argi++)
     {
@@ -327,6 +508,11 @@ main (int   argc,
       if (strcmp (argv[argi], "--any-pid") == 0)
         {
           any_pid = 1;
+          continue;
+        }
+      if (strcmp (argv[argi], "--commands") == 0)
+        {
+          commands = 1;
           continue;
         }
       if (argi + 1 >= argc)
@@ -346,7 +532,7 @@ main (int   argc,
       else
         usage ();
     }
-  if (argi >= argc)
+  if (argi >= argc || (commands && want_title == NULL))
     usage ();
 
   if (!(dpy = XOpenDisplay (NULL)))
@@ -357,6 +543,11 @@ main (int   argc,
   if (!XDamageQueryExtension (dpy, &damage_event_base, &damage_error_base))
     {
       fprintf (stderr, "bench-launch: the X server has no DAMAGE extension\n");
+      return 1;
+    }
+  if (commands && !XTestQueryExtension (dpy, &xtest_event, &xtest_error, &xtest_major, &xtest_minor))
+    {
+      fprintf (stderr, "bench-launch: the X server has no XTEST extension\n");
       return 1;
     }
   XSetErrorHandler (ignore_x_error);
@@ -420,9 +611,10 @@ main (int   argc,
 
   while (done_at < 0 || now_ms () < done_at)
     {
-      struct pollfd fds[2] = {
+      struct pollfd fds[3] = {
         { ConnectionNumber (dpy), POLLIN, 0 },
         { sigchld_pipe[0], POLLIN, 0 },
+        { interactive ? STDIN_FILENO : -1, POLLIN, 0 },
       };
       double deadline = timeout_ms, wait;
 
@@ -494,6 +686,7 @@ main (int   argc,
                   if (w->xid == toplevel)
                     {
                       note_title (at, w->title);
+                      keep (at, 0, 0, 0, 0, w->title);
                       if (want_title != NULL && title_at < 0 &&
                           strcmp (w->title, want_title) == 0)
                         {
@@ -519,6 +712,7 @@ main (int   argc,
               if (damage->drawable == toplevel && toplevel != None)
                 {
                   n_damage++;
+                  keep (at, damage->area.x, damage->area.y, damage->area.width, damage->area.height, NULL);
                   /* Before the Expose, it is the server's background. */
                   if (exposed < 0)
                     n_background_damage++;
@@ -527,7 +721,17 @@ main (int   argc,
                   if (exposed >= 0 && title_matches && frame < 0)
                     {
                       frame = at;
-                      done_at = at + settle_ms;
+                      if (commands)
+                        {
+                          interactive = 1;
+                          printf ("{\"event\": \"ready\", \"pid\": %d, \"t0_monotonic_ms\": %.3f, "
+                                  "\"t0_realtime_us\": %.0f, \"mapped_ms\": %.3f, \"title_ms\": %.3f, "
+                                  "\"frame_ms\": %.3f}\n",
+                                  (int) target, t0, t0_realtime_us, mapped, title_at, frame);
+                          fflush (stdout);
+                        }
+                      else
+                        done_at = at + settle_ms;
                     }
                 }
             }
@@ -555,10 +759,12 @@ main (int   argc,
 
       if (done_at >= 0)
         deadline = done_at;
+      else if (interactive)
+        deadline = 1e300;
       if (stopped && stop_ms < deadline)
         deadline = stop_ms;
       wait = deadline - now_ms ();
-      if (poll (fds, 2, wait < 0 ? 0 : (int) wait + 1) < 0 && errno != EINTR)
+      if (poll (fds, 3, deadline >= 1e300 ? -1 : wait < 0 ? 0 : (int) wait + 1) < 0 && errno != EINTR)
         {
           error = "poll failed";
           break;
@@ -572,6 +778,28 @@ main (int   argc,
             }
           if (waitpid (pid, &status, WNOHANG) == pid)
             child_exited = 1;
+        }
+      if (interactive && (fds[2].revents & (POLLIN | POLLHUP)))
+        {
+          ssize_t n = read (STDIN_FILENO, line + line_len, sizeof line - 1 - line_len);
+          char *end;
+
+          if (n <= 0)
+            done_at = now_ms ();
+          else
+            line_len += n;
+          while (done_at < 0 && (end = memchr (line, '\n', line_len)) != NULL)
+            {
+              size_t used = end - line + 1;
+
+              *end = '\0';
+              if (!run_command (line, toplevel))
+                done_at = now_ms ();
+              memmove (line, line + used, line_len - used);
+              line_len -= used;
+            }
+          if (line_len == sizeof line - 1)
+            line_len = 0;
         }
     }
 
@@ -600,7 +828,8 @@ main (int   argc,
       print_json_string (error);
       printf (", ");
     }
-  printf ("\"pid\": %d, \"t0_realtime_us\": %.0f, ", (int) pid, t0_realtime_us);
+  printf ("\"pid\": %d, \"t0_realtime_us\": %.0f, \"t0_monotonic_ms\": %.3f, ",
+          (int) pid, t0_realtime_us, t0);
   print_ms ("first_window_ms", first_window);
   print_ms ("toplevel_created_ms", toplevel_created);
   print_ms ("mapped_ms", mapped);

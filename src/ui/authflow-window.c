@@ -25,6 +25,8 @@ struct _AuthflowWindow
   GtkBox               *splash_box;
   GtkLabel             *splash_label;
   guint                 splash_id;
+  guint                 prepare_home_tick_id;
+  guint                 prepare_home_id;
   GtkRevealer          *keyring_revealer;
   GtkLabel             *keyring_label;
   GtkRevealer          *offline_revealer;
@@ -58,6 +60,73 @@ show_splash_cb (gpointer data)
   gtk_widget_set_visible (GTK_WIDGET (self->splash_box), TRUE);
 
   return G_SOURCE_REMOVE;
+}
+
+static void build_page (const char *name,
+                        gpointer    user_data);
+
+/* Home's first layout is the costliest of the window's (every label of
+ * it shaped, at several widths, and the fonts it needs loaded): on a
+ * start on Log In it would come between the login's answer and Home's
+ * first frame. So while Log In waits for the person, Home is built and
+ * measured, hidden, at the width it will have, once Log In is on screen
+ * and the main loop has nothing else to do; its layout then finds most of
+ * its sizes known, and only what the session changes is measured again.
+ */
+static gboolean
+prepare_home_cb (gpointer data)
+{
+  AuthflowWindow *self = data;
+  int width = gtk_widget_get_width (GTK_WIDGET (self->stack));
+
+  self->prepare_home_id = 0;
+  if (width > 0)
+    {
+      if (self->home_page == NULL)
+        build_page ("home", self);
+
+      gtk_widget_measure (GTK_WIDGET (self->home_page), GTK_ORIENTATION_HORIZONTAL, -1,
+                          NULL, NULL, NULL, NULL);
+      gtk_widget_measure (GTK_WIDGET (self->home_page), GTK_ORIENTATION_VERTICAL, width,
+                          NULL, NULL, NULL, NULL);
+    }
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+cancel_prepare_home (AuthflowWindow *self)
+{
+  if (self->prepare_home_tick_id != 0)
+    gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->prepare_home_tick_id);
+  self->prepare_home_tick_id = 0;
+  g_clear_handle_id (&self->prepare_home_id, g_source_remove);
+}
+
+/* In the frame that draws Log In, before its layout: the idle runs once
+ * that frame is painted, since a frame is one dispatch of the main loop.
+ */
+static gboolean
+prepare_home_tick_cb (GtkWidget     *widget,
+                      GdkFrameClock *clock,
+                      gpointer       user_data)
+{
+  AuthflowWindow *self = AUTHFLOW_WINDOW (widget);
+
+  self->prepare_home_tick_id = 0;
+  g_clear_handle_id (&self->prepare_home_id, g_source_remove);
+  self->prepare_home_id = g_idle_add_full (G_PRIORITY_LOW, prepare_home_cb, self, NULL);
+
+  return G_SOURCE_REMOVE;
+}
+
+/* After Log In's next frame, not before: the measure must not delay it. */
+static void
+prepare_home (AuthflowWindow *self)
+{
+  cancel_prepare_home (self);
+  self->prepare_home_tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), prepare_home_tick_cb,
+                                                             NULL, NULL);
 }
 
 static void
@@ -98,6 +167,11 @@ page_changed_cb (AuthflowWindow *self)
       focus = GTK_WIDGET (self->home_page);
     }
   self->last_page = page;
+
+  if (g_strcmp0 (page, "log-in") == 0)
+    prepare_home (self);
+  else
+    cancel_prepare_home (self);
 
   if (focus != NULL)
     gtk_widget_grab_focus (focus);
@@ -369,6 +443,7 @@ authflow_window_dispose (GObject *object)
   g_clear_handle_id (&self->present_id, g_source_remove);
   if (self->navigation != NULL)
     g_clear_signal_handler (&self->present_handler, self->navigation);
+  cancel_prepare_home (self);
   gtk_widget_dispose_template (GTK_WIDGET (self), AUTHFLOW_TYPE_WINDOW);
 
   g_clear_object (&self->navigation);
