@@ -32,6 +32,7 @@
 #include <sys/select.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
+#include <arpa/inet.h>
 #include <microhttpd.h>
 #include <json-glib/json-glib.h>
 
@@ -103,12 +104,14 @@ exchange_free (Exchange *exchange)
   g_free (exchange);
 }
 
+/* inet_ntop() is what GLib's g_inet_address_to_string() calls, without a
+ * GSocketAddress and a GInetAddress made and dropped for every request. */
 static char *
 dup_client_address (struct MHD_Connection *connection)
 {
   const union MHD_ConnectionInfo *info;
-  g_autoptr(GSocketAddress) address = NULL;
-  gsize len;
+  char text[INET6_ADDRSTRLEN];
+  const void *address;
 
   info = MHD_get_connection_info (connection, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
   if (info == NULL || info->client_addr == NULL)
