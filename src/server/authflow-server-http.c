@@ -120,22 +120,21 @@ dup_client_address (struct MHD_Connection *connection)
   switch (info->client_addr->sa_family)
     {
     case AF_INET:
-      len = sizeof (struct sockaddr_in);
+      address = &((const struct sockaddr_in *) info->client_addr)->sin_addr;
       break;
 
     case AF_INET6:
-      len = sizeof (struct sockaddr_in6);
+      address = &((const struct sockaddr_in6 *) info->client_addr)->sin6_addr;
       break;
 
     default:
       return NULL;
     }
 
-  address = g_socket_address_new_from_native (info->client_addr, len);
-  if (address == NULL || !G_IS_INET_SOCKET_ADDRESS (address))
+  if (inet_ntop (info->client_addr->sa_family, address, text, sizeof text) == NULL)
     return NULL;
 
-  return g_inet_address_to_string (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (address)));
+  return g_strdup (text);
 }
 
 /* The same shape as the route handlers' errors: {"message": "…"}. */
@@ -625,7 +624,10 @@ daemon_source_dispatch (GSource     *source,
   DaemonSource *daemon_source = (DaemonSource *) source;
   fd_set read_set, write_set, except_set;
 
-  g_source_set_ready_time (source, -1);
+  /* Setting the ready time wakes the context up, which would cost a spare
+   * iteration of the main loop after every run. */
+  if (g_source_get_ready_time (source) != -1)
+    g_source_set_ready_time (source, -1);
 
   FD_ZERO (&read_set);
   FD_ZERO (&write_set);
