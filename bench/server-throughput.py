@@ -4,7 +4,8 @@
 # Usage: bench/server-throughput.py [--quick] [--rounds N] [-d SECONDS]
 #                                   [-w SECONDS] [-c CONNECTIONS] [--logins N]
 #                                   [--build DIR] [--no-build] [--json FILE]
-#                                   [--markdown] [--server-arg ARG]…
+#                                   [--markdown] [--server PATH] [--server-arg ARG]…
+#                                   [--perf PREFIX]
 #
 # The reference server's throughput beside the least a libsoup server can
 # be (bench/bare-soup-server.c, a SoupServer that answers a fixed JSON of
@@ -86,6 +87,8 @@ def parse_args():
     parser.add_argument('--build', default=os.path.join(TOP, '_build-bench'),
                         help='build directory (default _build-bench, a release build)')
     parser.add_argument('--no-build', action='store_true', help='do not build first')
+    parser.add_argument('--server', metavar='PATH',
+                        help='another authflow-server binary to measure (default: the build’s)')
     parser.add_argument('--server-arg', action='append', default=[], metavar='ARG',
                         help='one more argument for authflow-server (for experiments)')
     parser.add_argument('--perf', metavar='PREFIX',
@@ -110,6 +113,8 @@ def parse_args():
         args.json = os.path.abspath(args.json)
     if args.perf:
         args.perf = os.path.abspath(args.perf)
+    if args.server:
+        args.server = os.path.abspath(args.server)
     return args
 
 
@@ -328,7 +333,7 @@ def report(args, runs, load_before, load_after):
 
 
 def run(args, tmpdir):
-    server_bin = program(args, 'src/server/authflow-server')
+    server_bin = args.server or program(args, 'src/server/authflow-server')
     bare_bin = program(args, 'bench/bench-bare-soup-server')
     program(args, 'bench/bench-http')
     processes = []
