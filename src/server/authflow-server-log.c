@@ -10,6 +10,10 @@
 // but a plain message (a warning, which G_DEBUG may make fatal, debug output
 // that G_MESSAGES_DEBUG turns on) and everything when stderr is the journal
 // still goes through GLib's default writer.
+//
+// GLib stamps each line with localtime(), which with TZ unset has glibc
+// stat /etc/localtime for every line, to see whether it changed; with TZ
+// naming that same file glibc reads it once. The time zone is the same.
 
 #include "config.h"
 
@@ -80,6 +84,9 @@ log_writer_cb (GLogLevelFlags   log_level,
 void
 authflow_server_log_init (void)
 {
+  if (g_getenv ("TZ") == NULL)
+    g_setenv ("TZ", ":/etc/localtime", FALSE);
+
   stderr_is_journal = g_log_writer_is_journald (STDERR_FILENO);
   stderr_has_color = g_log_writer_supports_color (STDERR_FILENO);
   g_log_set_writer_func (log_writer_cb, NULL, NULL);
