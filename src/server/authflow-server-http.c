@@ -624,6 +624,9 @@ daemon_source_dispatch (GSource     *source,
   DaemonSource *daemon_source = (DaemonSource *) source;
   fd_set read_set, write_set, except_set;
 
+  if (self->running)
+    return G_SOURCE_CONTINUE;
+
   /* Setting the ready time wakes the context up, which would cost a spare
    * iteration of the main loop after every run. */
   if (g_source_get_ready_time (source) != -1)
@@ -834,6 +837,14 @@ authflow_server_http_listen (AuthflowServerHttp              *self,
   daemon_source->deadline = -1;
   g_source_set_callback (self->source, NULL, self, NULL);
   g_source_set_static_name (self->source, "[authflow-server] libmicrohttpd");
+  /* GLib blocks a source that may not recurse while it dispatches: it
+   * takes each of its descriptors out of the poll set and puts it back
+   * after, and each of those wakes the context up, two writes to its
+   * eventfd per connection and run, about two per request under load, and
+   * a spare iteration after every run. Nothing in the server runs a nested
+   * main loop; should anything ever, the dispatch refuses to run MHD
+   * within itself. */
+  g_source_set_can_recurse (self->source, TRUE);
   context = g_main_context_ref_thread_default ();
   g_source_attach (self->source, context);
 
