@@ -417,17 +417,19 @@ def main():
     tmpdir = tempfile.mkdtemp(prefix='authflow-throughput.')
     try:
         runs = run(args, tmpdir)
-    finally:
         load_after = os.getloadavg()
-    if args.json:
-        with open(args.json, 'w') as f:
-            settings = dict(vars(args), load_before=load_before, load_after=load_after,
-                            cpus=os.cpu_count())
-            json.dump({'settings': settings, 'runs': runs}, f, indent=1)
-    report(args, runs, load_before, load_after)
-    shutil.rmtree(tmpdir, ignore_errors=True)
-    if sum(failures(r) for r in runs):
-        sys.exit(1)
+        if args.json:
+            with open(args.json, 'w') as f:
+                settings = dict(vars(args), load_before=load_before, load_after=load_after,
+                                cpus=os.cpu_count())
+                json.dump({'settings': settings, 'runs': runs}, f, indent=1)
+        report(args, runs, load_before, load_after)
+        if sum(failures(r) for r in runs):
+            with open(os.path.join(tmpdir, 'authflow-server.log')) as f:
+                sys.stderr.write(f.read()[-3000:])
+            sys.exit(1)
+    finally:
+        shutil.rmtree(tmpdir, ignore_errors=True)
 
 
 if __name__ == '__main__':
