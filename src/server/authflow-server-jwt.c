@@ -70,6 +70,21 @@ sign (GBytes     *secret,
   crypto_auth_hmacsha256 (mac, (const guint8 *) input, input_len, key);
 }
 
+static const char jwt_header[] = "{\"alg\":\"HS256\",\"typ\":\"JWT\"}";
+
+/* The header of every token this server issues, as it is in the token. */
+static const char *
+get_own_header64 (void)
+{
+  static const char *header64;
+
+  if (g_once_init_enter (&header64))
+    g_once_init_leave (&header64, authflow_server_base64url_encode ((const guint8 *) jwt_header,
+                                                                     strlen (jwt_header)));
+
+  return header64;
+}
+
 /* @sid names the session, so that ending the session ends the token too:
  * every authenticated call checks that the session is still live. */
 char *
@@ -80,14 +95,12 @@ authflow_server_jwt_encode (GBytes     *secret,
                             gint64      iat,
                             gint64      exp)
 {
-  static const char header[] = "{\"alg\":\"HS256\",\"typ\":\"JWT\"}";
   g_autoptr(JsonBuilder) builder = json_builder_new_immutable ();
   g_autoptr(JsonGenerator) generator = json_generator_new ();
   g_autoptr(JsonNode) root = NULL;
   g_autofree char *sub = g_strdup_printf ("%" G_GINT64_FORMAT, id);
   g_autofree char *jti = authflow_server_random_id ();
   g_autofree char *payload = NULL;
-  g_autofree char *header64 = NULL;
   g_autofree char *payload64 = NULL;
   g_autofree char *input = NULL;
   g_autofree char *mac64 = NULL;
@@ -118,9 +131,8 @@ authflow_server_jwt_encode (GBytes     *secret,
   json_generator_set_root (generator, root);
   payload = json_generator_to_data (generator, NULL);
 
-  header64 = authflow_server_base64url_encode ((const guint8 *) header, strlen (header));
   payload64 = authflow_server_base64url_encode ((const guint8 *) payload, strlen (payload));
-  input = g_strconcat (header64, ".", payload64, NULL);
+  input = g_strconcat (get_own_header64 (), ".", payload64, NULL);
 
   sign (secret, input, strlen (input), mac);
   mac64 = authflow_server_base64url_encode (mac, sizeof mac);
@@ -138,6 +150,24 @@ authflow_server_jwt_claims_free (AuthflowServerJwtClaims *claims)
   g_free (claims->jti);
   g_free (claims->sid);
   g_free (claims);
+}
+
+AuthflowServerJwtClaims *
+authflow_server_jwt_claims_copy (const AuthflowServerJwtClaims *claims)
+{
+  AuthflowServerJwtClaims *copy;
+
+  g_return_val_if_fail (claims != NULL, NULL);
+
+  copy = g_new0 (AuthflowServerJwtClaims, 1);
+  copy->id = claims->id;
+  copy->username = g_strdup (claims->username);
+  copy->iat = claims->iat;
+  copy->exp = claims->exp;
+  copy->jti = g_strdup (claims->jti);
+  copy->sid = g_strdup (claims->sid);
+
+  return copy;
 }
 
 /* The header is read before the signature is checked, so both parts get
@@ -231,16 +261,23 @@ authflow_server_jwt_decode (GBytes      *secret,
   if (second_dot == NULL || strchr (second_dot + 1, '.') != NULL)
     return invalid (error);
 
-  header = decode_json_object (token, first_dot - token);
-  if (header == NULL)
-    return invalid (error);
+  /* Our own header, byte for byte, is the header of every token we issue,
+   * and passes the checks below: it need not be decoded and parsed again
+   * for every request. Any other is read as it comes. */
+  if ((gsize) (first_dot - token) != strlen (get_own_header64 ()) ||
+      memcmp (token, get_own_header64 (), first_dot - token) != 0)
+    {
+      header = decode_json_object (token, first_dot - token);
+      if (header == NULL)
+        return invalid (error);
 
-  alg = get_string (header, "alg");
-  typ = get_string (header, "typ");
-  if (g_strcmp0 (alg, "HS256") != 0 ||
-      (json_object_has_member (header, "typ") && g_strcmp0 (typ, "JWT") != 0) ||
-      json_object_has_member (header, "crit"))
-    return invalid (error);
+      alg = get_string (header, "alg");
+      typ = get_string (header, "typ");
+      if (g_strcmp0 (alg, "HS256") != 0 ||
+          (json_object_has_member (header, "typ") && g_strcmp0 (typ, "JWT") != 0) ||
+          json_object_has_member (header, "crit"))
+        return invalid (error);
+    }
 
   signature = authflow_server_base64url_decode (second_dot + 1, -1);
   if (signature == NULL || g_bytes_get_size (signature) != sizeof mac)
@@ -285,4 +322,109 @@ authflow_server_jwt_decode (GBytes      *secret,
   claims->sid = g_strdup (sid);
 
   return g_steal_pointer (&claims);
+}
+
+/* Tokens that passed authflow_server_jwt_decode(), by their exact text, so
+ * that a client that calls again with the same token is not decoded,
+ * verified and parsed again each time: that was a fifth of the cost of a
+ * GET /auth/me. Only what the token itself proves is kept: its expiry is
+ * checked on every use, and whether its session is still live is the
+ * caller's (the database's) to say, every time. */
+struct _AuthflowServerJwtCache
+{
+  GHashTable *claims;
+  GBytes     *secret;
+  guint       max_tokens;
+};
+
+/**
+ * authflow_server_jwt_cache_new:
+ * @max_tokens: how many tokens to keep; when there are that many, all are
+ *   dropped and the cache fills again
+ *
+ * Returns: (transfer full): an empty cache
+ */
+AuthflowServerJwtCache *
+authflow_server_jwt_cache_new (guint max_tokens)
+{
+  AuthflowServerJwtCache *cache;
+
+  g_return_val_if_fail (max_tokens > 0, NULL);
+
+  cache = g_new0 (AuthflowServerJwtCache, 1);
+  cache->claims = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                         (GDestroyNotify) authflow_server_jwt_claims_free);
+  cache->max_tokens = max_tokens;
+
+  return cache;
+}
+
+void
+authflow_server_jwt_cache_free (AuthflowServerJwtCache *cache)
+{
+  if (cache == NULL)
+    return;
+
+  g_hash_table_unref (cache->claims);
+  g_clear_pointer (&cache->secret, g_bytes_unref);
+  g_free (cache);
+}
+
+/**
+ * authflow_server_jwt_cache_decode:
+ * @cache: a cache
+ * @secret: the token secret
+ * @token: a token as presented
+ * @now: the time, in seconds since the epoch
+ * @error: return location for a #GError
+ *
+ * What authflow_server_jwt_decode() answers, for a token that it accepted
+ * before from the cache, with the expiry checked against @now.
+ *
+ * Returns: (transfer full) (nullable): the claims
+ */
+AuthflowServerJwtClaims *
+authflow_server_jwt_cache_decode (AuthflowServerJwtCache  *cache,
+                                  GBytes                  *secret,
+                                  const char              *token,
+                                  gint64                   now,
+                                  GError                 **error)
+{
+  AuthflowServerJwtClaims *claims;
+
+  g_return_val_if_fail (cache != NULL, NULL);
+  g_return_val_if_fail (secret != NULL, NULL);
+  g_return_val_if_fail (token != NULL, NULL);
+
+  /* What a token proves holds only for the secret it was checked with. */
+  if (cache->secret == NULL || !g_bytes_equal (cache->secret, secret))
+    {
+      g_hash_table_remove_all (cache->claims);
+      g_clear_pointer (&cache->secret, g_bytes_unref);
+      cache->secret = g_bytes_ref (secret);
+    }
+
+  claims = g_hash_table_lookup (cache->claims, token);
+  if (claims != NULL)
+    {
+      if (now >= claims->exp)
+        {
+          g_hash_table_remove (cache->claims, token);
+          g_set_error_literal (error, AUTHFLOW_SERVER_JWT_ERROR, AUTHFLOW_SERVER_JWT_ERROR_EXPIRED,
+                               "Token expired");
+          return NULL;
+        }
+
+      return authflow_server_jwt_claims_copy (claims);
+    }
+
+  claims = authflow_server_jwt_decode (secret, token, now, error);
+  if (claims == NULL)
+    return NULL;
+
+  if (g_hash_table_size (cache->claims) >= cache->max_tokens)
+    g_hash_table_remove_all (cache->claims);
+  g_hash_table_insert (cache->claims, g_strdup (token), authflow_server_jwt_claims_copy (claims));
+
+  return claims;
 }

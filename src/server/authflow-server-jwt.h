@@ -40,6 +40,17 @@ AuthflowServerJwtClaims *authflow_server_jwt_decode       (GBytes               
                                                            gint64                   now,
                                                            GError                 **error);
 void                     authflow_server_jwt_claims_free  (AuthflowServerJwtClaims *claims);
+AuthflowServerJwtClaims *authflow_server_jwt_claims_copy  (const AuthflowServerJwtClaims *claims);
+
+typedef struct _AuthflowServerJwtCache AuthflowServerJwtCache;
+
+AuthflowServerJwtCache  *authflow_server_jwt_cache_new    (guint                    max_tokens);
+void                     authflow_server_jwt_cache_free   (AuthflowServerJwtCache  *cache);
+AuthflowServerJwtClaims *authflow_server_jwt_cache_decode (AuthflowServerJwtCache  *cache,
+                                                           GBytes                  *secret,
+                                                           const char              *token,
+                                                           gint64                   now,
+                                                           GError                 **error);
 
 char                    *authflow_server_base64url_encode (const guint8            *data,
                                                            gsize                    len);
@@ -47,5 +58,6 @@ GBytes                  *authflow_server_base64url_decode (const char           
                                                            gssize                   len);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (AuthflowServerJwtClaims, authflow_server_jwt_claims_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (AuthflowServerJwtCache, authflow_server_jwt_cache_free)
 
 G_END_DECLS

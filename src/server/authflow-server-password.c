@@ -2,8 +2,12 @@
 
 #include "config.h"
 
+#include <errno.h>
 #include <string.h>
 #include <sodium.h>
+#ifdef __linux__
+#include <sys/resource.h>
+#endif
 
 #include "authflow-server-password.h"
 
@@ -66,6 +70,26 @@ authflow_server_password_verify (const char *hash,
   return crypto_pwhash_str_verify (hash, password, strlen (password)) == 0;
 }
 
+/* A hash takes a core for a tenth of a second: at the same priority as the
+ * main loop, two of them on a two-core machine stall every other request
+ * for milliseconds at a time. At the lowest one they take what the main
+ * loop leaves. Linux's nice value is per thread; this thread is one of the
+ * pool's, and GLib may hand it to other pools later, which only hash. */
+static void
+lower_thread_priority (void)
+{
+#ifdef __linux__
+  static GPrivate lowered;
+
+  if (g_private_get (&lowered) == NULL)
+    {
+      if (setpriority (PRIO_PROCESS, 0, 19) != 0)
+        g_debug ("Could not lower the priority of a hashing thread: %s", g_strerror (errno));
+      g_private_set (&lowered, GINT_TO_POINTER (1));
+    }
+#endif
+}
+
 static void
 run_job (gpointer data,
          gpointer user_data)
@@ -73,6 +97,8 @@ run_job (gpointer data,
   g_autoptr(GTask) task = data;
   PasswordJob *job = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
+
+  lower_thread_priority ();
 
   if (g_task_return_error_if_cancelled (task))
     return;

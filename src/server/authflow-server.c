@@ -19,6 +19,8 @@
 #define MAX_ACCESS_TTL            (AUTHFLOW_SERVER_MAX_EXPIRES_IN_MINS * 60)
 #define MAX_FAILURES_PER_KEY      256
 #define MAX_FAILURE_KEYS          10000
+/* Each a few hundred bytes: a megabyte or two at most. */
+#define MAX_CACHED_TOKENS         4096
 
 struct _AuthflowServer
 {
@@ -27,6 +29,7 @@ struct _AuthflowServer
   char             *db_path;
   AuthflowServerDb *db;
   AuthflowServerHttp *http;
+  AuthflowServerJwtCache *jwt_cache;
   GCancellable     *cancellable;
   char             *address;
   guint             port;
@@ -347,8 +350,8 @@ authenticate (AuthflowServer           *self,
       return FALSE;
     }
 
-  claims = authflow_server_jwt_decode (authflow_server_db_get_secret (self->db),
-                                       token, now_seconds (), &error);
+  claims = authflow_server_jwt_cache_decode (self->jwt_cache, authflow_server_db_get_secret (self->db),
+                                             token, now_seconds (), &error);
   if (claims == NULL)
     {
       if (g_error_matches (error, AUTHFLOW_SERVER_JWT_ERROR, AUTHFLOW_SERVER_JWT_ERROR_EXPIRED))
@@ -993,6 +996,7 @@ authflow_server_finalize (GObject *object)
   AuthflowServer *self = (AuthflowServer *) object;
 
   g_clear_object (&self->cancellable);
+  g_clear_pointer (&self->jwt_cache, authflow_server_jwt_cache_free);
   g_clear_pointer (&self->login_failures, g_hash_table_unref);
   g_clear_pointer (&self->address_failures, g_hash_table_unref);
   g_clear_pointer (&self->db_path, g_free);
@@ -1255,6 +1259,7 @@ authflow_server_init (AuthflowServer *self)
   self->max_login_failures = AUTHFLOW_SERVER_DEFAULT_MAX_LOGIN_FAILURES;
   self->max_address_failures = AUTHFLOW_SERVER_DEFAULT_MAX_ADDRESS_FAILURES;
   self->cancellable = g_cancellable_new ();
+  self->jwt_cache = authflow_server_jwt_cache_new (MAX_CACHED_TOKENS);
   self->login_failures = g_hash_table_new_full (g_str_hash, g_str_equal,
                                                 g_free, (GDestroyNotify) g_array_unref);
   self->address_failures = g_hash_table_new_full (g_str_hash, g_str_equal,

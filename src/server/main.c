@@ -8,6 +8,7 @@
 #include <glib-unix.h>
 
 #include "authflow-server.h"
+#include "authflow-server-log.h"
 
 #define FALLBACK_PORT 8787
 
@@ -91,6 +92,7 @@ main (int   argc,
   };
 
   setlocale (LC_ALL, "");
+  authflow_server_log_init ();
 
   summary = g_strdup_printf ("The Authflow reference backend: a token-issuing auth API.\n\n"
                              "Without --db the database is %s.\n"

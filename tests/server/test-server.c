@@ -12,6 +12,7 @@
 
 #include "authflow-server.h"
 #include "authflow-server-json.h"
+#include "authflow-server-jwt.h"
 #include "authflow-server-refresh-token.h"
 #include "authflow-test-utils.h"
 
@@ -2259,6 +2260,98 @@ test_binary_default_db (void)
   authflow_test_remove_tree (tmpdir);
 }
 
+/* A token that the cache has seen answers as it did the first time, its
+ * expiry is still checked on every use, and nothing that failed, or was
+ * checked with another secret, is taken from it. */
+static void
+test_jwt_cache (void)
+{
+  guint8 key[AUTHFLOW_SERVER_JWT_SECRET_SIZE];
+  g_autoptr(GBytes) secret = NULL;
+  g_autoptr(GBytes) other_secret = NULL;
+  g_autoptr(AuthflowServerJwtCache) cache = authflow_server_jwt_cache_new (2);
+  g_autofree char *token = NULL;
+  g_autofree char *forged = NULL;
+  g_autofree char *second = NULL;
+  g_autofree char *third = NULL;
+
+  memset (key, 0x5a, sizeof key);
+  secret = g_bytes_new (key, sizeof key);
+  memset (key, 0xa5, sizeof key);
+  other_secret = g_bytes_new (key, sizeof key);
+  token = authflow_server_jwt_encode (secret, 42, "michaelw", "a-session", 1000, 2000);
+  second = authflow_server_jwt_encode (secret, 43, "sophiab", "b-session", 1000, 2000);
+  third = authflow_server_jwt_encode (secret, 44, "emilys", "c-session", 1000, 2000);
+  /* The same token with the last character of its signature changed. */
+  forged = g_strdup (token);
+  forged[strlen (forged) - 1] = forged[strlen (forged) - 1] == 'A' ? 'B' : 'A';
+
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autoptr(AuthflowServerJwtClaims) claims = NULL;
+      g_autoptr(GError) error = NULL;
+
+      claims = authflow_server_jwt_cache_decode (cache, secret, token, 1500, &error);
+      g_assert_no_error (error);
+      g_assert_cmpint (claims->id, ==, 42);
+      g_assert_cmpstr (claims->username, ==, "michaelw");
+      g_assert_cmpstr (claims->sid, ==, "a-session");
+      g_assert_cmpint (claims->exp, ==, 2000);
+    }
+
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autoptr(AuthflowServerJwtClaims) claims = NULL;
+      g_autoptr(GError) error = NULL;
+
+      claims = authflow_server_jwt_cache_decode (cache, secret, forged, 1500, &error);
+      g_assert_error (error, AUTHFLOW_SERVER_JWT_ERROR, AUTHFLOW_SERVER_JWT_ERROR_INVALID);
+      g_assert_null (claims);
+    }
+
+  /* A full cache starts again: the first token is decoded anew. */
+  for (guint i = 0; i < 2; i++)
+    {
+      const char *tokens[] = { second, third };
+      g_autoptr(AuthflowServerJwtClaims) claims = NULL;
+
+      claims = authflow_server_jwt_cache_decode (cache, secret, tokens[i], 1500, NULL);
+      g_assert_nonnull (claims);
+      g_assert_cmpint (claims->id, ==, 43 + i);
+    }
+
+  {
+    g_autoptr(AuthflowServerJwtClaims) claims = NULL;
+    g_autoptr(GError) error = NULL;
+
+    claims = authflow_server_jwt_cache_decode (cache, secret, token, 2000, &error);
+    g_assert_error (error, AUTHFLOW_SERVER_JWT_ERROR, AUTHFLOW_SERVER_JWT_ERROR_EXPIRED);
+    g_assert_null (claims);
+  }
+
+  {
+    g_autoptr(AuthflowServerJwtClaims) claims = NULL;
+    g_autoptr(GError) error = NULL;
+
+    claims = authflow_server_jwt_cache_decode (cache, secret, second, 1999, &error);
+    g_assert_no_error (error);
+    g_clear_pointer (&claims, authflow_server_jwt_claims_free);
+
+    claims = authflow_server_jwt_cache_decode (cache, secret, second, 2000, &error);
+    g_assert_error (error, AUTHFLOW_SERVER_JWT_ERROR, AUTHFLOW_SERVER_JWT_ERROR_EXPIRED);
+    g_assert_null (claims);
+    g_clear_error (&error);
+
+    claims = authflow_server_jwt_cache_decode (cache, secret, third, 1500, &error);
+    g_assert_no_error (error);
+    g_clear_pointer (&claims, authflow_server_jwt_claims_free);
+
+    claims = authflow_server_jwt_cache_decode (cache, other_secret, third, 1500, &error);
+    g_assert_error (error, AUTHFLOW_SERVER_JWT_ERROR, AUTHFLOW_SERVER_JWT_ERROR_INVALID);
+    g_assert_null (claims);
+  }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -2288,6 +2381,7 @@ main (int   argc,
   g_test_add_func ("/server/signup/conflict", test_signup_conflict);
   g_test_add_func ("/server/me/unauthorized", test_me_unauthorized);
   g_test_add_func ("/server/me/expired", test_me_expired);
+  g_test_add_func ("/server/jwt/cache", test_jwt_cache);
   g_test_add_func ("/server/me/patch", test_me_patch);
   g_test_add_func ("/server/refresh/rotation", test_refresh_rotation);
   g_test_add_func ("/server/refresh/reuse", test_refresh_reuse);
