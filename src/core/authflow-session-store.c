@@ -207,6 +207,23 @@ get_schema (void)
   return &schema;
 }
 
+/* A stored session belongs to one backend profile and one URL: two
+ * profiles pointing at the same server do not share it. Without @profile,
+ * the attributes of every item of the URL, as an older version keyed them.
+ */
+static GHashTable *
+item_attributes (const char *backend,
+                 const char *profile)
+{
+  GHashTable *attributes = g_hash_table_new (g_str_hash, g_str_equal);
+
+  g_hash_table_insert (attributes, (gpointer) "backend", (gpointer) backend);
+  if (profile != NULL && profile[0] != '\0')
+    g_hash_table_insert (attributes, (gpointer) "profile", (gpointer) profile);
+
+  return attributes;
+}
+
 typedef void (*StartFunc) (AuthflowSessionStore *self,
                            GTask                *task);
 
@@ -869,19 +886,6 @@ read_ahead_free (ReadAhead *ahead)
   g_free (ahead);
 }
 
-static GHashTable *
-read_ahead_attributes (ReadAhead *ahead,
-                       gboolean   with_profile)
-{
-  GHashTable *attributes = g_hash_table_new (g_str_hash, g_str_equal);
-
-  g_hash_table_insert (attributes, (gpointer) "backend", ahead->backend);
-  if (with_profile && ahead->profile != NULL && ahead->profile[0] != '\0')
-    g_hash_table_insert (attributes, (gpointer) "profile", ahead->profile);
-
-  return attributes;
-}
-
 /* Whether the keyring holds, for @ahead's URL, an item without a profile
  * (which the load takes over), or could not tell.
  */
@@ -889,7 +893,7 @@ static gboolean
 read_ahead_finds_unkeyed (ReadAhead     *ahead,
                           SecretService *service)
 {
-  g_autoptr(GHashTable) attributes = read_ahead_attributes (ahead, FALSE);
+  g_autoptr(GHashTable) attributes = item_attributes (ahead->backend, NULL);
   g_autoptr(GError) error = NULL;
   GList *items;
   gboolean found = FALSE;
@@ -910,7 +914,7 @@ static void
 read_ahead_ask (ReadAhead *ahead)
 {
   g_autoptr(SecretService) service = NULL;
-  g_autoptr(GHashTable) attributes = read_ahead_attributes (ahead, TRUE);
+  g_autoptr(GHashTable) attributes = item_attributes (ahead->backend, ahead->profile);
   g_autoptr(GError) error = NULL;
   GList *items;
 
@@ -1508,29 +1512,16 @@ authflow_session_store_set_faults (AuthflowSessionStore *self,
     g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_FAULTS]);
 }
 
-/* A stored session belongs to one backend profile and one URL: two
- * profiles pointing at the same server do not share it.
- */
 static GHashTable *
 call_attributes (Call *call)
 {
-  GHashTable *attributes = g_hash_table_new (g_str_hash, g_str_equal);
-
-  g_hash_table_insert (attributes, (gpointer) "backend", call->backend);
-  if (call->profile != NULL && call->profile[0] != '\0')
-    g_hash_table_insert (attributes, (gpointer) "profile", call->profile);
-
-  return attributes;
+  return item_attributes (call->backend, call->profile);
 }
 
 static GHashTable *
 url_attributes (Call *call)
 {
-  GHashTable *attributes = g_hash_table_new (g_str_hash, g_str_equal);
-
-  g_hash_table_insert (attributes, (gpointer) "backend", call->backend);
-
-  return attributes;
+  return item_attributes (call->backend, NULL);
 }
 
 static gboolean
